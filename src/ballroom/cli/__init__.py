@@ -1,0 +1,31 @@
+"""The ``ballroom`` command.
+
+Each subcommand lives in its own module beside this one; this module only assembles them.
+Errors from the one hierarchy become exit code 2 with a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ballroom import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="ballroom")
+def main() -> None:
+    """Run a judged competition with a capped public vote, and prove the count.
+
+    Start with `ballroom demo` (replays Season 34 on simulated votes) or
+    `ballroom results NIGHT.json` (one night's standings under any rule set).
+    """
+
+
+def _register() -> None:
+    # Imported here, not at the top, so each command module may import from this package.
+    from ballroom.cli.results import results
+
+    main.add_command(results)
+
+
+_register()

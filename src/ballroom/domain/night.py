@@ -1,0 +1,289 @@
+"""One night's inputs and outputs, shared by every rule set.
+
+A ``Night`` is what the rule sets consume: the couples still dancing, the judges on the
+panel, every dance's keyed scores, bonus points, viewer votes, anything carried over from a
+week without elimination, and how many couples go home. It is built from the self-contained
+request of CONTRACTS.md section 1 by ``Night.from_mapping``, which raises a specific
+``InvalidInput`` naming the field for anything wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ballroom.errors import (
+    DuplicateScore,
+    MissingField,
+    ScoreOutOfRange,
+    UnknownCouple,
+    UnknownJudge,
+    WrongType,
+)
+
+MIN_SCORE = 1.0
+MAX_SCORE = 10.0
+
+
+@dataclass(frozen=True)
+class DanceScores:
+    """The keyed scores of one dance round: couple -> judge -> score."""
+
+    name: str
+    scores: Mapping[str, Mapping[str, float]]
+
+
+@dataclass(frozen=True)
+class Night:
+    """Everything a rule set needs to rank one night."""
+
+    rules: str
+    couples: tuple[str, ...]
+    judges: tuple[str, ...]
+    dances: tuple[DanceScores, ...] = ()
+    bonus: Mapping[str, float] = field(default_factory=dict)
+    votes: Mapping[str, int] = field(default_factory=dict)
+    carried_scores: Mapping[str, float] = field(default_factory=dict)
+    carried_votes: Mapping[str, int] = field(default_factory=dict)
+    eliminate: int = 1
+    save_votes: Mapping[str, str] = field(default_factory=dict)
+    head_judge: str | None = None
+    final: bool = False
+
+    def judges_points(self) -> dict[str, float]:
+        """Each couple's judges' points: every dance and judge, plus bonus and carried scores."""
+        points = {couple: 0.0 for couple in self.couples}
+        for dance in self.dances:
+            for couple, by_judge in dance.scores.items():
+                points[couple] += sum(by_judge.values())
+        for couple in self.couples:
+            points[couple] += self.bonus.get(couple, 0.0) + self.carried_scores.get(couple, 0.0)
+        return points
+
+    def total_votes(self) -> dict[str, int]:
+        """Each couple's viewer votes, tonight's plus any carried from a week without elimination."""
+        return {
+            couple: self.votes.get(couple, 0) + self.carried_votes.get(couple, 0)
+            for couple in self.couples
+        }
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, rules: str | None = None) -> Night:
+        """Build and validate a night from the CONTRACTS.md section 1 request."""
+        if not isinstance(data, Mapping):
+            raise WrongType("the request must be a JSON object", field="$")
+        rules_name = rules if rules is not None else _required(data, "rules", str)
+        couples = tuple(_id_list(data, "couples"))
+        judges = tuple(_id_list(data, "judges"))
+        known_couples = set(couples)
+        known_judges = set(judges)
+        dances = tuple(
+            _dance(entry, index, known_couples, known_judges)
+            for index, entry in enumerate(_optional(data, "dances", list, []))
+        )
+        bonus = _number_map(data.get("bonus"), "bonus", known_couples)
+        votes = _vote_map(data.get("votes"), "votes", known_couples)
+        carried = _optional(data, "carried", dict, {})
+        carried_scores = _number_map(carried.get("scores"), "carried.scores", known_couples)
+        carried_votes = _vote_map(carried.get("votes"), "carried.votes", known_couples)
+        eliminate = _optional(data, "eliminate", int, 1)
+        if isinstance(eliminate, bool) or not 0 <= eliminate < max(len(couples), 1):
+            raise WrongType(
+                f"eliminate must be a whole number from 0 to {max(len(couples) - 1, 0)}",
+                field="eliminate",
+            )
+        save_votes = _optional(data, "save_votes", dict, {})
+        for judge, couple in save_votes.items():
+            if judge not in known_judges:
+                raise UnknownJudge(f"save_votes names unknown judge {judge!r}", field="save_votes")
+            if couple not in known_couples:
+                raise UnknownCouple(
+                    f"save_votes.{judge} names unknown couple {couple!r}", field=f"save_votes.{judge}"
+                )
+        head_judge = data.get("head_judge")
+        if head_judge is not None and head_judge not in known_judges:
+            raise UnknownJudge(f"head_judge {head_judge!r} is not on the panel", field="head_judge")
+        final = _optional(data, "final", bool, False)
+        return cls(
+            rules=rules_name,
+            couples=couples,
+            judges=judges,
+            dances=dances,
+            bonus=bonus,
+            votes=votes,
+            carried_scores=carried_scores,
+            carried_votes=carried_votes,
+            eliminate=eliminate,
+            save_votes=dict(save_votes),
+            head_judge=head_judge,
+            final=final,
+        )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One couple's line on the night's leaderboard."""
+
+    couple: str
+    place: int
+    judges_points: float
+    judges_share: float
+    votes: int
+    vote_share: float
+    combined: float
+    extra: Mapping[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "couple": self.couple,
+            "place": self.place,
+            "judges_points": _plain_number(self.judges_points),
+            "judges_share": self.judges_share,
+            "votes": self.votes,
+            "vote_share": self.vote_share,
+            "combined": self.combined,
+        }
+        body.update({key: _plain_number(value) for key, value in self.extra.items()})
+        return body
+
+
+@dataclass(frozen=True)
+class NightResult:
+    """The night's standings, who is in the bottom, who goes home, and why."""
+
+    rules: str
+    standings: tuple[Standing, ...]
+    bottom: tuple[str, ...]
+    eliminated: tuple[str, ...]
+    ties: tuple[tuple[str, ...], ...] = ()
+    explanation: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The CONTRACTS.md section 1 output."""
+        return {
+            "rules": self.rules,
+            "standings": [standing.as_dict() for standing in self.standings],
+            "bottom": list(self.bottom),
+            "eliminated": list(self.eliminated),
+            "ties": [list(tie) for tie in self.ties],
+            "explanation": list(self.explanation),
+        }
+
+
+def _plain_number(value: float) -> float | int:
+    """Whole numbers print as integers (30, not 30.0); halves stay as they are."""
+    return int(value) if float(value).is_integer() else value
+
+
+def _required(data: Mapping[str, Any], name: str, kind: type) -> Any:
+    if name not in data:
+        raise MissingField(f"missing required field {name!r}", field=name)
+    value = data[name]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise WrongType(f"{name} must be a {kind.__name__}", field=name)
+    return value
+
+
+def _optional(data: Mapping[str, Any], name: str, kind: type, default: Any) -> Any:
+    if data.get(name) is None:
+        return default
+    return _required(data, name, kind)
+
+
+def _id_list(data: Mapping[str, Any], name: str) -> Sequence[str]:
+    values = _required(data, name, list)
+    if not values:
+        raise WrongType(f"{name} must not be empty", field=name)
+    for index, value in enumerate(values):
+        if not isinstance(value, str) or not value:
+            raise WrongType(f"{name}[{index}] must be a non-empty string", field=f"{name}[{index}]")
+    if len(set(values)) != len(values):
+        duplicate = next(value for value in values if values.count(value) > 1)
+        raise WrongType(f"{name} lists {duplicate!r} twice", field=name)
+    return values
+
+
+def _is_number(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+def _dance(
+    entry: Any, index: int, couples: set[str], judges: set[str]
+) -> DanceScores:
+    where = f"dances[{index}]"
+    if not isinstance(entry, Mapping):
+        raise WrongType(f"{where} must be an object", field=where)
+    name = entry.get("name", f"dance {index + 1}")
+    if not isinstance(name, str):
+        raise WrongType(f"{where}.name must be a string", field=f"{where}.name")
+    raw_scores = entry.get("scores")
+    if not isinstance(raw_scores, Mapping):
+        raise MissingField(f"{where}.scores must be an object of couple -> judge -> score",
+                           field=f"{where}.scores")
+    scores: dict[str, dict[str, float]] = {}
+    for couple, by_judge in raw_scores.items():
+        if couple not in couples:
+            raise UnknownCouple(f"{where} scores unknown couple {couple!r}", field=f"{where}.scores")
+        if not isinstance(by_judge, Mapping):
+            raise WrongType(f"{where}.scores.{couple} must be an object of judge -> score",
+                            field=f"{where}.scores.{couple}")
+        scores[couple] = {}
+        for judge, score in by_judge.items():
+            spot = f"{where}.scores.{couple}.{judge}"
+            if judge not in judges:
+                raise UnknownJudge(f"{spot}: unknown judge {judge!r}", field=spot)
+            if judge in scores[couple]:
+                raise DuplicateScore(f"{spot}: judge scored this couple twice", field=spot)
+            scores[couple][judge] = validate_score(score, spot)
+    return DanceScores(name=name, scores=scores)
+
+
+def validate_score(score: Any, spot: str, *, halves: bool = True) -> float:
+    """A keyed score: a number from 1 to 10, in halves where the season allows them."""
+    if not _is_number(score):
+        raise WrongType(f"{spot}: score must be a number", field=spot)
+    value = float(score)
+    if not MIN_SCORE <= value <= MAX_SCORE:
+        raise ScoreOutOfRange(f"{spot}: score {score} is outside 1-10", field=spot)
+    step = 0.5 if halves else 1.0
+    if not (value / step).is_integer():
+        allowed = "whole or half points" if halves else "whole points"
+        raise ScoreOutOfRange(f"{spot}: score {score} is not in {allowed}", field=spot)
+    return value
+
+
+def _number_map(raw: Any, where: str, couples: set[str]) -> dict[str, float]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise WrongType(f"{where} must be an object of couple -> number", field=where)
+    out: dict[str, float] = {}
+    for couple, value in raw.items():
+        if couple not in couples:
+            raise UnknownCouple(f"{where} names unknown couple {couple!r}", field=f"{where}.{couple}")
+        if not _is_number(value):
+            raise WrongType(f"{where}.{couple} must be a number", field=f"{where}.{couple}")
+        out[couple] = float(value)
+    return out
+
+
+def _vote_map(raw: Any, where: str, couples: set[str]) -> dict[str, int]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise WrongType(f"{where} must be an object of couple -> vote count", field=where)
+    out: dict[str, int] = {}
+    for couple, value in raw.items():
+        if couple not in couples:
+            raise UnknownCouple(f"{where} names unknown couple {couple!r}", field=f"{where}.{couple}")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise WrongType(f"{where}.{couple} must be a whole number >= 0",
+                            field=f"{where}.{couple}")
+        out[couple] = value
+    return out

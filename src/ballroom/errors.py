@@ -1,0 +1,168 @@
+"""The one exception hierarchy of ballroom.
+
+Every error a user can cause carries a stable machine-readable ``code`` (used by the HTTP
+API and printed by the CLI) and a human message. The API maps classes to status codes in
+one place (``ballroom.api.errors``); the CLI exits 2 on ``InvalidInput`` and its children.
+
+    BallroomError
+    ├── InvalidInput                 the request itself is wrong (HTTP 400/422, CLI exit 2)
+    │   ├── MalformedDocument        JSON/TOML/YAML/CSV that does not parse
+    │   ├── MissingField             a required field is absent
+    │   ├── WrongType                a field has the wrong type
+    │   ├── UnknownRules             no rule set of that name
+    │   ├── UnknownCouple            a couple id that the night does not know
+    │   ├── UnknownJudge             a judge id that the night does not know
+    │   ├── ScoreOutOfRange          a judge's score outside 1-10 (or a half where not allowed)
+    │   ├── DuplicateScore           a judge scoring the same dance of a couple twice
+    │   ├── UnresolvableTie          the rule needs a decision the input does not supply
+    │   └── IneligibleVoter          the voter fails the age/region rules
+    ├── NotFound                     an id that does not exist (HTTP 404)
+    ├── Conflict                     the state forbids the action (HTTP 409)
+    │   ├── ScoreLocked              the scores of that night are locked
+    │   ├── WindowClosed             the voting window is not open
+    │   ├── CapExceeded              the ballot would pass a voter's cap
+    │   └── IdempotencyMismatch      a reused idempotency key with a different body
+    ├── Unauthorized                 no valid credentials (HTTP 401)
+    ├── Forbidden                    credentials valid, action not allowed (HTTP 403)
+    └── RateLimited                  too many attempts (HTTP 429)
+"""
+
+from __future__ import annotations
+
+
+class BallroomError(Exception):
+    """Base of every error ballroom raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def as_dict(self) -> dict[str, str]:
+        """The machine-readable form used by the API and ``--json`` outputs."""
+        body = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+class InvalidInput(BallroomError):
+    """The request itself is wrong; nothing was changed."""
+
+    code = "invalid_input"
+
+
+class MalformedDocument(InvalidInput):
+    """A JSON, TOML, YAML or CSV document that does not parse."""
+
+    code = "malformed_document"
+
+
+class MissingField(InvalidInput):
+    """A required field is absent."""
+
+    code = "missing_field"
+
+
+class WrongType(InvalidInput):
+    """A field holds a value of the wrong type."""
+
+    code = "wrong_type"
+
+
+class UnknownRules(InvalidInput):
+    """No rule set has that name."""
+
+    code = "unknown_rules"
+
+
+class UnknownCouple(InvalidInput):
+    """A couple id the night or season does not know."""
+
+    code = "unknown_couple"
+
+
+class UnknownJudge(InvalidInput):
+    """A judge id the night or season does not know."""
+
+    code = "unknown_judge"
+
+
+class ScoreOutOfRange(InvalidInput):
+    """A judge's score outside 1-10, or a half point where the season allows none."""
+
+    code = "score_out_of_range"
+
+
+class DuplicateScore(InvalidInput):
+    """A judge scoring the same dance of the same couple twice."""
+
+    code = "duplicate_score"
+
+
+class UnresolvableTie(InvalidInput):
+    """The rule set needs a decision (a save vote, a head judge) that the input lacks."""
+
+    code = "unresolvable_tie"
+
+
+class IneligibleVoter(InvalidInput):
+    """The voter fails the age or region rules."""
+
+    code = "ineligible_voter"
+
+
+class NotFound(BallroomError):
+    """An id that does not exist."""
+
+    code = "not_found"
+
+
+class Conflict(BallroomError):
+    """The current state forbids the action."""
+
+    code = "conflict"
+
+
+class ScoreLocked(Conflict):
+    """The night's scores are locked; a keyed score is final."""
+
+    code = "score_locked"
+
+
+class WindowClosed(Conflict):
+    """The voting window is not open."""
+
+    code = "window_closed"
+
+
+class CapExceeded(Conflict):
+    """The ballot would take a voter past a cap."""
+
+    code = "cap_exceeded"
+
+
+class IdempotencyMismatch(Conflict):
+    """An idempotency key reused with a different request body."""
+
+    code = "idempotency_mismatch"
+
+
+class Unauthorized(BallroomError):
+    """No valid credentials were presented."""
+
+    code = "unauthorized"
+
+
+class Forbidden(BallroomError):
+    """The credentials are valid but do not allow this action."""
+
+    code = "forbidden"
+
+
+class RateLimited(BallroomError):
+    """Too many attempts in too short a time."""
+
+    code = "rate_limited"
