@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "BALLROOM_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -17,8 +18,6 @@ POSTGRES_ADMIN_URL = os.environ.get(
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty schema on the real PostgreSQL server; fails loudly if none answers."""
-    import sqlalchemy as sa
-
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(POSTGRES_ADMIN_URL)
     try:

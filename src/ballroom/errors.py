@@ -15,7 +15,8 @@ one place (``ballroom.api.errors``); the CLI exits 2 on ``InvalidInput`` and its
     │   ├── ScoreOutOfRange          a judge's score outside 1-10 (or a half where not allowed)
     │   ├── DuplicateScore           a judge scoring the same dance of a couple twice
     │   ├── UnresolvableTie          the rule needs a decision the input does not supply
-    │   └── IneligibleVoter          the voter fails the age/region rules
+    │   ├── IneligibleVoter          the voter fails the age/region rules
+    │   └── PayloadTooLarge          a request body over the size limit (HTTP 413)
     ├── NotFound                     an id that does not exist (HTTP 404)
     ├── Conflict                     the state forbids the action (HTTP 409)
     │   ├── ScoreLocked              the scores of that night are locked
@@ -23,7 +24,12 @@ one place (``ballroom.api.errors``); the CLI exits 2 on ``InvalidInput`` and its
     │   ├── CapExceeded              the ballot would pass a voter's cap
     │   └── IdempotencyMismatch      a reused idempotency key with a different body
     ├── Unauthorized                 no valid credentials (HTTP 401)
+    │   ├── InvalidToken             a forged, unknown or revoked session token
+    │   ├── TokenExpired             a session token past its expiry
+    │   ├── InvalidCode              a wrong, expired or already used one-time code
+    │   └── InvalidCredentials       a wrong name or password
     ├── Forbidden                    credentials valid, action not allowed (HTTP 403)
+    │   └── UnverifiedVoter          the voter has not confirmed the emailed code
     └── RateLimited                  too many attempts (HTTP 429)
 """
 
@@ -166,3 +172,39 @@ class RateLimited(BallroomError):
     """Too many attempts in too short a time."""
 
     code = "rate_limited"
+
+
+class PayloadTooLarge(InvalidInput):
+    """A request body larger than the server accepts."""
+
+    code = "payload_too_large"
+
+
+class InvalidToken(Unauthorized):
+    """A session token that is forged, unknown or revoked."""
+
+    code = "invalid_token"
+
+
+class TokenExpired(Unauthorized):
+    """A session token past its expiry."""
+
+    code = "token_expired"
+
+
+class InvalidCode(Unauthorized):
+    """A one-time code that is wrong, expired or already used."""
+
+    code = "invalid_code"
+
+
+class InvalidCredentials(Unauthorized):
+    """A wrong account name or password."""
+
+    code = "invalid_credentials"
+
+
+class UnverifiedVoter(Forbidden):
+    """A voter who has not yet confirmed the emailed code."""
+
+    code = "unverified_voter"

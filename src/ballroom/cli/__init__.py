@@ -24,8 +24,10 @@ def main() -> None:
 def _register() -> None:
     # Imported here, not at the top, so each command module may import from this package.
     from ballroom.cli.results import results
+    from ballroom.cli.season import season
 
     main.add_command(results)
+    main.add_command(season)
 
 
 _register()

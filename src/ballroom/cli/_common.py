@@ -39,8 +39,9 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             click.echo(f"error: {error.code}{where}: {error.message}", err=True)
             sys.exit(exit_code)
         except OSError as error:
-            click.echo(f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
-                       err=True)
+            click.echo(
+                f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), err=True
+            )
             sys.exit(EXIT_BAD_INPUT)
 
     return wrapper
@@ -53,8 +54,20 @@ def read_json_file(path: Path) -> Any:
     except UnicodeDecodeError as error:
         raise MalformedDocument(f"{path}: not UTF-8 text ({error.reason})") from error
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_reject_duplicate_keys)
     except json.JSONDecodeError as error:
         raise MalformedDocument(
             f"{path}: line {error.lineno} column {error.colno}: {error.msg}"
         ) from error
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON silently keeps the last of two equal keys; a judge keying twice must not vanish."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise MalformedDocument(
+                f"key {key!r} appears twice in one object (a judge scoring twice?)", field=key
+            )
+        seen[key] = value
+    return seen

@@ -51,19 +51,23 @@ class Night:
     save_votes: Mapping[str, str] = field(default_factory=dict)
     head_judge: str | None = None
     final: bool = False
+    extra_points: Mapping[str, float] = field(default_factory=dict)
+    """Judges' points known only as a couple's total (a published total with no per-judge
+    split, or a simulated score); counted like ``bonus``. Empty for a fully keyed night."""
 
     def judges_points(self) -> dict[str, float]:
         """Each couple's judges' points: every dance and judge, plus bonus and carried scores."""
-        points = {couple: 0.0 for couple in self.couples}
+        points = dict.fromkeys(self.couples, 0.0)
         for dance in self.dances:
             for couple, by_judge in dance.scores.items():
                 points[couple] += sum(by_judge.values())
         for couple in self.couples:
             points[couple] += self.bonus.get(couple, 0.0) + self.carried_scores.get(couple, 0.0)
+            points[couple] += self.extra_points.get(couple, 0.0)
         return points
 
     def total_votes(self) -> dict[str, int]:
-        """Each couple's viewer votes, tonight's plus any carried from a week without elimination."""
+        """Viewer votes per couple: tonight's plus any carried from a week without elimination."""
         return {
             couple: self.votes.get(couple, 0) + self.carried_votes.get(couple, 0)
             for couple in self.couples
@@ -100,7 +104,8 @@ class Night:
                 raise UnknownJudge(f"save_votes names unknown judge {judge!r}", field="save_votes")
             if couple not in known_couples:
                 raise UnknownCouple(
-                    f"save_votes.{judge} names unknown couple {couple!r}", field=f"save_votes.{judge}"
+                    f"save_votes.{judge} names unknown couple {couple!r}",
+                    field=f"save_votes.{judge}",
                 )
         head_judge = data.get("head_judge")
         if head_judge is not None and head_judge not in known_judges:
@@ -193,7 +198,7 @@ def _optional(data: Mapping[str, Any], name: str, kind: type, default: Any) -> A
 
 
 def _id_list(data: Mapping[str, Any], name: str) -> Sequence[str]:
-    values = _required(data, name, list)
+    values: list[str] = _required(data, name, list)
     if not values:
         raise WrongType(f"{name} must not be empty", field=name)
     for index, value in enumerate(values):
@@ -206,16 +211,10 @@ def _id_list(data: Mapping[str, Any], name: str) -> Sequence[str]:
 
 
 def _is_number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _dance(
-    entry: Any, index: int, couples: set[str], judges: set[str]
-) -> DanceScores:
+def _dance(entry: Any, index: int, couples: set[str], judges: set[str]) -> DanceScores:
     where = f"dances[{index}]"
     if not isinstance(entry, Mapping):
         raise WrongType(f"{where} must be an object", field=where)
@@ -224,15 +223,20 @@ def _dance(
         raise WrongType(f"{where}.name must be a string", field=f"{where}.name")
     raw_scores = entry.get("scores")
     if not isinstance(raw_scores, Mapping):
-        raise MissingField(f"{where}.scores must be an object of couple -> judge -> score",
-                           field=f"{where}.scores")
+        raise MissingField(
+            f"{where}.scores must be an object of couple -> judge -> score", field=f"{where}.scores"
+        )
     scores: dict[str, dict[str, float]] = {}
     for couple, by_judge in raw_scores.items():
         if couple not in couples:
-            raise UnknownCouple(f"{where} scores unknown couple {couple!r}", field=f"{where}.scores")
+            raise UnknownCouple(
+                f"{where} scores unknown couple {couple!r}", field=f"{where}.scores"
+            )
         if not isinstance(by_judge, Mapping):
-            raise WrongType(f"{where}.scores.{couple} must be an object of judge -> score",
-                            field=f"{where}.scores.{couple}")
+            raise WrongType(
+                f"{where}.scores.{couple} must be an object of judge -> score",
+                field=f"{where}.scores.{couple}",
+            )
         scores[couple] = {}
         for judge, score in by_judge.items():
             spot = f"{where}.scores.{couple}.{judge}"
@@ -266,7 +270,9 @@ def _number_map(raw: Any, where: str, couples: set[str]) -> dict[str, float]:
     out: dict[str, float] = {}
     for couple, value in raw.items():
         if couple not in couples:
-            raise UnknownCouple(f"{where} names unknown couple {couple!r}", field=f"{where}.{couple}")
+            raise UnknownCouple(
+                f"{where} names unknown couple {couple!r}", field=f"{where}.{couple}"
+            )
         if not _is_number(value):
             raise WrongType(f"{where}.{couple} must be a number", field=f"{where}.{couple}")
         out[couple] = float(value)
@@ -281,9 +287,12 @@ def _vote_map(raw: Any, where: str, couples: set[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for couple, value in raw.items():
         if couple not in couples:
-            raise UnknownCouple(f"{where} names unknown couple {couple!r}", field=f"{where}.{couple}")
+            raise UnknownCouple(
+                f"{where} names unknown couple {couple!r}", field=f"{where}.{couple}"
+            )
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise WrongType(f"{where}.{couple} must be a whole number >= 0",
-                            field=f"{where}.{couple}")
+            raise WrongType(
+                f"{where}.{couple} must be a whole number >= 0", field=f"{where}.{couple}"
+            )
         out[couple] = value
     return out

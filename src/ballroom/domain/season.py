@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from ballroom.errors import NotFound, UnknownCouple, UnknownJudge
+
 
 class JudgeRole(StrEnum):
     """Whether a judge sits every week or only as a guest."""
@@ -52,6 +54,15 @@ class Performance:
     scores: Mapping[str, float] | None = None
     total: float | None = None
     """The published total when the per-judge split is not known."""
+    notes: str = ""
+
+    def known_points(self, panel: tuple[str, ...]) -> float | None:
+        """The dance's judges' points if known: the published total, or every judge's score."""
+        if self.total is not None:
+            return self.total
+        if self.scores is not None and set(self.scores) == set(panel):
+            return float(sum(self.scores.values()))
+        return None
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,18 @@ class Week:
     """A finale's real placing, first to last."""
     bottom: tuple[str, ...] = ()
     notes: str = ""
+    couples: tuple[str, ...] = ()
+    """The couples dancing that night (season files derive it when omitted)."""
+    rounds: tuple[str, ...] = ("Dance",)
+    """The night's rounds; every couple dances each one (two-dance nights, finales)."""
+    totals: Mapping[str, float] = field(default_factory=dict)
+    """Published judges' totals covering all of a couple's rounds, where no split is known."""
+
+    def performance(self, couple: str, round_name: str) -> Performance | None:
+        """What is recorded of ``couple``'s dance in ``round_name``, if anything."""
+        return next(
+            (p for p in self.performances if p.couple == couple and p.round == round_name), None
+        )
 
     @property
     def window(self) -> str:
@@ -97,8 +120,25 @@ class Season:
     """The cap: votes per voter per couple per method per window."""
 
     def couple(self, couple_id: str) -> Couple:
-        """The couple with that id (``KeyError`` if none: callers validate first)."""
-        return next(c for c in self.couples if c.id == couple_id)
+        """The couple with that id; ``UnknownCouple`` if the season has none."""
+        for couple in self.couples:
+            if couple.id == couple_id:
+                return couple
+        raise UnknownCouple(f"season {self.id} has no couple {couple_id!r}", field="couple")
+
+    def judge(self, judge_id: str) -> Judge:
+        """The judge with that id; ``UnknownJudge`` if the season has none."""
+        for judge in self.judges:
+            if judge.id == judge_id:
+                return judge
+        raise UnknownJudge(f"season {self.id} has no judge {judge_id!r}", field="judge")
+
+    def week(self, number: int) -> Week:
+        """The week with that number; ``NotFound`` when the season has none."""
+        for week in self.weeks:
+            if week.number == number:
+                return week
+        raise NotFound(f"season {self.id} has no week {number}", field="week")
 
     def window_id(self, week: Week) -> str:
         """The voting window id of a week, e.g. ``s34w04`` for Disney Night."""

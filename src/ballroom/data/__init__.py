@@ -1,0 +1,1 @@
+"""Data files shipped with ballroom (read through ``importlib.resources``)."""
