@@ -23,9 +23,11 @@ def main() -> None:
 
 def _register() -> None:
     # Imported here, not at the top, so each command module may import from this package.
+    from ballroom.cli.demo import demo
     from ballroom.cli.results import results
     from ballroom.cli.season import season
 
+    main.add_command(demo)
     main.add_command(results)
     main.add_command(season)
 

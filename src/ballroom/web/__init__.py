@@ -1,0 +1,1 @@
+"""The web pages: templates and vendored static assets, nothing fetched at run time."""

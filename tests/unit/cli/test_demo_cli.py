@@ -1,0 +1,134 @@
+"""``ballroom demo``: the main job, end to end through the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ballroom.cli import main
+
+
+def run(*args: str, columns: int = 200) -> tuple[int, str, str]:
+    outcome = CliRunner(env={"COLUMNS": str(columns)}).invoke(main, ["demo", *args])
+    return outcome.exit_code, outcome.stdout, outcome.stderr
+
+
+def test_demo_prints_weeks_and_rates_and_writes_the_report(tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    started = time.perf_counter()
+    code, out, err = run("--electorates", "4", "--seed", "3", "--out", str(report))
+    elapsed = time.perf_counter() - started
+    assert code == 0, err
+    assert elapsed < 20  # the main job must stay fast; 4 electorates take about a second
+    for text in ("Week 1: Premiere", "Week 11: Finale", "Votes (sim)", " sim ", "How often"):
+        assert text in out
+    assert "Corey Feldman, Baron Davis" in out  # the real double elimination, beside the sim
+    assert f"report written to {report}" in err
+    page = report.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "seed 3" in page
+
+
+def test_tables_fit_an_80_column_terminal_without_cutting_numbers() -> None:
+    code, out, _ = run("-n", "2", "--no-report", columns=80)
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "…" not in out
+
+
+def test_json_summary_is_identical_for_the_same_seed(tmp_path: Path) -> None:
+    first = run("-n", "3", "--seed", "8", "--json", "--no-report")
+    second = run("-n", "3", "--seed", "8", "--json", "--no-report")
+    assert first[0] == second[0] == 0
+    assert first[1] == second[1]
+    summary = json.loads(first[1])
+    assert summary["seed"] == 8
+    assert summary["electorates"] == 3
+    assert set(summary["reproduction"]) == {"dwts", "dwts-judges-save", "strictly", "skating"}
+    for rates in summary["reproduction"].values():
+        assert all(0 <= rate <= 1 for rate in rates["weeks"].values())
+    other = run("-n", "3", "--seed", "9", "--json", "--no-report")
+    assert other[1] != first[1]
+
+
+def test_rules_option_limits_the_rule_sets(tmp_path: Path) -> None:
+    code, out, _ = run(
+        "-n",
+        "2",
+        "--rules",
+        "dwts",
+        "--rules",
+        "strictly",
+        "--json",
+        "--out",
+        str(tmp_path / "r.html"),
+    )
+    assert code == 0
+    assert sorted(json.loads(out)["reproduction"]) == ["dwts", "strictly"]
+    assert (tmp_path / "r.html").exists()
+
+
+def test_no_report_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "nothing.html"
+    code, _, _ = run("-n", "1", "--no-report", "--out", str(target))
+    assert code == 0
+    assert not target.exists()
+
+
+def test_bad_electorates_exit_2_with_one_line() -> None:
+    code, out, err = run("--electorates", "0", "--no-report")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "electorates" in err
+
+
+def test_unknown_rules_exit_2() -> None:
+    code, _, err = run("--rules", "borda", "--no-report")
+    assert code == 2
+    assert "borda" in err
+
+
+def test_unwritable_report_path_exits_2(tmp_path: Path) -> None:
+    code, _, err = run("-n", "1", "--out", str(tmp_path / "missing" / "dir" / "r.html"))
+    assert code == 2
+    assert "error" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_json_summary_does_not_depend_on_the_process_hash_seed() -> None:
+    # Set and dict orders of strings change with PYTHONHASHSEED; the summary must not.
+    outputs = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from ballroom.cli import main; main()",
+                "demo",
+                "-n",
+                "2",
+                "--seed",
+                "4",
+                "--json",
+                "--no-report",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0])["seed"] == 4
