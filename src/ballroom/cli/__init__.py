@@ -24,12 +24,16 @@ def main() -> None:
 def _register() -> None:
     # Imported here, not at the top, so each command module may import from this package.
     from ballroom.cli.demo import demo
+    from ballroom.cli.integrity import integrity
     from ballroom.cli.results import results
     from ballroom.cli.season import season
+    from ballroom.cli.simulate import simulate
 
     main.add_command(demo)
     main.add_command(results)
     main.add_command(season)
+    main.add_command(integrity)
+    main.add_command(simulate)
 
 
 _register()

@@ -1,0 +1,1 @@
+"""Adapters: stores, the vote-log writer, file formats and gateways."""

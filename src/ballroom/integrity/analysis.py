@@ -1,0 +1,128 @@
+"""One night's integrity report: read the log, apply the caps, detect, and measure the effect.
+
+``analyze`` returns a ``Report`` whose ``as_dict`` is exactly CONTRACTS.md section 3 (plus
+optional fields: rows, window, tallies, per-cluster signals, the campaign details, and a
+per-minute timeline for the charts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ballroom.adapters.interchange import VoteTable, read_vote_table, ts_to_datetime
+from ballroom.domain.night import Night
+from ballroom.integrity.counterfactual import effect
+from ballroom.integrity.detectors import Findings, Thresholds, detect
+from ballroom.integrity.tally import Allocations, allocations, single_window
+
+
+@dataclass
+class Report:
+    """The findings of one night, ready for JSON, a terminal table or an HTML page."""
+
+    voters: int
+    ballots: int
+    rows: int
+    window: str
+    couples: list[str]
+    flagged_voters: list[str]
+    findings: Findings
+    counterfactual: dict[str, Any] | None
+    timeline: dict[str, Any] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "voters": self.voters,
+            "ballots": self.ballots,
+            "flagged_voters": self.flagged_voters,
+            "clusters": [cluster.as_dict() for cluster in self.findings.clusters],
+            "campaigns": [campaign.as_dict() for campaign in self.findings.campaigns],
+            "counterfactual": self.counterfactual,
+            "rows": self.rows,
+            "window": self.window,
+            "flag_reasons": self.reasons,
+        }
+
+
+def analyze_file(
+    path: str | Path,
+    night: Night | None = None,
+    *,
+    window: str | None = None,
+    seed: int = 0,
+    draws: int = 200,
+    thresholds: Thresholds | None = None,
+) -> Report:
+    """Read an interchange file and analyse it (see ``analyze``)."""
+    return analyze(
+        read_vote_table(path), night, window=window, seed=seed, draws=draws, thresholds=thresholds
+    )
+
+
+def analyze(
+    table: VoteTable,
+    night: Night | None = None,
+    *,
+    window: str | None = None,
+    seed: int = 0,
+    draws: int = 200,
+    thresholds: Thresholds | None = None,
+) -> Report:
+    """Detect abuse and campaigns in one window; with a night, measure their effect."""
+    table = single_window(table, window)
+    alloc = allocations(table, list(night.couples) if night is not None else None)
+    findings = detect(table, alloc, thresholds)
+    present = np.zeros(alloc.n_voters, dtype=bool)
+    present[table.voter.codes] = True
+    counterfactual = None
+    if night is not None:
+        counterfactual = effect(
+            night,
+            alloc,
+            findings.flagged,
+            findings.campaigns,
+            rng=np.random.default_rng(seed),
+            draws=draws,
+        )
+    windows = table.window.labels()
+    return Report(
+        voters=int(present.sum()),
+        ballots=len(np.unique(table.ballot.codes)),
+        rows=len(table),
+        window=windows[int(table.window.codes[0])] if len(table) else "",
+        couples=alloc.couples,
+        flagged_voters=findings.flagged_ids(alloc.voters.labels()),
+        findings=findings,
+        counterfactual=counterfactual,
+        timeline=timeline(table, alloc),
+        reasons={name: int(mask.sum()) for name, mask in findings.reasons.items()},
+    )
+
+
+def timeline(table: VoteTable, alloc: Allocations, minutes: int = 5) -> dict[str, Any]:
+    """Counted votes per couple per ``minutes`` slot (for the votes-over-time chart)."""
+    if not len(table):
+        return {"start": None, "slot_minutes": minutes, "series": {}}
+    kept = alloc.kept
+    start = int(table.ts_us.min())
+    slot = ((table.ts_us[kept] - start) // (minutes * 60_000_000)).astype(np.int64)
+    names = table.couple.labels()
+    column = {name: i for i, name in enumerate(alloc.couples)}
+    remap = np.asarray([column.get(name, 0) for name in names], dtype=np.int64)
+    couple = remap[table.couple.codes[kept]]
+    width = len(alloc.couples)
+    slots = int(slot.max()) + 1 if len(slot) else 1
+    counts = np.bincount(
+        slot * width + couple, weights=table.votes[kept].astype(np.float64), minlength=slots * width
+    ).astype(np.float64)
+    grid = np.rint(counts).reshape(slots, width).astype(np.int64)
+    return {
+        "start": ts_to_datetime(start).isoformat().replace("+00:00", "Z"),
+        "slot_minutes": minutes,
+        "series": {name: grid[:, i].tolist() for i, name in enumerate(alloc.couples)},
+    }

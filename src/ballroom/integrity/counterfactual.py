@@ -1,0 +1,143 @@
+"""The effect of flagged accounts and of campaigns on the night's elimination.
+
+The night is recomputed by the real rule set (``ballroom.domain.rules.compute``) with the
+public vote taken from the log, then again without the flagged voters and without each
+campaign. The margin is the gap in the rule set's combined score at the elimination line, and
+a bootstrap over voters says how often the elimination holds if the night's electorate were
+drawn again: exact (Poisson weights per voter) for small nights, and for large ones a normal
+draw with the same first and second moments (the sum of many independent voters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ballroom.domain.night import Night, NightResult
+from ballroom.domain.rules import compute
+from ballroom.errors import BallroomError, InvalidInput
+from ballroom.integrity.detectors import Campaign
+from ballroom.integrity.tally import Allocations
+
+BoolArray = npt.NDArray[np.bool_]
+_EXACT_LIMIT = 50_000_000  # voters x draws beyond which the normal draw is used
+
+
+def _with_votes(night: Night, totals: npt.NDArray[np.int64]) -> Night:
+    return replace(night, votes={c: int(v) for c, v in zip(night.couples, totals, strict=True)})
+
+
+def _outcome(night: Night, totals: npt.NDArray[np.int64]) -> tuple[list[str], float | None]:
+    """Who goes home (or, under a judges' save, who is in the bottom) and the margin."""
+    result = compute(_with_votes(night, totals))
+    line = list(result.eliminated) or (list(result.bottom) if night.eliminate else [])
+    return list(result.eliminated), margin(result, line)
+
+
+def margin(result: NightResult, line: list[str]) -> float | None:
+    """Combined-score gap between the best couple below the line and the worst above it."""
+    if not line:
+        return None
+    below = [s.combined for s in result.standings if s.couple in line]
+    above = [s.combined for s in result.standings if s.couple not in line]
+    if not below or not above:
+        return None
+    return round(float(min(above)) - float(max(below)), 6)
+
+
+def effect(
+    night: Night,
+    alloc: Allocations,
+    flagged: BoolArray,
+    campaigns: list[Campaign],
+    *,
+    rng: np.random.Generator,
+    draws: int = 200,
+) -> dict[str, Any]:
+    """The counterfactual block of CONTRACTS.md section 3, with optional extra detail."""
+    if night.rules == "skating":
+        raise InvalidInput("the skating rules have no public vote to analyse", field="rules")
+    if list(alloc.couples) != list(night.couples):
+        raise InvalidInput("allocations and night list different couples", field="couples")
+    everyone = alloc.totals()
+    clean = alloc.totals(~flagged)
+    eliminated, gap = _outcome(night, everyone)
+    eliminated_clean, gap_clean = _outcome(night, clean)
+    body: dict[str, Any] = {
+        "eliminated": eliminated,
+        "eliminated_without_flagged": eliminated_clean,
+        "margin": gap,
+        "changes": eliminated != eliminated_clean,
+        "margin_without_flagged": gap_clean,
+        "votes": alloc.tallies(),
+        "votes_without_flagged": alloc.tallies(~flagged),
+        "flagged_votes": int(everyone.sum() - clean.sum()),
+    }
+    body["campaigns"] = []
+    for campaign in campaigns:
+        without, gap_without = _outcome(night, alloc.totals(~campaign.members))
+        body["campaigns"].append(
+            {
+                "target": campaign.target,
+                "eliminated_without_campaign": without,
+                "changes": without != eliminated,
+                "margin_without_campaign": gap_without,
+            }
+        )
+    body["bootstrap"] = bootstrap(night, alloc, flagged, eliminated, rng=rng, draws=draws)
+    return body
+
+
+def bootstrap(
+    night: Night,
+    alloc: Allocations,
+    flagged: BoolArray,
+    eliminated: list[str],
+    *,
+    rng: np.random.Generator,
+    draws: int,
+) -> dict[str, Any]:
+    """How often the as-cast elimination holds when the voters are resampled."""
+    if draws <= 0 or not night.eliminate:
+        return {"draws": 0}
+    holds = {"all": 0, "without_flagged": 0}
+    method = "poisson" if alloc.n_voters * draws <= _EXACT_LIMIT else "normal"
+    for name, keep in (("all", None), ("without_flagged", ~flagged)):
+        samples = _resample(alloc, keep, rng, draws, method)
+        for totals in samples:
+            try:
+                out, _ = _outcome(night, totals)
+            except BallroomError:
+                continue  # a draw the rules cannot settle (an exact tie) does not hold
+            holds[name] += out == eliminated
+    return {
+        "method": method,
+        "draws": draws,
+        "holds": round(holds["all"] / draws, 4),
+        "holds_without_flagged": round(holds["without_flagged"] / draws, 4),
+    }
+
+
+def _resample(
+    alloc: Allocations,
+    keep: BoolArray | None,
+    rng: np.random.Generator,
+    draws: int,
+    method: str,
+) -> npt.NDArray[np.int64]:
+    web = alloc.web if keep is None else alloc.web[keep]
+    sms = alloc.sms if keep is None else alloc.sms[keep]
+    if method == "poisson":
+        per_voter = web.astype(np.int64) + sms
+        weights = rng.poisson(1.0, size=(draws, len(per_voter)))
+        return weights @ per_voter
+    mean = web.sum(axis=0, dtype=np.float64) + sms.sum(axis=0, dtype=np.float64)
+    second = np.zeros((len(mean), len(mean)))
+    for start in range(0, len(web), 1_000_000):  # chunks keep the float copy small
+        block = web[start : start + 1_000_000].astype(np.float64) + sms[start : start + 1_000_000]
+        second += block.T @ block
+    sample = rng.multivariate_normal(mean, second, size=draws, method="eigh")
+    return np.maximum(np.rint(sample), 0).astype(np.int64)

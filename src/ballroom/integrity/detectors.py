@@ -1,0 +1,605 @@
+"""Detectors of rule abuse and of coordinated campaigns, each with evidence a producer can read.
+
+- **Identity clustering** links accounts that are one person: the same mailbox once e-mail
+  addresses are normalised (lower case, ``+tags`` stripped, gmail dots removed), a device used
+  by three or more accounts, or a run of sequentially numbered names at one provider.
+- **Machine timing** finds ballots from one IP block arriving at a near-constant period (a
+  script), in the spirit of inter-arrival regularity tests.
+- **Lockstep** (co-action, after CopyCatch and SynchroTrap) buckets saved ballots by
+  (allocation, minute) and reports groups far denser than the night's own baseline predicts.
+- **Ballot patterns**: the all-but-one allocation (10 to every couple but one) counted per
+  target against the other targets' level; an over-represented target is a *campaign*.
+
+Only the first two flag voters. Lockstep groups and campaigns of distinct people are reported,
+never flagged: tactical voting is legal. All work is on columns (numpy, pyarrow compute); the
+only Python loops run over findings, never over votes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ballroom.adapters.interchange import VoteTable
+from ballroom.integrity.tally import NO_TIME, Allocations
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The knobs of the detectors; the defaults are what ``integrity eval`` measures."""
+
+    device_accounts: int = 3  # a family tablet holds two accounts; three is a pattern
+    sequential_run: int = 3  # jsmith01, jsmith02, jsmith03
+    bot_regular_gaps: int = 7  # consecutive near-equal gaps (9 ballots) make a machine
+    bot_gap_tolerance: float = 0.2  # |g1 - g2| <= tolerance * max(g1, g2)
+    bot_max_gap_s: float = 120.0
+    lockstep_seconds: int = 60
+    lockstep_min: int = 8
+    lockstep_z: float = 5.0
+    campaign_min_share: float = 0.001  # report campaigns of at least 0.1 % of voters
+    campaign_factor: float = 3.0  # and at least 3x the other targets' median level
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A group of accounts and why they belong together."""
+
+    kind: str  # "multi-account" | "bot" | "lockstep"
+    voters: list[str]
+    evidence: str
+    flagged: bool
+    signals: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "voters": self.voters,
+            "evidence": self.evidence,
+            "flagged": self.flagged,
+            **self.signals,
+        }
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """An over-represented all-but-one pattern and its target."""
+
+    target: str
+    members: BoolArray  # per voter
+    voters: int
+    votes: int
+    flagged: int
+    baseline: float
+    first: str
+    peak_minute: str
+    last: str
+    evidence: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "all-but-one",
+            "target": self.target,
+            "voters": self.voters,
+            "votes": self.votes,
+            "flagged_voters": self.flagged,
+            "distinct_voters": self.voters - self.flagged,
+            "baseline": round(self.baseline, 1),
+            "first": self.first,
+            "peak_minute": self.peak_minute,
+            "last": self.last,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass
+class Findings:
+    """What the detectors found in one night's log."""
+
+    flagged: BoolArray  # per voter: judged to break the rules
+    reasons: dict[str, BoolArray]  # per signal kind, per voter
+    clusters: list[Cluster]
+    campaigns: list[Campaign]
+
+    def flagged_ids(self, labels: list[str]) -> list[str]:
+        return sorted(labels[i] for i in np.flatnonzero(self.flagged))
+
+
+# --------------------------------------------------------------------------- e-mail
+
+
+@cache
+def disposable_domains() -> frozenset[str]:
+    """The bundled list of throw-away mail domains."""
+    text = resources.files("ballroom.integrity").joinpath("disposable_domains.txt").read_text()
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+def normalise_emails(emails: Any) -> tuple[Any, Any, Any]:
+    """Mailbox identity of each address: (normalised, domain, local part), all in Arrow.
+
+    ``John.Smith+dwts@GoogleMail.com`` and ``johnsmith@gmail.com`` are one mailbox.
+    """
+    lower = pc.utf8_lower(pc.utf8_trim_whitespace(pa.array(emails, type=pa.string())))
+    parts = pc.extract_regex(lower, r"^(?P<local>[^@]*)@(?P<domain>[^@]*)$")
+    local = pc.fill_null(pc.struct_field(parts, "local"), "")
+    domain = pc.fill_null(pc.struct_field(parts, "domain"), "")
+    domain = pc.if_else(pc.equal(domain, "googlemail.com"), "gmail.com", domain)
+    local = pc.replace_substring_regex(local, r"\+.*$", "")
+    local = pc.if_else(pc.equal(domain, "gmail.com"), pc.replace_substring(local, ".", ""), local)
+    normalised = pc.binary_join_element_wise(local, domain, "@")
+    normalised = pc.if_else(pc.equal(domain, ""), lower, normalised)  # not an address: as is
+    return normalised, domain, local
+
+
+def normalise_email(email: str) -> str:
+    """One address, normalised as ``normalise_emails`` does."""
+    return str(normalise_emails([email])[0][0].as_py())
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _codes(values: Any) -> tuple[IntArray, Any]:
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
+
+
+def _shared(key: IntArray, minimum: int) -> IntArray:
+    """``key`` where at least ``minimum`` voters share it, else -1."""
+    valid = key >= 0
+    if not valid.any():
+        return np.full(len(key), -1, dtype=np.int64)
+    counts = np.bincount(key[valid])
+    keep = valid.copy()
+    keep[valid] = counts[key[valid]] >= minimum
+    return np.where(keep, key, -1)
+
+
+def _components(n: int, keys: list[IntArray]) -> IntArray:
+    """Connected components of voters linked by equal keys (-1 = no link): min-label spreading."""
+    labels = np.arange(n, dtype=np.int64)
+    active = [(np.flatnonzero(key >= 0), key[key >= 0]) for key in keys]
+    while True:
+        before = labels.copy()
+        for voters, key in active:
+            if not len(voters):
+                continue
+            smallest = np.full(int(key.max()) + 1, n, dtype=np.int64)
+            np.minimum.at(smallest, key, labels[voters])
+            labels[voters] = np.minimum(labels[voters], smallest[key])
+        while True:  # pointer jumping: a label's label is also ours
+            jumped = labels[labels]
+            if np.array_equal(jumped, labels):
+                break
+            labels = jumped
+        if np.array_equal(labels, before):
+            return labels
+
+
+def _time(ts_us: int) -> str:
+    return (_EPOCH + timedelta(microseconds=int(ts_us))).strftime("%H:%M:%S")
+
+
+def _allocation_text(row: npt.NDArray[np.int8], couples: list[str]) -> str:
+    parts = [f"{int(v)}→{couples[i]}" for i, v in enumerate(row) if v]
+    if len(parts) > 4:
+        zero = [couples[i] for i, v in enumerate(row) if not v]
+        values = {int(v) for v in row if v}
+        if len(zero) == 1 and len(values) == 1:
+            return f"{values.pop()} to every couple except {zero[0]}"
+    return ", ".join(parts) if parts else "(nothing)"
+
+
+def _groups(labels: IntArray, members: BoolArray) -> list[IntArray]:
+    """Voter indices of each label among ``members``, largest group first."""
+    idx = np.flatnonzero(members)
+    if not len(idx):
+        return []
+    order = idx[np.argsort(labels[idx], kind="stable")]
+    cuts = np.flatnonzero(np.diff(labels[order])) + 1
+    groups = np.split(order, cuts)
+    return sorted(groups, key=lambda g: (-len(g), int(g[0])))
+
+
+# --------------------------------------------------------------------------- the detectors
+
+
+def detect(table: VoteTable, alloc: Allocations, thresholds: Thresholds | None = None) -> Findings:
+    """Run every detector over one window's log and its cap-applied allocations."""
+    limits = thresholds or Thresholds()
+    n = alloc.n_voters
+    voter_labels = alloc.voters.labels()
+    first = np.minimum(alloc.first_row, max(len(table) - 1, 0))
+    email_code = table.email.codes[first].astype(np.int64)
+    device_code = table.device.codes[first].astype(np.int64)
+    ip_code = table.ip.codes[first].astype(np.int64)
+
+    # Identity: normalised mailbox, busy device, sequential names.
+    normalised, domain, local = normalise_emails(table.email.values)
+    norm_code, norm_values = _codes(normalised)
+    empty_email = pc.equal(pc.utf8_trim_whitespace(table.email.values), "").to_numpy(
+        zero_copy_only=False
+    )
+    mailbox = np.where(empty_email[email_code], -1, norm_code[email_code])
+    mailbox = _shared(mailbox, 2)
+    empty_device = pc.equal(table.device.values, "").to_numpy(zero_copy_only=False)
+    device = _shared(np.where(empty_device[device_code], -1, device_code), limits.device_accounts)
+    sequence = _sequential_runs(local, domain, email_code, empty_email, limits.sequential_run)
+    labels = _components(n, [mailbox, device, sequence])
+    linked = (mailbox >= 0) | (device >= 0) | (sequence >= 0)
+
+    bot = _machine_timing(table, alloc, limits)
+    reasons = {
+        "mailbox": mailbox >= 0,
+        "device": device >= 0,
+        "sequential": sequence >= 0,
+        "machine_timing": bot >= 0,
+    }
+    flagged = linked | (bot >= 0)
+
+    disposable = pc.is_in(domain, value_set=pa.array(sorted(disposable_domains()))).to_numpy(
+        zero_copy_only=False
+    )
+    ip_block = _ip_blocks(table.ip.values)
+    context = _Context(
+        couples=alloc.couples,
+        labels=voter_labels,
+        alloc=alloc,
+        email_values=table.email.values,
+        norm_values=norm_values,
+        norm_code=norm_code,
+        email_code=email_code,
+        device_values=table.device.values,
+        device_code=device_code,
+        ip_values=table.ip.values,
+        ip_code=ip_code,
+        ip_block=ip_block,
+        disposable=disposable,
+    )
+    clusters = [
+        _identity_cluster(context, members, mailbox, device, sequence)
+        for members in _groups(labels, linked)
+    ]
+    clusters += _bot_clusters(context, bot, flagged)
+    campaigns = _campaigns(alloc, flagged, limits)
+    clusters += _lockstep(context, flagged, limits, campaigns)
+    return Findings(flagged=flagged, reasons=reasons, clusters=clusters, campaigns=campaigns)
+
+
+@dataclass(frozen=True)
+class _Context:
+    couples: list[str]
+    labels: list[str]
+    alloc: Allocations
+    email_values: Any
+    norm_values: Any
+    norm_code: IntArray
+    email_code: IntArray
+    device_values: Any
+    device_code: IntArray
+    ip_values: Any
+    ip_code: IntArray
+    ip_block: tuple[IntArray, Any]
+    disposable: BoolArray
+
+    def emails(self, members: IntArray) -> list[str]:
+        return [str(self.email_values[int(c)].as_py()) for c in self.email_code[members]]
+
+
+def _sequential_runs(
+    local: Any, domain: Any, email_code: IntArray, empty: BoolArray, minimum: int
+) -> IntArray:
+    """Voters whose addresses are ``stem`` + consecutive numbers at one domain."""
+    parts = pc.extract_regex(local, r"^(?P<stem>.*[^0-9])(?P<num>[0-9]{1,6})$")
+    stem = pc.struct_field(parts, "stem")
+    number = pc.cast(pc.struct_field(parts, "num"), pa.int64())
+    stem_key = pc.binary_join_element_wise(stem, domain, "@")
+    key_code, _ = _codes(pc.fill_null(stem_key, ""))
+    has = ~pc.is_null(stem).to_numpy(zero_copy_only=False) & ~empty
+    num = pc.fill_null(number, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    voter_key = np.where(has[email_code], key_code[email_code], -1)
+    voter_key = _shared(voter_key, minimum)
+    voter_num = num[email_code]
+    out = np.full(len(email_code), -1, dtype=np.int64)
+    idx = np.flatnonzero(voter_key >= 0)
+    if not len(idx):
+        return out
+    order = idx[np.lexsort((voter_num[idx], voter_key[idx]))]
+    key, nums = voter_key[order], voter_num[order]
+    close = (key[1:] == key[:-1]) & (nums[1:] - nums[:-1] <= 2)
+    run = np.concatenate([[0], np.cumsum(~close)])
+    sizes = np.bincount(run)
+    keep = sizes[run] >= minimum
+    out[order[keep]] = run[keep]
+    return out
+
+
+def _ip_blocks(ips: Any) -> tuple[IntArray, Any]:
+    """Each distinct address's /24 block (IPv4) or /64 (IPv6), as codes."""
+    v4 = pc.replace_substring_regex(ips, r"^(\d+\.\d+\.\d+)\.\d+$", r"\1.0/24")
+    v6 = pc.replace_substring_regex(
+        v4, r"^([0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*):.*$", r"\1::/64"
+    )
+    return _codes(v6)
+
+
+def _machine_timing(table: VoteTable, alloc: Allocations, limits: Thresholds) -> IntArray:
+    """Runs of web ballots from one IP block arriving at a near-constant period."""
+    n_rows = len(table)
+    out = np.full(alloc.n_voters, -1, dtype=np.int64)
+    web = np.flatnonzero(~table.sms)
+    if len(web) < limits.bot_regular_gaps + 2:
+        return out
+    ballots = table.ballot.codes[web].astype(np.int64)
+    first = np.full(len(table.ballot), n_rows, dtype=np.int64)
+    np.minimum.at(first, ballots, web)
+    starts = first[first < n_rows]
+    block_of_ip, _ = _ip_blocks(table.ip.values)
+    block = block_of_ip[table.ip.codes[starts]]
+    ts = table.ts_us[starts]
+    order = np.lexsort((ts, block))
+    block, ts, starts = block[order], ts[order], starts[order]
+    # Ballots at the same instant from one block are one event (a script saving twice).
+    step = np.diff(ts).astype(np.float64) / 1e6
+    new_event = np.concatenate([[True], (block[1:] != block[:-1]) | (step > 0.05)])
+    event = np.cumsum(new_event) - 1
+    ev_ts, ev_block = ts[new_event], block[new_event]
+    gap = np.diff(ev_ts).astype(np.float64) / 1e6
+    same = ev_block[1:] == ev_block[:-1]
+    gap_ok = same & (gap <= limits.bot_max_gap_s)
+    g1, g2 = gap[:-1], gap[1:]
+    regular = (
+        gap_ok[:-1]
+        & gap_ok[1:]
+        & (np.abs(g1 - g2) <= limits.bot_gap_tolerance * np.maximum(g1, g2))
+    )
+    # A run of r regular pairs (gap j, gap j+1) covers events j .. j+2.
+    run_id = np.cumsum(np.concatenate([[True], regular[1:] != regular[:-1]]))
+    run_len = np.bincount(run_id, weights=regular)[run_id]
+    pair_idx = np.flatnonzero(regular & (run_len >= limits.bot_regular_gaps))
+    event_run = np.full(len(ev_ts), -1, dtype=np.int64)
+    for shift in (0, 1, 2):
+        event_run[pair_idx + shift] = run_id[pair_idx]
+    ballot_run = event_run[event]
+    member = ballot_run >= 0
+    voters = table.voter.codes[starts[member]].astype(np.int64)
+    out[voters] = ballot_run[member]
+    return out
+
+
+def _identity_cluster(
+    ctx: _Context, members: IntArray, mailbox: IntArray, device: IntArray, sequence: IntArray
+) -> Cluster:
+    emails = ctx.emails(members)
+    facts: list[str] = []
+    signals: dict[str, Any] = {"accounts": len(members)}
+    boxes = {int(m) for m in mailbox[members] if m >= 0}
+    if boxes:
+        names = sorted(
+            str(ctx.norm_values[ctx.norm_code[ctx.email_code[m]]].as_py())
+            for m in members
+            if mailbox[m] >= 0
+        )
+        shapes = []
+        if any("+" in e.split("@")[0] for e in emails):
+            shapes.append("+aliases")
+        if any("." in e.split("@")[0] and e.endswith("@gmail.com") for e in emails):
+            shapes.append("gmail dot variants")
+        facts.append(
+            f"{sum(mailbox[members] >= 0)} accounts are {len(boxes)} mailbox"
+            f"{'es' if len(boxes) > 1 else ''} ({', '.join(sorted(set(names))[:3])})"
+            + (f" via {' and '.join(shapes)}" if shapes else "")
+        )
+        signals["mailboxes"] = sorted(set(names))
+    devices = sorted(
+        {str(ctx.device_values[int(ctx.device_code[m])].as_py()) for m in members if device[m] >= 0}
+    )
+    if devices:
+        facts.append(
+            f"{int((device[members] >= 0).sum())} accounts on device"
+            f"{'s' if len(devices) > 1 else ''} {', '.join(devices[:3])}"
+        )
+        signals["devices"] = devices
+    if (sequence[members] >= 0).any():
+        seq = sorted(e for e, m in zip(emails, members, strict=True) if sequence[m] >= 0)
+        facts.append(f"sequential names {seq[0]} … {seq[-1]}")
+    disposable = int(ctx.disposable[ctx.email_code[members]].sum())
+    if disposable:
+        facts.append(f"{disposable} disposable-domain address{'es' if disposable > 1 else ''}")
+        signals["disposable"] = disposable
+    blocks = ctx.ip_block[0][ctx.ip_code[members]]
+    common = np.bincount(blocks).max()
+    if common >= 2:
+        block = str(ctx.ip_block[1][int(np.bincount(blocks).argmax())].as_py())
+        facts.append(f"{common} from {block}")
+    facts.extend(_timing_and_ballot(ctx, members, signals))
+    return Cluster(
+        kind="multi-account",
+        voters=sorted(ctx.labels[m] for m in members),
+        evidence="; ".join(facts),
+        flagged=True,
+        signals=signals,
+    )
+
+
+def _timing_and_ballot(ctx: _Context, members: IntArray, signals: dict[str, Any]) -> list[str]:
+    facts = []
+    ts = ctx.alloc.web_ts[members]
+    ts = ts[ts != NO_TIME]
+    if len(ts):
+        span = (int(ts.max()) - int(ts.min())) / 60e6
+        facts.append(
+            f"ballots saved {_time(int(ts.min()))}–{_time(int(ts.max()))} UTC ({span:.1f} min)"
+        )
+        signals["first"], signals["last"] = _time(int(ts.min())), _time(int(ts.max()))
+    web = ctx.alloc.web[members]
+    rows, counts = np.unique(web, axis=0, return_counts=True)
+    top = int(counts.argmax())
+    if counts[top] >= 2 and rows[top].any():
+        facts.append(
+            f"{int(counts[top])} identical ballots: {_allocation_text(rows[top], ctx.couples)}"
+        )
+    return facts
+
+
+def _bot_clusters(ctx: _Context, bot: IntArray, flagged: BoolArray) -> list[Cluster]:
+    clusters = []
+    for members in _groups(bot, bot >= 0):
+        ts = np.sort(ctx.alloc.web_ts[members][ctx.alloc.web_ts[members] != NO_TIME])
+        gaps = np.diff(ts) / 1e6 if len(ts) > 1 else np.zeros(1)
+        block = str(
+            ctx.ip_block[1][
+                int(np.bincount(ctx.ip_block[0][ctx.ip_code[members]]).argmax())
+            ].as_py()
+        )
+        signals: dict[str, Any] = {
+            "accounts": len(members),
+            "period_s": round(float(np.median(gaps)), 3),
+            "period_sd_s": round(float(np.std(gaps)), 3),
+            "ip_block": block,
+        }
+        facts = [
+            f"{len(members)} accounts cast from {block} every {np.median(gaps):.2f} s "
+            f"(± {np.std(gaps):.2f} s): machine-regular timing"
+        ]
+        facts.extend(_timing_and_ballot(ctx, members, signals))
+        clusters.append(
+            Cluster(
+                kind="bot",
+                voters=sorted(ctx.labels[m] for m in members),
+                evidence="; ".join(facts),
+                flagged=True,
+                signals=signals,
+            )
+        )
+    return clusters
+
+
+def _campaigns(alloc: Allocations, flagged: BoolArray, limits: Thresholds) -> list[Campaign]:
+    """Targets of the all-but-one ballot, counted against the other targets' level."""
+    web = alloc.web
+    couples = len(alloc.couples)
+    if couples < 3 or not len(web):
+        return []
+    zeros = web == 0
+    pattern = (zeros.sum(axis=1) == 1) & ((web == 10) | zeros).all(axis=1)
+    target = np.argmax(zeros, axis=1)
+    counts = np.bincount(target[pattern], minlength=couples)
+    baseline = float(np.median(counts))
+    found = []
+    minimum = max(limits.campaign_min_share * alloc.n_voters, 10.0)
+    for c in np.flatnonzero(counts):
+        count = int(counts[c])
+        if count < minimum or count < limits.campaign_factor * baseline + 5 * np.sqrt(baseline):
+            continue
+        members = pattern & (target == c)
+        ts = alloc.web_ts[members]
+        minutes = ts // 60_000_000
+        values, freq = np.unique(minutes, return_counts=True)
+        peak = int(values[freq.argmax()]) * 60_000_000
+        votes = int(alloc.web[members].sum(dtype=np.int64) + alloc.sms[members].sum(dtype=np.int64))
+        n_flagged = int((members & flagged).sum())
+        name = alloc.couples[int(c)]
+        found.append(
+            Campaign(
+                target=name,
+                members=members,
+                voters=count,
+                votes=votes,
+                flagged=n_flagged,
+                baseline=baseline,
+                first=_time(int(ts.min())),
+                peak_minute=_time(peak)[:5],
+                last=_time(int(ts.max())),
+                evidence=(
+                    f"{count} voters ({count / alloc.n_voters:.1%}) gave 10 to every couple except "
+                    f"{name}; other targets' level {baseline:.0f}; peak {_time(peak)[:5]} UTC "
+                    f"({int(freq.max())} ballots that minute); {n_flagged} of them also flagged"
+                ),
+            )
+        )
+    return sorted(found, key=lambda campaign: -campaign.voters)
+
+
+def _lockstep(
+    ctx: _Context, flagged: BoolArray, limits: Thresholds, campaigns: list[Campaign]
+) -> list[Cluster]:
+    """Identical saved ballots bunched in time far beyond the night's baseline."""
+    alloc = ctx.alloc
+    voted = alloc.web_ts != NO_TIME
+    if voted.sum() < limits.lockstep_min:
+        return []
+    idx = np.flatnonzero(voted)
+    # Pack each allocation (0-10 per couple) into a hash; equal ballots share it.
+    weights = np.random.default_rng(0x10CC).integers(1, 2**61, alloc.web.shape[1], dtype=np.int64)
+    signature = (alloc.web[idx].astype(np.int64) * weights).sum(axis=1)
+    sig_code, _ = _codes(pa.array(signature))
+    bucket = alloc.web_ts[idx] // (limits.lockstep_seconds * 1_000_000)
+    bucket = bucket - bucket.min()
+    n_buckets = int(bucket.max()) + 1
+    key = sig_code * n_buckets + bucket
+    key_code, key_values = _codes(pa.array(key))
+    observed = np.bincount(key_code)
+    sig_total = np.bincount(sig_code)
+    bucket_total = np.bincount(bucket, minlength=n_buckets)
+    kv = key_values.to_numpy(zero_copy_only=False)
+    expected = sig_total[kv // n_buckets] * bucket_total[kv % n_buckets] / len(idx)
+    dense = (observed >= limits.lockstep_min) & (
+        observed >= expected + limits.lockstep_z * np.sqrt(expected + 1)
+    )
+    if not dense.any():
+        return []
+    # Merge a signature's dense minutes into one group.
+    member = dense[key_code]
+    groups = _groups(np.where(member, sig_code, -1), member)
+    clusters = []
+    for group in groups:
+        voters = idx[group]
+        sig = int(sig_code[group[0]])
+        exp = float(expected[dense & (kv // n_buckets == sig)].sum())
+        n_flag = int(flagged[voters].sum())
+        ballot = _allocation_text(alloc.web[voters[0]], ctx.couples)
+        campaign = next((c.target for c in campaigns if c.members[voters].all()), None)
+        signals: dict[str, Any] = {
+            "accounts": len(voters),
+            "expected": round(exp, 1),
+            "flagged_accounts": n_flag,
+        }
+        if campaign:
+            signals["campaign_target"] = campaign
+        facts = [
+            f"{len(voters)} accounts saved the identical ballot ({ballot}) in the same "
+            f"{limits.lockstep_seconds}-s windows; the night's baseline expects {exp:.1f}"
+        ]
+        facts.extend(_timing_and_ballot(ctx, voters, signals)[:1])
+        facts.append(
+            f"{n_flag} of them flagged for identity or timing"
+            if n_flag
+            else "distinct identities: coordinated, reported, not flagged"
+        )
+        clusters.append(
+            Cluster(
+                kind="lockstep",
+                voters=sorted(ctx.labels[v] for v in voters),
+                evidence="; ".join(facts),
+                flagged=False,
+                signals=signals,
+            )
+        )
+    return clusters
