@@ -23,15 +23,27 @@ def main() -> None:
 
 def _register() -> None:
     # Imported here, not at the top, so each command module may import from this package.
+    from ballroom.cli.bench import bench
+    from ballroom.cli.bench_http import http as bench_http
     from ballroom.cli.demo import demo
     from ballroom.cli.integrity import integrity
     from ballroom.cli.results import results
     from ballroom.cli.season import season
+    from ballroom.cli.serve import outbox, serve, users
     from ballroom.cli.simulate import simulate
+    from ballroom.cli.votes import export_votes, import_votes, verify
 
     main.add_command(demo)
     main.add_command(results)
     main.add_command(season)
+    main.add_command(import_votes)
+    main.add_command(export_votes)
+    main.add_command(verify)
+    main.add_command(bench)
+    bench.add_command(bench_http)
+    main.add_command(serve)
+    main.add_command(users)
+    main.add_command(outbox)
     main.add_command(integrity)
     main.add_command(simulate)
 

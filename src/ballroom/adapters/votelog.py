@@ -1,0 +1,1125 @@
+"""The group-commit vote-log writer: exact caps, one transaction per batch, then the answers.
+
+One writer thread per process owns every piece of mutable vote state: the windows, a
+:class:`~ballroom.domain.voting.VoteBook` per voter partition (``crc32(voter) mod N``, so caps
+are exact without a global lock and partitions can later move to other processes), each
+window's hash-chain head and live tally. Commands wait in a queue; the thread takes what
+arrived within ``max_wait`` seconds (up to ``batch_size`` votes), validates each against the
+in-memory caps, writes all accepted rows in ONE transaction (SQLite ``executemany``, PostgreSQL
+``COPY``), commits, and only then resolves the futures. When the commit fails, every change the
+batch made in memory is undone and its futures fail with the error; if the store's chain head
+then disagrees with memory (a commit whose outcome is unknown), the state is rebuilt from the
+log, which is the truth. On start the state is rebuilt from the log the same way.
+
+Idempotency: each write carries a client key. Keys of a batch are looked up in the store (one
+query per batch), so a retry finds its first answer after any restart; a key reused with a
+different body raises ``IdempotencyMismatch``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import logging
+import queue
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from ballroom.adapters.db import schema
+from ballroom.domain.voting import (
+    GENESIS_HASH,
+    SMS_ACCEPTED,
+    SMS_REPLIES,
+    Allocation,
+    Channel,
+    LogEntry,
+    Receipt,
+    SmsMessage,
+    SmsOutcome,
+    SmsRefusal,
+    Tally,
+    TallyCounter,
+    VoteBook,
+    VoteMeta,
+    WindowPhase,
+    canonical_bytes,
+    chain_hash,
+    check_web_allocation,
+    keyword_key,
+    normalise_phone,
+    us_from_datetime,
+    window_phase,
+)
+from ballroom.errors import (
+    BallroomError,
+    CapExceeded,
+    Conflict,
+    IdempotencyMismatch,
+    InvalidInput,
+    NotFound,
+    WindowClosed,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_LOG_COLUMNS = (
+    "window_id",
+    "seq",
+    "ballot_id",
+    "voter",
+    "channel",
+    "allocation",
+    "ts_us",
+    "hash",
+    "prev_hash",
+    "idempotency_key",
+    "email",
+    "phone",
+    "ip",
+    "device",
+)
+_REFUSAL_COLUMNS = ("idempotency_key", "window_id", "phone", "body", "reason", "ts_us")
+_KEY_CHUNK = 500
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+
+
+@functools.lru_cache(maxsize=65_536)  # texts repeat a handful of allocations millions of times
+def allocation_json(allocation: Allocation) -> str:
+    """The stored form of an allocation: a compact JSON object sorted by couple."""
+    return _encode(dict(allocation))
+
+
+def allocation_from_json(text: str) -> Allocation:
+    """The inverse of :func:`allocation_json`."""
+    return tuple(sorted((str(c), int(v)) for c, v in json.loads(text).items()))
+
+
+class CommitFailed(RuntimeError):
+    """The store refused or lost a group commit: nothing of that batch counts (a server fault,
+    not the voter's: the API answers 503 and the client retries with the same key)."""
+
+
+# --------------------------------------------------------------------------- window state
+
+
+@dataclass
+class WindowState:
+    """A window as the writer holds it; read by others only under the writer's state lock."""
+
+    id: str
+    season: str
+    label: str
+    status: str
+    opens_at_us: int | None
+    closes_at_us: int | None
+    scheduled_open_us: int | None
+    scheduled_close_us: int | None
+    couples: dict[str, str]  # active couple -> SMS keyword
+    next_seq: int = 1
+    head_hash: str = GENESIS_HASH
+    tally: TallyCounter = field(init=False)
+    keyword_index: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tally = TallyCounter(self.id, self.couples)
+        self.reindex()
+
+    def reindex(self) -> None:
+        """Rebuild the keyword lookup after the couples change."""
+        self.keyword_index = {keyword_key(k): c for c, k in self.couples.items()}
+
+    def phase(self, now_us: int) -> WindowPhase:
+        """Open, closed, pending or scheduled at ``now_us``."""
+        return window_phase(self.status, self.scheduled_open_us, self.scheduled_close_us, now_us)
+
+    def accepts_at(self, ts_us: int) -> bool:
+        """Whether a vote stamped ``ts_us`` falls inside the window's known period (import)."""
+        start = self.opens_at_us if self.opens_at_us is not None else self.scheduled_open_us
+        end = self.closes_at_us if self.closes_at_us is not None else self.scheduled_close_us
+        return (start is None or ts_us >= start) and (end is None or ts_us < end)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@dataclass
+class ImportBallot:
+    """One ballot of an interchange file, with the time it was originally accepted."""
+
+    ballot_id: str
+    window: str
+    voter: str
+    channel: Channel
+    allocation: Mapping[str, int]
+    ts_us: int
+    meta: VoteMeta = field(default_factory=VoteMeta)
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What became of an imported ballot: ``accepted``, ``duplicate`` (already there) or
+    ``refused`` with the error's code and message."""
+
+    ballot_id: str
+    status: str
+    code: str = ""
+    message: str = ""
+    receipt: Receipt | None = None
+
+
+@dataclass
+class _WebCmd:
+    window: str
+    voter: str
+    allocation: Mapping[str, object]
+    key: str
+    meta: VoteMeta
+    future: Future[Receipt]
+
+
+@dataclass
+class _SmsCmd:
+    messages: Sequence[SmsMessage]
+    key: str
+    window: str | None
+    future: Future[list[SmsOutcome]]
+
+
+@dataclass
+class _ImportCmd:
+    ballots: Sequence[ImportBallot]
+    future: Future[list[ImportOutcome]]
+
+
+@dataclass
+class _AdminCmd:
+    action: Callable[[], Any]
+    future: Future[Any]
+
+
+_Cmd = _WebCmd | _SmsCmd | _ImportCmd | _AdminCmd
+_STOP = object()
+
+
+@dataclass
+class _Batch:
+    """Everything one group commit writes and the in-memory changes it made."""
+
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    refusals: list[tuple[Any, ...]] = field(default_factory=list)
+    sms_batches: list[tuple[str, str, int, int]] = field(default_factory=list)
+    undo: list[Callable[[], None]] = field(default_factory=list)
+    heads: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # (window, channel, allocation, ts, +1/-1, last seq, ballots counted)
+    tally_ops: list[tuple[WindowState, Channel, Allocation, int, int, int, int]] = field(
+        default_factory=list
+    )
+    results: list[tuple[Future[Any], Any]] = field(default_factory=list)
+    keys: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- the writer
+
+
+class VoteLogWriter:
+    """Owns the vote state of a process and writes the log in group commits."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        now_us: Callable[[], int],
+        new_id: Callable[[], str],
+        cap: int = 10,
+        partitions: int = 8,
+        batch_size: int = 4096,
+        max_wait: float = 0.002,
+    ) -> None:
+        if partitions < 1 or cap < 1 or batch_size < 1:
+            raise InvalidInput("cap, partitions and batch size must be positive")
+        self.engine = engine
+        self.cap = cap
+        self.partitions = partitions
+        self.batch_size = batch_size
+        self.max_wait = max_wait
+        self._now_us = now_us
+        self._new_id = new_id
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._raw: Any = None
+        self.state_lock = threading.RLock()
+        self.windows: dict[str, WindowState] = {}
+        self.books = [VoteBook(cap) for _ in range(partitions)]
+        self._listeners: dict[str, list[Callable[[Tally], None]]] = {}
+        self._is_postgres = engine.dialect.name == "postgresql"
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        """Rebuild state from the log and start the writer thread."""
+        if self._thread is not None:
+            return
+        self.rebuild()
+        self._thread = threading.Thread(target=self._run, name="ballroom-votelog", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Finish what is queued, then stop the thread and release the connection."""
+        thread = self._thread
+        if thread is None:
+            return
+        self._queue.put(_STOP)
+        thread.join()
+        self._thread = None
+        self._close_raw()
+
+    @property
+    def running(self) -> bool:
+        """Whether the writer thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def rebuild(self) -> None:
+        """Replace all in-memory state with what the log says."""
+        with self.state_lock:
+            self.windows = self._load_windows()
+            self.books = [VoteBook(self.cap) for _ in range(self.partitions)]
+            with self.engine.connect() as connection:
+                result = connection.execution_options(yield_per=20_000).execute(
+                    sa.select(
+                        schema.vote_log.c.window_id,
+                        schema.vote_log.c.seq,
+                        schema.vote_log.c.voter,
+                        schema.vote_log.c.channel,
+                        schema.vote_log.c.allocation,
+                        schema.vote_log.c.ts_us,
+                        schema.vote_log.c.hash,
+                    ).order_by(schema.vote_log.c.window_id, schema.vote_log.c.seq)
+                )
+                for window_id, seq, voter, channel, allocation, ts_us, hash_ in result:
+                    window = self.windows.get(window_id)
+                    if window is None:  # a log row whose window row is gone: keep the truth
+                        window = self.windows[window_id] = WindowState(
+                            window_id, "", "", "closed", None, None, None, None, {}
+                        )
+                    self._replay(
+                        window,
+                        voter,
+                        Channel(channel),
+                        allocation_from_json(allocation),
+                        ts_us,
+                        seq,
+                    )
+                    window.next_seq = seq + 1
+                    window.head_hash = hash_
+
+    def _replay(  # noqa: PLR0917 - private, positional on the hot path
+        self,
+        window: WindowState,
+        voter: str,
+        channel: Channel,
+        allocation: Allocation,
+        ts_us: int,
+        seq: int,
+    ) -> None:
+        book = self.books[self.partition(voter)]
+        if channel is Channel.WEB:
+            previous = book.apply_web(window.id, voter, allocation)
+            if previous is not None:
+                window.tally.add(Channel.WEB, previous, ts_us, sign=-1)
+        else:
+            for couple, votes in allocation:
+                for _ in range(votes):
+                    book.apply_sms(window.id, voter, couple)
+        window.tally.add(channel, allocation, ts_us)
+        window.tally.ballots += 1
+        window.tally.version = seq
+
+    def _load_windows(self) -> dict[str, WindowState]:
+        windows: dict[str, WindowState] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(sa.select(schema.windows)):
+                windows[row.id] = WindowState(
+                    row.id,
+                    row.season,
+                    row.label,
+                    row.status,
+                    row.opens_at_us,
+                    row.closes_at_us,
+                    row.scheduled_open_us,
+                    row.scheduled_close_us,
+                    {},
+                )
+            for wc in connection.execute(
+                sa.select(schema.window_couples).order_by(schema.window_couples.c.couple_id)
+            ):
+                window = windows.get(wc.window_id)
+                if window is not None and wc.active:
+                    window.couples[wc.couple_id] = wc.keyword
+                    window.tally.web.setdefault(wc.couple_id, 0)
+                    window.tally.sms.setdefault(wc.couple_id, 0)
+        for window in windows.values():
+            window.reindex()
+        return windows
+
+    def partition(self, voter: str) -> int:
+        """The partition that owns a voter's cap state (stable across processes)."""
+        return zlib.crc32(voter.encode()) % self.partitions
+
+    # ----------------------------------------------------------------- submitting
+
+    def _put(self, command: _Cmd) -> None:
+        if self._thread is None:
+            raise Conflict("the vote writer is not running; call start() first")
+        self._queue.put(command)
+
+    def submit_web(
+        self,
+        window: str,
+        voter: str,
+        allocation: Mapping[str, object],
+        key: str,
+        meta: VoteMeta,
+    ) -> Future[Receipt]:
+        """Queue a web ballot; the future holds its receipt once committed."""
+        future: Future[Receipt] = Future()
+        self._put(_WebCmd(window, voter, allocation, key, meta, future))
+        return future
+
+    def submit_sms(
+        self, messages: Sequence[SmsMessage], key: str, window: str | None
+    ) -> Future[list[SmsOutcome]]:
+        """Queue a batch of texts; the future holds one outcome per text."""
+        future: Future[list[SmsOutcome]] = Future()
+        self._put(_SmsCmd(list(messages), key, window, future))
+        return future
+
+    def submit_import(self, ballots: Sequence[ImportBallot]) -> Future[list[ImportOutcome]]:
+        """Queue ballots from an interchange file (they keep their ids and times)."""
+        future: Future[list[ImportOutcome]] = Future()
+        self._put(_ImportCmd(list(ballots), future))
+        return future
+
+    def run_admin(self, action: Callable[[], T]) -> T:
+        """Run ``action`` on the writer thread, between two group commits, and wait."""
+        future: Future[T] = Future()
+        self._put(_AdminCmd(action, future))
+        return future.result()
+
+    def add_listener(self, window: str, listener: Callable[[Tally], None]) -> None:
+        """Call ``listener`` (on the writer thread: keep it quick) after each commit that
+        changes ``window``'s tally."""
+        with self.state_lock:
+            self._listeners.setdefault(window, []).append(listener)
+
+    def remove_listener(self, window: str, listener: Callable[[Tally], None]) -> None:
+        """Stop calling ``listener``."""
+        with self.state_lock:
+            listeners = self._listeners.get(window, [])
+            if listener in listeners:
+                listeners.remove(listener)
+
+    # ----------------------------------------------------------------- the loop
+
+    def _run(self) -> None:
+        pending: list[Any] = []
+        while True:
+            first = pending.pop(0) if pending else self._queue.get()
+            if first is _STOP:
+                return
+            if isinstance(first, _AdminCmd):
+                self._admin(first)
+                continue
+            group: list[Any] = [first]
+            size = _weight(first)
+            deadline: float | None = None
+            while size < self.batch_size:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    if self.max_wait <= 0:
+                        break
+                    now = time.monotonic()
+                    if deadline is None:
+                        deadline = now + self.max_wait
+                    if now >= deadline:
+                        break
+                    try:
+                        item = self._queue.get(timeout=deadline - now)
+                    except queue.Empty:
+                        break
+                if item is _STOP or isinstance(item, _AdminCmd):
+                    pending.append(item)
+                    break
+                group.append(item)
+                size += _weight(item)
+            self._commit_group(group)
+
+    def _admin(self, command: _AdminCmd) -> None:
+        try:
+            result = command.action()
+        except BaseException as error:
+            command.future.set_exception(error)
+        else:
+            command.future.set_result(result)
+
+    def _commit_group(self, group: list[Any]) -> None:
+        batch = _Batch()
+        now_us = self._now_us()
+        try:
+            known = self._known_keys(group)
+        except Exception as error:
+            self._close_raw()
+            for command in group:
+                command.future.set_exception(error)
+            return
+        for command in group:
+            undo_mark = len(batch.undo)
+            marks = (
+                len(batch.rows),
+                len(batch.refusals),
+                len(batch.sms_batches),
+                len(batch.tally_ops),
+                dict(batch.heads),
+            )
+            try:
+                if isinstance(command, _WebCmd):
+                    result: Any = self._web(command, batch, known, now_us)
+                elif isinstance(command, _SmsCmd):
+                    result = self._sms(command, batch, known, now_us)
+                else:
+                    result = self._import(command, batch, known)
+            except BallroomError as error:
+                self._rewind(batch, undo_mark, marks)
+                command.future.set_exception(error)
+                continue
+            except Exception as error:
+                log.exception("vote command failed")
+                self._rewind(batch, undo_mark, marks)
+                command.future.set_exception(error)
+                continue
+            batch.results.append((command.future, result))
+        if batch.rows or batch.refusals or batch.sms_batches:
+            try:
+                self._write(batch)
+            except Exception as error:
+                log.warning("group commit failed, undoing %d votes: %s", len(batch.rows), error)
+                self._close_raw()
+                for undo in reversed(batch.undo):
+                    undo()
+                for window_id, (seq, head) in batch.heads.items():
+                    window = self.windows[window_id]
+                    window.next_seq, window.head_hash = seq, head
+                self._check_heads(batch.heads)
+                failure = CommitFailed(f"the vote store refused the commit: {error}")
+                failure.__cause__ = error
+                for future, _ in batch.results:
+                    future.set_exception(failure)
+                return
+        self._publish(batch)
+        for future, result in batch.results:
+            future.set_result(result)
+
+    def _rewind(self, batch: _Batch, undo_mark: int, marks: tuple[Any, ...]) -> None:
+        """Undo what a failing command did to the batch so far (it changes nothing)."""
+        for undo in reversed(batch.undo[undo_mark:]):
+            undo()
+        del batch.undo[undo_mark:]
+        rows, refusals, sms_batches, tally_ops, heads = marks
+        del batch.rows[rows:]
+        del batch.refusals[refusals:]
+        del batch.sms_batches[sms_batches:]
+        del batch.tally_ops[tally_ops:]
+        for window_id in list(batch.heads):
+            if window_id not in heads:
+                seq, head = batch.heads.pop(window_id)
+                window = self.windows[window_id]
+                window.next_seq, window.head_hash = seq, head
+
+    def _check_heads(self, heads: Mapping[str, tuple[int, str]]) -> None:
+        """After a failed commit, make sure the store did not keep it anyway."""
+        try:
+            with self.engine.connect() as connection:
+                for window_id, (seq, _) in heads.items():
+                    last = connection.execute(
+                        sa.select(sa.func.max(schema.vote_log.c.seq)).where(
+                            schema.vote_log.c.window_id == window_id
+                        )
+                    ).scalar()
+                    if (last or 0) != seq - 1:
+                        log.warning("commit outcome unknown for %s: rebuilding", window_id)
+                        self.rebuild()
+                        return
+        except Exception:
+            log.exception("could not check the log head after a failed commit")
+
+    def _publish(self, batch: _Batch) -> None:
+        changed: dict[str, WindowState] = {}
+        with self.state_lock:
+            for window, channel, allocation, ts_us, sign, seq, ballots in batch.tally_ops:
+                window.tally.add(channel, allocation, ts_us, sign)
+                window.tally.ballots += ballots
+                window.tally.version = max(window.tally.version, seq)
+                changed[window.id] = window
+            listeners = {w: list(self._listeners.get(w, ())) for w in changed}
+        for window_id, callbacks in listeners.items():
+            if not callbacks:
+                continue
+            with self.state_lock:
+                snapshot = changed[window_id].tally.snapshot()
+            for callback in callbacks:
+                try:
+                    callback(snapshot)
+                except Exception:
+                    log.exception("tally listener failed")
+
+    # ----------------------------------------------------------------- idempotency lookups
+
+    def _known_keys(self, group: Sequence[Any]) -> dict[str, Any]:
+        """First answers already stored for the group's keys: web/import receipts by key,
+        SMS batches by key (fingerprint, outcomes JSON)."""
+        log_keys: list[str] = []
+        sms_keys: list[str] = []
+        for command in group:
+            if isinstance(command, _WebCmd):
+                log_keys.append(command.key)
+            elif isinstance(command, _SmsCmd):
+                sms_keys.append(command.key)
+            else:
+                log_keys.extend(_import_key(b.ballot_id) for b in command.ballots)
+        known: dict[str, Any] = {}
+        if not log_keys and not sms_keys:
+            return known
+        vote_log = schema.vote_log
+        with self.engine.connect() as connection:
+            for start in range(0, len(log_keys), _KEY_CHUNK):
+                chunk = log_keys[start : start + _KEY_CHUNK]
+                for row in connection.execute(
+                    sa.select(
+                        vote_log.c.idempotency_key,
+                        vote_log.c.ballot_id,
+                        vote_log.c.seq,
+                        vote_log.c.window_id,
+                        vote_log.c.voter,
+                        vote_log.c.channel,
+                        vote_log.c.allocation,
+                        vote_log.c.ts_us,
+                        vote_log.c.hash,
+                    ).where(vote_log.c.idempotency_key.in_(chunk))
+                ):
+                    known[row.idempotency_key] = _receipt(row)
+            for start in range(0, len(sms_keys), _KEY_CHUNK):
+                chunk = sms_keys[start : start + _KEY_CHUNK]
+                for row in connection.execute(
+                    sa.select(schema.sms_batches).where(
+                        schema.sms_batches.c.idempotency_key.in_(chunk)
+                    )
+                ):
+                    known["sms:" + row.idempotency_key] = (row.fingerprint, row.messages)
+        return known
+
+    # ----------------------------------------------------------------- the rules per command
+
+    def _window(self, window_id: str) -> WindowState:
+        window = self.windows.get(window_id)
+        if window is None:
+            raise NotFound(f"no voting window {window_id!r}", field="window")
+        return window
+
+    def _append(  # noqa: PLR0917 - private, positional on the hot path
+        self,
+        batch: _Batch,
+        window: WindowState,
+        ballot_id: str,
+        voter: str,
+        channel: Channel,
+        allocation: Allocation,
+        ts_us: int,
+        key: str,
+        email: str,
+        phone: str,
+        ip: str,
+        device: str,
+    ) -> Receipt:
+        if window.id not in batch.heads:
+            batch.heads[window.id] = (window.next_seq, window.head_hash)
+        seq = window.next_seq
+        prev = window.head_hash
+        digest = chain_hash(
+            prev, canonical_bytes(seq, window.id, ballot_id, voter, channel, ts_us, allocation)
+        )
+        window.next_seq = seq + 1
+        window.head_hash = digest
+        batch.rows.append(
+            (
+                window.id,
+                seq,
+                ballot_id,
+                voter,
+                str(channel),
+                allocation_json(allocation),
+                ts_us,
+                digest,
+                prev,
+                key,
+                email,
+                phone,
+                ip,
+                device,
+            )
+        )
+        return Receipt(ballot_id, seq, window.id, voter, channel, allocation, ts_us, digest)
+
+    def _web(self, command: _WebCmd, batch: _Batch, known: dict[str, Any], now_us: int) -> Receipt:
+        first = batch.keys.get(command.key) or known.get(command.key)
+        if first is not None:
+            return _same_web(first, command.window, command.voter, command.allocation)
+        window = self._window(command.window)
+        if window.phase(now_us) is not WindowPhase.OPEN:
+            raise WindowClosed(f"voting in window {window.id!r} is not open", field="window")
+        voter = _require_text(command.voter, "voter")
+        allocation = check_web_allocation(command.allocation, window.couples, self.cap)
+        receipt = self._accept_web(
+            batch, window, self._new_id(), voter, allocation, now_us, command.key, command.meta
+        )
+        batch.keys[command.key] = receipt
+        return receipt
+
+    def _accept_web(  # noqa: PLR0917 - private, positional on the hot path
+        self,
+        batch: _Batch,
+        window: WindowState,
+        ballot_id: str,
+        voter: str,
+        allocation: Allocation,
+        ts_us: int,
+        key: str,
+        meta: VoteMeta,
+    ) -> Receipt:
+        book = self.books[self.partition(voter)]
+        previous = book.apply_web(window.id, voter, allocation)
+        batch.undo.append(lambda: book.undo_web(window.id, voter, previous))
+        receipt = self._append(
+            batch,
+            window,
+            ballot_id,
+            voter,
+            Channel.WEB,
+            allocation,
+            ts_us,
+            key,
+            meta.email,
+            meta.phone,
+            meta.ip,
+            meta.device,
+        )
+        if previous is not None:
+            batch.tally_ops.append((window, Channel.WEB, previous, ts_us, -1, receipt.seq, 0))
+        batch.tally_ops.append((window, Channel.WEB, allocation, ts_us, 1, receipt.seq, 1))
+        return receipt
+
+    def _sms(
+        self, command: _SmsCmd, batch: _Batch, known: dict[str, Any], now_us: int
+    ) -> list[SmsOutcome]:
+        key = _require_text(command.key, "idempotency_key")
+        fingerprint = _sms_fingerprint(command.messages, command.window)
+        first = batch.keys.get("sms:" + key) or known.get("sms:" + key)
+        if first is not None:
+            stored_fingerprint, stored = first
+            if stored_fingerprint != fingerprint:
+                raise IdempotencyMismatch(
+                    f"idempotency key {key!r} was used for a different batch of texts",
+                    field="idempotency_key",
+                )
+            if isinstance(stored, list):
+                return stored
+            return self._stored_sms_outcomes(key, int(stored))
+        pinned = None if command.window is None else self._window(command.window)
+        open_windows = [w for w in self.windows.values() if w.phase(now_us) is WindowPhase.OPEN]
+        cap = self.cap
+        outcomes: list[SmsOutcome] = []
+        counted: dict[tuple[str, str], int] = {}
+        last_seq = 0
+        books = self.books
+        parts = self.partitions
+        crc32 = zlib.crc32
+        undo = batch.undo
+        new_id = self._new_id
+        sms = Channel.SMS
+        for index, message in enumerate(command.messages):
+            message_key = f"{key}#{index}"
+            reason: SmsRefusal | None = None
+            window: WindowState | None = None
+            couple: str | None = None
+            voter = ""
+            try:
+                voter = normalise_phone(message.phone)
+            except InvalidInput:
+                reason = SmsRefusal.INVALID_SENDER
+            if reason is None:
+                wanted = keyword_key(message.body) if isinstance(message.body, str) else ""
+                if pinned is not None:
+                    if pinned.phase(now_us) is not WindowPhase.OPEN:
+                        reason = SmsRefusal.WINDOW_CLOSED
+                    else:
+                        window, couple = pinned, pinned.keyword_index.get(wanted)
+                elif not open_windows:
+                    reason = SmsRefusal.WINDOW_CLOSED
+                else:
+                    for candidate in open_windows:
+                        couple = candidate.keyword_index.get(wanted)
+                        if couple is not None:
+                            window = candidate
+                            break
+                if reason is None and couple is None:
+                    reason = SmsRefusal.UNKNOWN_KEYWORD
+            if reason is None and window is not None and couple is not None:  # a vote
+                book = books[crc32(voter.encode()) % parts]
+                cap_key = (window.id, voter, couple)
+                used = book.sms.get(cap_key, 0)
+                if used >= cap:
+                    reason = SmsRefusal.CAP_EXCEEDED
+                else:
+                    book.sms[cap_key] = used + 1
+                    undo.append(functools.partial(book.undo_sms, window.id, voter, couple))
+                    allocation = ((couple, 1),)
+                    receipt = self._append(
+                        batch,
+                        window,
+                        new_id(),
+                        voter,
+                        sms,
+                        allocation,
+                        now_us,
+                        message_key,
+                        "",
+                        message.phone,
+                        "",
+                        "",
+                    )
+                    last_seq = receipt.seq
+                    counted[(window.id, couple)] = counted.get((window.id, couple), 0) + 1
+                    outcomes.append(
+                        SmsOutcome(index, SMS_ACCEPTED.format(couple=couple), receipt, None, couple)
+                    )
+                    continue
+            reason = reason or SmsRefusal.UNKNOWN_KEYWORD
+            window_id = window.id if window else (pinned.id if pinned else None)
+            batch.refusals.append(
+                (
+                    message_key,
+                    window_id,
+                    str(message.phone)[:64],
+                    str(message.body),
+                    str(reason),
+                    now_us,
+                )
+            )
+            outcomes.append(
+                SmsOutcome(index, SMS_REPLIES[reason].format(cap=cap), None, reason, couple)
+            )
+        for (window_id, couple), votes in counted.items():
+            batch.tally_ops.append(
+                (self.windows[window_id], sms, ((couple, votes),), now_us, 1, last_seq, votes)
+            )
+        batch.sms_batches.append((key, fingerprint, len(outcomes), now_us))
+        batch.keys["sms:" + key] = (fingerprint, outcomes)
+        return outcomes
+
+    def _stored_sms_outcomes(self, key: str, count: int) -> list[SmsOutcome]:
+        """The outcomes of a batch committed earlier, rebuilt from its log and refusal rows."""
+        keys = [f"{key}#{index}" for index in range(count)]
+        receipts: dict[str, Receipt] = {}
+        refusals: dict[str, tuple[str, str | None]] = {}
+        vote_log, refused = schema.vote_log, schema.sms_refusals
+        with self.engine.connect() as connection:
+            for start in range(0, count, _KEY_CHUNK):
+                chunk = keys[start : start + _KEY_CHUNK]
+                for row in connection.execute(
+                    sa.select(vote_log).where(vote_log.c.idempotency_key.in_(chunk))
+                ):
+                    receipts[row.idempotency_key] = _receipt(row)
+                for row in connection.execute(
+                    sa.select(refused.c.idempotency_key, refused.c.reason).where(
+                        refused.c.idempotency_key.in_(chunk)
+                    )
+                ):
+                    refusals[row.idempotency_key] = (row.reason, None)
+        outcomes: list[SmsOutcome] = []
+        for index, message_key in enumerate(keys):
+            receipt = receipts.get(message_key)
+            if receipt is not None:
+                couple = receipt.allocation[0][0]
+                outcomes.append(
+                    SmsOutcome(index, SMS_ACCEPTED.format(couple=couple), receipt, None, couple)
+                )
+                continue
+            reason = SmsRefusal(refusals[message_key][0])
+            outcomes.append(
+                SmsOutcome(index, SMS_REPLIES[reason].format(cap=self.cap), None, reason, None)
+            )
+        return outcomes
+
+    def _import(
+        self, command: _ImportCmd, batch: _Batch, known: dict[str, Any]
+    ) -> list[ImportOutcome]:
+        outcomes: list[ImportOutcome] = []
+        for ballot in command.ballots:
+            key = _import_key(ballot.ballot_id)
+            undo_mark = len(batch.undo)
+            marks = (
+                len(batch.rows),
+                len(batch.refusals),
+                len(batch.sms_batches),
+                len(batch.tally_ops),
+                dict(batch.heads),
+            )
+            try:
+                first = batch.keys.get(key) or known.get(key)
+                if first is not None:
+                    _same_web(
+                        first,
+                        ballot.window,
+                        ballot.voter,
+                        ballot.allocation,
+                        channel=ballot.channel,
+                        ts_us=ballot.ts_us,
+                    )
+                    outcomes.append(ImportOutcome(ballot.ballot_id, "duplicate", receipt=first))
+                    continue
+                receipt = self._import_one(ballot, batch, key)
+            except BallroomError as error:
+                self._rewind(batch, undo_mark, marks)
+                outcomes.append(
+                    ImportOutcome(ballot.ballot_id, "refused", error.code, error.message)
+                )
+                continue
+            batch.keys[key] = receipt
+            outcomes.append(ImportOutcome(ballot.ballot_id, "accepted", receipt=receipt))
+        return outcomes
+
+    def _import_one(self, ballot: ImportBallot, batch: _Batch, key: str) -> Receipt:
+        window = self._window(ballot.window)
+        if not window.accepts_at(ballot.ts_us):
+            raise WindowClosed(
+                f"ballot {ballot.ballot_id!r} is dated outside window {window.id!r}",
+                field="ts",
+            )
+        voter = _require_text(ballot.voter, "voter")
+        if ballot.channel is Channel.WEB:
+            allocation = check_web_allocation(ballot.allocation, window.couples, self.cap)
+            return self._accept_web(
+                batch, window, ballot.ballot_id, voter, allocation, ballot.ts_us, key, ballot.meta
+            )
+        if len(ballot.allocation) != 1:
+            raise InvalidInput(
+                f"text ballot {ballot.ballot_id!r} must vote for exactly one couple",
+                field="couple",
+            )
+        allocation = check_web_allocation(ballot.allocation, window.couples, self.cap)
+        ((couple, votes),) = allocation
+        book = self.books[self.partition(voter)]
+        if book.sms.get((window.id, voter, couple), 0) + votes > self.cap:
+            raise CapExceeded(
+                f"ballot {ballot.ballot_id!r} takes {voter!r} over {self.cap} texts for {couple!r}",
+                field="votes",
+            )
+        for _ in range(votes):
+            book.apply_sms(window.id, voter, couple)
+            batch.undo.append(_undo_sms(book, window.id, voter, couple))
+        receipt = self._append(
+            batch,
+            window,
+            ballot.ballot_id,
+            voter,
+            Channel.SMS,
+            allocation,
+            ballot.ts_us,
+            key,
+            ballot.meta.email,
+            ballot.meta.phone,
+            ballot.meta.ip,
+            ballot.meta.device,
+        )
+        batch.tally_ops.append((window, Channel.SMS, allocation, ballot.ts_us, 1, receipt.seq, 1))
+        return receipt
+
+    # ----------------------------------------------------------------- the store
+
+    def _connection(self) -> Any:
+        if self._raw is None:
+            self._raw = self.engine.raw_connection()
+        return self._raw
+
+    def _close_raw(self) -> None:
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            # The connection is being thrown away: a failure to tidy it changes nothing.
+            with contextlib.suppress(Exception):
+                raw.rollback()
+            with contextlib.suppress(Exception):
+                raw.invalidate()
+
+    def _write(self, batch: _Batch) -> None:
+        raw = self._connection()
+        if self._is_postgres:
+            driver = raw.driver_connection
+            with driver.cursor() as cursor:
+                if batch.rows:
+                    with cursor.copy(f"COPY vote_log ({', '.join(_LOG_COLUMNS)}) FROM STDIN") as cp:
+                        for row in batch.rows:
+                            cp.write_row(row)
+                if batch.refusals:
+                    with cursor.copy(
+                        f"COPY sms_refusals ({', '.join(_REFUSAL_COLUMNS)}) FROM STDIN"
+                    ) as cp:
+                        for refusal in batch.refusals:
+                            cp.write_row(refusal)
+                if batch.sms_batches:
+                    cursor.executemany(
+                        "INSERT INTO sms_batches (idempotency_key, fingerprint, messages, ts_us)"
+                        " VALUES (%s, %s, %s, %s)",
+                        batch.sms_batches,
+                    )
+            driver.commit()
+            return
+        cursor = raw.cursor()
+        try:
+            if batch.rows:
+                cursor.executemany(_SQLITE_INSERT_LOG, batch.rows)
+            if batch.refusals:
+                cursor.executemany(_SQLITE_INSERT_REFUSAL, batch.refusals)
+            if batch.sms_batches:
+                cursor.executemany(
+                    "INSERT INTO sms_batches (idempotency_key, fingerprint, messages, ts_us)"
+                    " VALUES (?, ?, ?, ?)",
+                    batch.sms_batches,
+                )
+        finally:
+            cursor.close()
+        raw.commit()
+
+
+# Built from the constant column lists above, never from input.
+_SQLITE_INSERT_LOG = (
+    f"INSERT INTO vote_log ({', '.join(_LOG_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join('?' * len(_LOG_COLUMNS))})"
+)
+_SQLITE_INSERT_REFUSAL = (
+    f"INSERT INTO sms_refusals ({', '.join(_REFUSAL_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join('?' * len(_REFUSAL_COLUMNS))})"
+)
+
+
+def _receipt(row: Any) -> Receipt:
+    """A receipt rebuilt from a stored ``vote_log`` row."""
+    return Receipt(
+        ballot_id=row.ballot_id,
+        seq=row.seq,
+        window=row.window_id,
+        voter=row.voter,
+        channel=Channel(row.channel),
+        allocation=allocation_from_json(row.allocation),
+        ts_us=row.ts_us,
+        hash=row.hash,
+    )
+
+
+def _weight(command: Any) -> int:
+    if isinstance(command, _SmsCmd):
+        return max(1, len(command.messages))
+    if isinstance(command, _ImportCmd):
+        return max(1, len(command.ballots))
+    return 1
+
+
+def _undo_sms(book: VoteBook, window: str, voter: str, couple: str) -> Callable[[], None]:
+    return lambda: book.undo_sms(window, voter, couple)
+
+
+def _import_key(ballot_id: str) -> str:
+    return f"import:{ballot_id}"
+
+
+def _require_text(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{name} must be non-empty text", field=name)
+    return value
+
+
+def _same_web(
+    first: Receipt,
+    window: str,
+    voter: str,
+    allocation: Mapping[str, object],
+    *,
+    channel: Channel | None = None,
+    ts_us: int | None = None,
+) -> Receipt:
+    """The first receipt, if the retried request is the same; else ``IdempotencyMismatch``."""
+    asked = tuple(sorted((c, v) for c, v in allocation.items() if v != 0))
+    if (
+        first.window != window
+        or first.voter != voter
+        or asked != first.allocation
+        or (channel is not None and channel is not first.channel)
+        or (ts_us is not None and ts_us != first.ts_us)
+    ):
+        raise IdempotencyMismatch(
+            "this idempotency key was already used for a different ballot",
+            field="idempotency_key",
+        )
+    return first
+
+
+def _sms_fingerprint(messages: Iterable[SmsMessage], window: str | None) -> str:
+    body = [
+        [
+            m.phone,
+            m.body,
+            m.to,
+            None if m.received_at is None else us_from_datetime(m.received_at),
+        ]
+        for m in messages
+    ]
+    return hashlib.sha256(_encode([window, body]).encode()).hexdigest()
+
+
+def read_log(connection: sa.Connection, window: str) -> Iterable[LogEntry]:
+    """A window's log entries in order, as stored."""
+    vote_log = schema.vote_log
+    rows = connection.execution_options(yield_per=20_000).execute(
+        sa.select(
+            vote_log.c.seq,
+            vote_log.c.ballot_id,
+            vote_log.c.voter,
+            vote_log.c.channel,
+            vote_log.c.ts_us,
+            vote_log.c.allocation,
+            vote_log.c.prev_hash,
+            vote_log.c.hash,
+        )
+        .where(vote_log.c.window_id == window)
+        .order_by(vote_log.c.seq)
+    )
+    for row in rows:
+        yield LogEntry(
+            seq=row.seq,
+            window=window,
+            ballot_id=row.ballot_id,
+            voter=row.voter,
+            channel=Channel(row.channel),
+            ts_us=row.ts_us,
+            allocation=allocation_from_json(row.allocation),
+            prev_hash=row.prev_hash,
+            hash=row.hash,
+        )

@@ -1,0 +1,122 @@
+"""The ASGI app: JSON API, health check, OpenAPI docs served locally, and the four pages."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import swagger_ui_bundle  # type: ignore[import-untyped]
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from ballroom import __version__
+from ballroom.api import errors
+from ballroom.api.responses import BodyLimit, JSONBody
+from ballroom.api.routes import router
+
+if TYPE_CHECKING:
+    from ballroom.bootstrap import App
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+PAGES = ("vote", "judge", "control", "results")
+
+_DOCS_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ballroom API</title>
+<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/docs.js"></script>
+</body></html>
+"""
+
+
+def create_app(container: App) -> FastAPI:
+    """The HTTP app over a wired container (see ``ballroom.bootstrap``).
+
+    The app's lifespan starts the container's vote writer (if it is not running yet) and
+    stops it on shutdown, so queued ballots are committed before the process exits.
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(container.start)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(container.stop)
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="ballroom",
+        version=__version__,
+        summary="A live, judged competition with a capped public vote.",
+        docs_url=None,
+        redoc_url=None,
+        default_response_class=JSONBody,
+    )
+    app.state.container = container
+    errors.install(app)
+    app.include_router(router)
+    app.add_middleware(BodyLimit, limit=container.settings.body_limit_bytes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+
+    app.mount(
+        "/static/vendor/swagger-ui",
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="swagger-ui",
+    )
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> Response:
+        """200 when the store answers, 503 otherwise."""
+        if await run_in_threadpool(container.store_reachable):
+            return JSONBody({"status": "ok"})
+        return errors.error_response(503, "store_unreachable", "the database does not answer")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(_DOCS_HTML)
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/vote")
+
+    for page in PAGES:
+        app.add_api_route(f"/{page}", _page(page), methods=["GET"], include_in_schema=False)
+    return app
+
+
+def _page(name: str) -> Any:
+    path = WEB / "templates" / f"{name}.html"
+
+    async def page(_request: Request) -> FileResponse:
+        return FileResponse(path, media_type="text/html; charset=utf-8")
+
+    page.__name__ = f"{name}_page"
+    return page
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema plus the one error body every 4xx/5xx uses."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, routes=app.routes
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Error"] = {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "Stable machine-readable code."},
+                "message": {"type": "string"},
+                "field": {"type": "string", "description": "The field at fault, if one."},
+            },
+        }
+        app.openapi_schema = schema
+    return app.openapi_schema

@@ -1,0 +1,288 @@
+"""The JSON API under /api/v1: each route turns a request into one service call.
+
+No rule lives here: eligibility, caps, windows, roles and score rules are the services'.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response, StreamingResponse
+
+from ballroom.api import voting_bridge
+from ballroom.api.deps import Caller, MaybeCaller, bearer, container
+from ballroom.api.models import (
+    BallotBody,
+    LoginBody,
+    ScheduleBody,
+    ScoreBody,
+    SignUpBody,
+    SmsMessageBody,
+    VerifyBody,
+)
+from ballroom.api.responses import JSONBody
+from ballroom.bootstrap import App
+from ballroom.services.accounts import Role, require_role
+
+router = APIRouter(prefix="/api/v1", default_response_class=JSONBody)
+
+Container = Annotated[App, Depends(container)]
+WindowId = Annotated[str, Path(max_length=64, description="A night's window id, e.g. s34w04.")]
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="A client-chosen key; a retry with the same key returns the first answer.",
+    ),
+]
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": text,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for status, text in (
+        (400, "Malformed request"),
+        (401, "Missing, forged, revoked or expired token"),
+        (403, "Not allowed for this role"),
+        (404, "Unknown id"),
+        (409, "State forbids it"),
+        (413, "Body too large"),
+        (422, "Invalid field"),
+        (429, "Too many attempts"),
+    )
+}
+
+
+# -- accounts ----------------------------------------------------------------------------
+
+
+@router.post("/accounts", status_code=202, tags=["accounts"], responses=ERRORS)
+def sign_up(body: SignUpBody, app: Container) -> dict[str, Any]:
+    """Sign up (or sign in again) for online voting; a one-time code is emailed."""
+    return app.accounts.sign_up(body.email, body.age, body.region).as_dict()
+
+
+@router.post("/accounts/verify", tags=["accounts"], responses=ERRORS)
+def verify(body: VerifyBody, app: Container) -> dict[str, Any]:
+    """Confirm the emailed code; answers a voter session token."""
+    return app.accounts.verify(body.email, body.code).as_dict()
+
+
+@router.post("/sessions", status_code=201, tags=["accounts"], responses=ERRORS)
+def log_in(body: LoginBody, app: Container) -> dict[str, Any]:
+    """Log in as a producer or judge."""
+    return app.accounts.log_in(body.name, body.password).as_dict()
+
+
+@router.delete(
+    "/sessions/current",
+    status_code=204,
+    tags=["accounts"],
+    responses=ERRORS,
+    dependencies=[Depends(bearer)],
+)
+def log_out(request: Request, app: Container) -> Response:
+    """Revoke the token this request carries."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    app.accounts.log_out(token if scheme.lower() == "bearer" else None)
+    return Response(status_code=204)
+
+
+@router.get("/me", tags=["accounts"], responses=ERRORS)
+def me(who: Caller) -> dict[str, Any]:
+    """Who the token belongs to."""
+    return {
+        "role": who.role.value,
+        "id": who.id,
+        "name": who.name,
+        "judge": who.judge,
+        "verified": who.verified,
+    }
+
+
+@router.get("/outbox", tags=["control"], responses=ERRORS)
+def outbox(
+    who: Caller, app: Container, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> dict[str, Any]:
+    """The development mail outbox (producers)."""
+    require_role(who, Role.PRODUCER)
+    return {"messages": [m.as_dict() for m in app.mailer.messages(limit=limit)]}
+
+
+@router.get("/audit", tags=["control"], responses=ERRORS)
+def audit(
+    who: Caller, app: Container, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> dict[str, Any]:
+    """The audit log of producer and judge actions, newest first (producers)."""
+    return {"entries": app.control.audit(who, limit=limit)}
+
+
+# -- nights, scores, results -------------------------------------------------------------
+
+
+@router.get("/nights", tags=["nights"], responses=ERRORS)
+def list_nights(app: Container) -> dict[str, Any]:
+    """Every week of the season and where its night stands."""
+    season = app.control.season
+    return {
+        "season": season.id,
+        "name": season.name,
+        "nights": [n.as_dict(season) for n in app.control.nights()],
+    }
+
+
+@router.get("/nights/current", tags=["nights"], responses=ERRORS)
+def current_night(app: Container) -> dict[str, Any]:
+    """Tonight's night: theme, couples with their SMS keywords, panel, rounds."""
+    return app.control.current_night().as_dict(app.control.season)
+
+
+@router.get("/nights/{window}", tags=["nights"], responses=ERRORS)
+def get_night(window: WindowId, app: Container) -> dict[str, Any]:
+    """One night of the season."""
+    return app.control.night(window).as_dict(app.control.season)
+
+
+@router.post("/nights/{window}/current", tags=["nights"], responses=ERRORS)
+def prepare_night(window: WindowId, who: Caller, app: Container) -> dict[str, Any]:
+    """Make this night tonight's, creating its voting window (producers)."""
+    return app.control.prepare_night(who, window).as_dict(app.control.season)
+
+
+@router.get("/nights/{window}/scores", tags=["nights"], responses=ERRORS)
+def get_scores(window: WindowId, who: Caller, app: Container) -> dict[str, Any]:
+    """The keyed scores, totals and what is still missing (producers, judges)."""
+    return app.control.scores(who, window)
+
+
+@router.put("/nights/{window}/scores", tags=["nights"], responses=ERRORS)
+def key_score(window: WindowId, body: ScoreBody, who: Caller, app: Container) -> dict[str, Any]:
+    """A judge keys their own score for tonight; with a reason it corrects one."""
+    return app.control.key_score(
+        who, window, body.couple, body.round, body.score, reason=body.reason
+    )
+
+
+@router.post("/nights/{window}/lock", tags=["nights"], responses=ERRORS)
+def lock_scores(window: WindowId, who: Caller, app: Container) -> dict[str, Any]:
+    """Lock the night's keyed scores (producers)."""
+    return app.control.lock_scores(who, window)
+
+
+@router.post("/nights/{window}/results", tags=["nights"], responses=ERRORS)
+def compute_results(window: WindowId, who: Caller, app: Container) -> dict[str, Any]:
+    """Compute the results by the season's rule set (producers; window closed, scores locked)."""
+    return app.control.compute_results(who, window)
+
+
+@router.post("/nights/{window}/reveal", tags=["nights"], responses=ERRORS)
+def reveal_results(window: WindowId, who: Caller, app: Container) -> dict[str, Any]:
+    """Publish the computed results (producers)."""
+    return app.control.reveal_results(who, window)
+
+
+@router.get("/nights/{window}/results", tags=["nights"], responses=ERRORS)
+def get_results(window: WindowId, who: MaybeCaller, app: Container) -> dict[str, Any]:
+    """The night's leaderboard and why: public once revealed."""
+    return app.control.results(who, window)
+
+
+# -- windows and votes -------------------------------------------------------------------
+
+
+@router.get("/windows/{window}", tags=["voting"], responses=ERRORS)
+def window_status(window: WindowId, app: Container) -> dict[str, Any]:
+    """Whether the window is open, and its couples."""
+    return voting_bridge.status(app, window)
+
+
+@router.post("/windows/{window}/open", tags=["voting"], responses=ERRORS)
+def open_window(window: WindowId, who: Caller, app: Container) -> dict[str, Any]:
+    """Open voting now (producers)."""
+    app.control.open_window(who, window)
+    return voting_bridge.status(app, window)
+
+
+@router.post("/windows/{window}/close", tags=["voting"], responses=ERRORS)
+def close_window(window: WindowId, who: Caller, app: Container) -> dict[str, Any]:
+    """Close voting now (producers)."""
+    app.control.close_window(who, window)
+    return voting_bridge.status(app, window)
+
+
+@router.post("/windows/{window}/schedule", tags=["voting"], responses=ERRORS)
+def schedule_window(
+    window: WindowId, body: ScheduleBody, who: Caller, app: Container
+) -> dict[str, Any]:
+    """Open and close at given moments, by the server's clock (producers)."""
+    app.control.schedule_window(who, window, body.opens_at, body.closes_at)
+    return voting_bridge.status(app, window)
+
+
+@router.post("/windows/{window}/ballots", tags=["voting"], responses=ERRORS)
+async def cast_ballot(
+    *,
+    window: WindowId,
+    body: BallotBody,
+    idempotency_key: IdempotencyKey,
+    request: Request,
+    app: Container,
+    who: Caller,
+) -> dict[str, Any]:
+    """Save a web ballot (replaces the voter's earlier one); answers a receipt."""
+    return await voting_bridge.cast_web_ballot(
+        app, who, window, body.allocation, key=idempotency_key, request=request
+    )
+
+
+@router.post("/sms/inbound", tags=["voting"], responses=ERRORS)
+async def sms_inbound(
+    messages: Annotated[list[SmsMessageBody], Body(max_length=10_000)],
+    idempotency_key: IdempotencyKey,
+    app: Container,
+) -> dict[str, Any]:
+    """A batch of inbound texts from the SMS aggregator; one outcome and reply per text."""
+    return await voting_bridge.ingest_sms(app, messages, idempotency_key)
+
+
+@router.get("/windows/{window}/tallies", tags=["voting"], responses=ERRORS)
+def tallies(window: WindowId, who: Caller, app: Container) -> dict[str, Any]:
+    """Live counts per couple and method, and per minute (producers)."""
+    require_role(who, Role.PRODUCER)
+    return voting_bridge.tallies(app, window)
+
+
+@router.get(
+    "/windows/{window}/tallies/stream",
+    tags=["voting"],
+    responses=ERRORS,
+    response_class=StreamingResponse,
+)
+async def tally_stream(
+    window: WindowId,
+    who: Caller,
+    app: Container,
+    limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+) -> StreamingResponse:
+    """Server-sent events: the tally each time it changes (``limit`` ends after N events)."""
+    require_role(who, Role.PRODUCER)
+    first = await run_in_threadpool(voting_bridge.tallies, app, window)
+    return StreamingResponse(
+        voting_bridge.tally_events(app, window, first, limit),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/receipts/{ballot_hash}", tags=["voting"], responses=ERRORS)
+def receipt(
+    ballot_hash: Annotated[str, Path(min_length=1, max_length=128)], app: Container
+) -> dict[str, Any]:
+    """Check a receipt: the logged ballot with that hash, if any."""
+    return voting_bridge.receipt(app, ballot_hash)

@@ -1,0 +1,147 @@
+"""Glue between the HTTP routes and the voting service: shapes in, futures awaited, dicts out.
+
+Kept apart from ``routes`` so the hot ballot path is easy to read and measure. Nothing here
+decides anything: the voting service validates windows, couples, caps and idempotency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from fastapi import Request
+
+from ballroom.api.models import SmsMessageBody
+from ballroom.domain.voting import SmsMessage, Tally, VoteMeta
+from ballroom.services.accounts import AccountService, Principal
+
+if TYPE_CHECKING:
+    from ballroom.bootstrap import App
+
+SSE_KEEPALIVE_S = 15.0
+
+
+def status(app: App, window: str) -> dict[str, Any]:
+    """The window's phase (by the server's clock) and couples."""
+    state = app.voting.window_status(window)
+    return {
+        "window": state.id,
+        "season": state.season,
+        "label": state.label,
+        "phase": str(state.phase),
+        "open": state.is_open,
+        "couples": dict(state.couples),
+        "opens_at": _iso(state.opens_at),
+        "closes_at": _iso(state.closes_at),
+        "scheduled_open": _iso(state.scheduled_open),
+        "scheduled_close": _iso(state.scheduled_close),
+        "cap": app.voting.cap,
+    }
+
+
+def tallies(app: App, window: str) -> dict[str, Any]:
+    """The window's live tally."""
+    return dict(app.voting.tallies(window).as_dict())
+
+
+async def cast_web_ballot(
+    app: App,
+    who: Principal,
+    window: str,
+    allocation: Mapping[str, int],
+    *,
+    key: str,
+    request: Request,
+) -> dict[str, Any]:
+    """Queue the ballot for the next group commit and answer its receipt once committed."""
+    AccountService.require_verified(who)
+    assert who.identity is not None  # a verified voter always has one
+    meta = VoteMeta(
+        email=who.email or "",
+        ip=request.client.host if request.client else "",
+        device=request.headers.get("user-agent", "")[:200],
+    )
+    future = app.voting.submit_web_ballot(
+        window, who.identity, allocation, idempotency_key=key, meta=meta
+    )
+    receipt = await asyncio.wrap_future(future)
+    return dict(receipt.as_dict())
+
+
+async def ingest_sms(app: App, messages: Sequence[SmsMessageBody], key: str) -> dict[str, Any]:
+    """Queue an aggregator batch; answer one outcome (and the reply text) per message."""
+    batch = [SmsMessage(phone=m.sender, body=m.body, to=m.to, received_at=m.ts) for m in messages]
+    outcomes = await asyncio.wrap_future(app.voting.submit_sms(batch, idempotency_key=key))
+    return {"outcomes": [outcome.as_dict() for outcome in outcomes]}
+
+
+def receipt(app: App, ballot_hash: str) -> dict[str, Any]:
+    """The logged ballot behind a receipt hash, and whether the chain around it holds."""
+    check = app.voting.verify_receipt(ballot_hash)
+    entry = check.entry
+    return {
+        "ballot_id": entry.ballot_id,
+        "seq": entry.seq,
+        "window": entry.window,
+        "channel": str(entry.channel),
+        "allocation": dict(entry.allocation),
+        "ts": _iso(entry.ts),
+        "hash": entry.hash,
+        "prev_hash": entry.prev_hash,
+        "content_ok": check.content_ok,
+        "linked_ok": check.linked_ok,
+        "ok": check.ok,
+    }
+
+
+async def tally_events(
+    app: App, window: str, first: dict[str, Any], limit: int | None
+) -> AsyncIterator[bytes]:
+    """Server-sent events: the tally now, then each newer committed tally.
+
+    The writer thread calls back after each commit; the loop keeps only the latest tally
+    (a slow reader skips versions instead of queueing them).
+    """
+    loop = asyncio.get_running_loop()
+    changed = asyncio.Event()
+    latest: list[Tally] = []
+
+    def on_commit(tally: Tally) -> None:
+        def hand_over() -> None:
+            latest[:] = [tally]
+            changed.set()
+
+        loop.call_soon_threadsafe(hand_over)
+
+    subscription = app.voting.subscribe(window, on_commit)
+    try:
+        yield _event("tally", first)
+        sent = 1
+        last_version = first.get("version", -1)
+        while limit is None or sent < limit:
+            try:
+                await asyncio.wait_for(changed.wait(), SSE_KEEPALIVE_S)
+            except TimeoutError:
+                # A comment line keeps proxies from closing a quiet stream.
+                yield b": keep-alive\n\n"
+                continue
+            changed.clear()
+            tally = latest[0]
+            if tally.version == last_version:
+                continue
+            last_version = tally.version
+            yield _event("tally", tally.as_dict())
+            sent += 1
+    finally:
+        subscription.close()
+
+
+def _event(name: str, data: Any) -> bytes:
+    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")

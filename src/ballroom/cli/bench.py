@@ -1,0 +1,204 @@
+"""``ballroom bench ingest``: the capped, durable bulk vote path against a bare insert.
+
+Both sides run in the same process on the same store, one after the other, with the same
+rows and the same commit size (CONTRACTS.md section 5):
+
+- **bulk path**: SMS-gateway batches through ``VotingService.submit_sms``: keyword parsing,
+  sender check, exact per-voter caps, the hash chain, idempotency, refusal records, one durable
+  commit per group, the live tally; timed from the first submit to the last answer.
+- **baseline**: the very rows the bulk path wrote to ``vote_log``, re-inserted into an
+  identical table (same columns and indexes) with a bare ``executemany`` (SQLite) or ``COPY``
+  (PostgreSQL), committing every ``batch`` rows with the same durability settings.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import sqlalchemy as sa
+
+from ballroom.adapters.db import create_engine_for, upgrade
+from ballroom.adapters.db import schema as db
+from ballroom.cli._common import reports_errors
+from ballroom.domain.voting import SmsMessage
+from ballroom.errors import InvalidInput
+from ballroom.services.ports import SystemClock
+from ballroom.services.voting import VotingService
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+COUPLES = ("robert", "alix", "jordan", "dylan", "elaine", "whitney", "andy", "danielle")
+_COLUMNS = tuple(c.name for c in db.vote_log.columns)
+
+
+@click.group("bench")
+def bench() -> None:
+    """Benchmarks that print one JSON object (CONTRACTS.md section 5)."""
+
+
+@bench.command("ingest")
+@click.option("--store", type=click.Choice(["sqlite", "postgresql"]), default="sqlite")
+@click.option("--db", "db_url", default=None, help="Store URL (default: a scratch one).")
+@click.option("--votes", default=200_000, show_default=True, help="Texts to ingest.")
+@click.option("--batch", default=2000, show_default=True, help="Texts per SMS batch/commit.")
+@click.option("--json", "as_json", is_flag=True, help="Print only the JSON object.")
+@reports_errors
+def ingest(store: str, db_url: str | None, votes: int, batch: int, as_json: bool) -> None:
+    """Measure SMS-batch ingestion (caps, chain, durable commit) against a bare insert."""
+    if votes < batch or batch < 1:
+        raise InvalidInput("--votes must be at least --batch, and --batch positive", field="votes")
+    with _scratch_store(store, db_url) as url:
+        report = run_ingest(url, votes=votes, batch=batch)
+    if not as_json:
+        click.echo(
+            f"{report['store']}: {report['votes_per_s']:,.0f} votes/s capped and durable vs "
+            f"{report['baseline']['rows_per_s']:,.0f} rows/s bare "
+            f"{report['baseline']['name']} = {report['ratio']:.2f}x",
+            err=True,
+        )
+    click.echo(json.dumps(report))
+
+
+@contextmanager
+def _scratch_store(store: str, url: str | None) -> Iterator[str]:
+    if store == "sqlite":
+        if url is not None:
+            yield url
+            return
+        with tempfile.TemporaryDirectory(prefix="ballroom-bench-") as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    admin = create_engine_for(url or DEFAULT_POSTGRES)
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        base = admin.url.render_as_string(hide_password=False)
+        joiner = "&" if "?" in base else "?"
+        yield f"{base}{joiner}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _messages(votes: int, seed: int = 34) -> list[SmsMessage]:
+    """Texts from votes/6 phones (so some pass the cap and are refused, as on a real night)."""
+    rng = random.Random(seed)
+    phones = [f"+1555{n:07d}" for n in range(max(1, votes // 6))]
+    keywords = [c.upper() for c in COUPLES]
+    return [SmsMessage(rng.choice(phones), rng.choice(keywords)) for _ in range(votes)]
+
+
+def run_ingest(url: str, *, votes: int, batch: int) -> dict[str, Any]:
+    """Run both sides on the store at ``url``; return the CONTRACTS.md section 5 object."""
+    engine = create_engine_for(url)
+    try:
+        upgrade(engine)
+        messages = _messages(votes)
+        batches = [messages[i : i + batch] for i in range(0, len(messages), batch)]
+        service = VotingService(
+            engine, SystemClock(), batch_size=batch, group_commit_ms=0, partitions=8
+        )
+        latencies: list[float] = []
+        lock = threading.Lock()
+        with service:
+            service.create_window("bench", {c: c.upper() for c in COUPLES})
+            service.open_window("bench")
+            started = time.perf_counter()
+            futures = []
+            for n, texts in enumerate(batches):
+                sent = time.perf_counter()
+                future = service.submit_sms(texts, idempotency_key=f"bench-{n}")
+
+                def done(_: object, sent: float = sent) -> None:
+                    with lock:
+                        latencies.append(time.perf_counter() - sent)
+
+                future.add_done_callback(done)
+                futures.append(future)
+                # Keep a few batches in flight, as an aggregator with parallel connections does.
+                if len(futures) > 4:
+                    futures.pop(0).result()
+            for future in futures:
+                future.result()
+            elapsed = time.perf_counter() - started
+            accepted = sum(service.tallies("bench").totals().values())
+        baseline_rows_per_s, baseline_name = _baseline(engine, batch)
+    finally:
+        engine.dispose()
+    votes_per_s = votes / elapsed
+    ordered = sorted(latencies)
+    return {
+        "store": engine.dialect.name,
+        "votes": votes,
+        "accepted": accepted,
+        "refused": votes - accepted,
+        "batch": batch,
+        "votes_per_s": round(votes_per_s, 1),
+        "baseline": {"name": baseline_name, "rows_per_s": round(baseline_rows_per_s, 1)},
+        "ratio": round(votes_per_s / baseline_rows_per_s, 3),
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
+    }
+
+
+def _baseline(engine: sa.Engine, batch: int) -> tuple[float, str]:
+    """Bare insert of the bulk path's own rows into a copy of ``vote_log``."""
+    bare = sa.MetaData()
+    copy = db.vote_log.to_metadata(bare, name="vote_log_bare")
+    copy.indexes.clear()
+    for index in db.vote_log.indexes:
+        sa.Index(f"{index.name}_bare", *[copy.c[c.name] for c in index.columns])
+    with engine.begin() as connection:
+        rows = [
+            tuple(row)
+            for row in connection.execute(
+                sa.select(*db.vote_log.columns).order_by(db.vote_log.c.seq)
+            )
+        ]
+    # Unique constraints of the copy need names of their own on PostgreSQL.
+    for constraint in copy.constraints:
+        if constraint.name and not str(constraint.name).endswith("_bare"):
+            constraint.name = f"{constraint.name}_bare"
+    bare.create_all(engine)
+    try:
+        raw = engine.raw_connection()
+        try:
+            started = time.perf_counter()
+            if engine.dialect.name == "postgresql":
+                driver: Any = raw.driver_connection
+                statement = f"COPY vote_log_bare ({', '.join(_COLUMNS)}) FROM STDIN"
+                for start in range(0, len(rows), batch):
+                    with driver.cursor() as cursor, cursor.copy(statement) as copy_in:
+                        for row in rows[start : start + batch]:
+                            copy_in.write_row(row)
+                    driver.commit()
+                name = "copy"
+            else:
+                statement = (
+                    f"INSERT INTO vote_log_bare ({', '.join(_COLUMNS)}) "  # noqa: S608 - constant
+                    f"VALUES ({', '.join('?' * len(_COLUMNS))})"
+                )
+                cursor = raw.cursor()
+                for start in range(0, len(rows), batch):
+                    cursor.executemany(statement, rows[start : start + batch])
+                    raw.commit()
+                cursor.close()
+                name = "executemany"
+            elapsed = time.perf_counter() - started
+        finally:
+            raw.close()
+    finally:
+        bare.drop_all(engine)
+    return len(rows) / elapsed, name

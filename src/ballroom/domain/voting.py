@@ -1,0 +1,553 @@
+"""The rules of the public vote: who a voter is, what a ballot may hold, and the vote log.
+
+Pure: no I/O, no clock, no randomness. The group-commit writer (``ballroom.adapters.votelog``)
+keeps one :class:`VoteBook` per voter partition and asks it, ballot by ballot, whether a vote
+fits the caps; the log it writes is hash-chained with :func:`chain_hash` and can always be
+replayed by :func:`recount` into the same :class:`Tally` the live counters show.
+
+Rules encoded here (MISSION.md, "Voting"):
+
+- A voter may give at most ``cap`` votes per couple per method per window.
+- A *web* ballot is a whole allocation (couple -> 1..cap) that **replaces** the voter's previous
+  web ballot in that window, so its cap check is on the allocation itself. An all-zero ballot is
+  refused: the interchange format has no row for it, and a night must export completely.
+- An *SMS* text is one vote for one couple, final; the ``cap``-th text is the last one counted.
+- Log entry ``n`` of a window carries ``hash = sha256(prev_hash || canonical_bytes(entry))``
+  with the first ``prev_hash`` being :data:`GENESIS_HASH`. The voter's contact data (email,
+  phone, ip, device) is deliberately *not* hashed, so a published log may redact it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import NamedTuple
+
+from ballroom.errors import CapExceeded, InvalidInput, UnknownCouple, WrongType
+
+DEFAULT_CAP = 10
+GENESIS_HASH = "0" * 64
+BUCKET_SECONDS = 60
+
+
+class Channel(StrEnum):
+    """How a vote arrived: an online ballot or a text message."""
+
+    WEB = "web"
+    SMS = "sms"
+
+
+# --------------------------------------------------------------------------- identities
+
+# Providers that deliver mail for "j.doe" to "jdoe": dots cannot make a second identity there.
+_DOTLESS_PROVIDERS = frozenset({"gmail.com"})
+_DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+_LOCAL_PART = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def normalise_email(address: str) -> str:
+    """The cap identity of an online account: one per mailbox, whatever alias reaches it."""
+    if not isinstance(address, str):
+        raise WrongType("an email address must be text", field="email")
+    text = address.strip().lower()
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not _LOCAL_PART.match(local) or not _DOMAIN.match(domain):
+        raise InvalidInput(f"not an email address: {address!r}", field="email")
+    domain = _DOMAIN_ALIASES.get(domain, domain)
+    # "+tags" reach the same mailbox on every major provider.
+    local = local.split("+", 1)[0]
+    if domain in _DOTLESS_PROVIDERS:
+        local = local.replace(".", "")
+    if not local or local.startswith(".") or local.endswith(".") or ".." in local:
+        raise InvalidInput(f"not an email address: {address!r}", field="email")
+    return f"{local}@{domain}"
+
+
+_NOT_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def keyword_key(text: str) -> str:
+    """The form keywords are compared in: letters and digits only, case-folded."""
+    return _NOT_ALNUM.sub("", text).casefold()
+
+
+def parse_sms_keyword(body: str, keywords: Mapping[str, str]) -> str | None:
+    """The couple id a text votes for (``keywords``: keyword -> couple id), or ``None``.
+
+    Any case, and any spaces or punctuation around or inside the keyword (" hilaria! ",
+    "Hi-laria") are tolerated; anything else is not a vote.
+    """
+    wanted = keyword_key(body)
+    if not wanted:
+        return None
+    for keyword, couple in keywords.items():
+        if keyword_key(keyword) == wanted:
+            return couple
+    return None
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a sender texts up to 10 times per couple: cache hits
+def normalise_phone(number: str) -> str:
+    """The cap identity of an SMS sender: the digits of the number, with a leading ``+``."""
+    if not isinstance(number, str):
+        raise WrongType("a phone number must be text", field="phone")
+    if _PHONE.fullmatch(number) is None:
+        raise InvalidInput(f"not a phone number: {number!r}", field="phone")
+    digits = _NOT_DIGIT.sub("", number)
+    if not 5 <= len(digits) <= 15:
+        raise InvalidInput(f"not a phone number: {number!r}", field="phone")
+    return "+" + digits
+
+
+_PHONE = re.compile(r"[0-9\s()+.-]+")
+_NOT_DIGIT = re.compile(r"[^0-9]+")
+
+
+# --------------------------------------------------------------------------- ballots and caps
+
+Allocation = tuple[tuple[str, int], ...]
+"""An accepted allocation: (couple, votes) pairs with votes >= 1, sorted by couple id."""
+
+
+def check_web_allocation(
+    allocation: Mapping[str, object], couples: Iterable[str], cap: int = DEFAULT_CAP
+) -> Allocation:
+    """Validate a whole web ballot against the window's active couples; return what counts.
+
+    Raises ``UnknownCouple`` for a couple not active in the window, ``WrongType`` or
+    ``InvalidInput`` (naming the couple) for a value that is not a whole number 0..cap,
+    ``CapExceeded`` for a value above the cap, ``InvalidInput`` for a ballot without votes.
+    """
+    if not isinstance(allocation, Mapping):
+        raise WrongType("a ballot must map couple ids to votes", field="allocation")
+    active = couples if isinstance(couples, (set, frozenset, dict)) else set(couples)
+    accepted: list[tuple[str, int]] = []
+    for couple, votes in allocation.items():
+        where = f"allocation.{couple}"
+        if couple not in active:
+            raise UnknownCouple(f"no couple {couple!r} is voting in this window", field=where)
+        if isinstance(votes, bool) or not isinstance(votes, int):
+            raise WrongType(f"votes for {couple!r} must be a whole number", field=where)
+        if votes < 0:
+            raise InvalidInput(f"votes for {couple!r} cannot be negative", field=where)
+        if votes > cap:
+            raise CapExceeded(
+                f"{votes} votes for {couple!r} is over the cap of {cap} per couple", field=where
+            )
+        if votes:
+            accepted.append((couple, votes))
+    if not accepted:
+        raise InvalidInput("a ballot must give at least one vote", field="allocation")
+    accepted.sort()
+    return tuple(accepted)
+
+
+@dataclass(frozen=True)
+class CoupleCount:
+    """One couple's votes in a window, by method."""
+
+    web: int = 0
+    sms: int = 0
+
+    @property
+    def total(self) -> int:
+        """Web and SMS votes together."""
+        return self.web + self.sms
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A window's counted votes: per couple and method, and per minute (net change).
+
+    ``buckets`` maps the start of each minute (UTC) to the net change of every couple's total
+    in it; a replaced web ballot subtracts, so the buckets always sum to the totals.
+    """
+
+    window: str
+    couples: Mapping[str, CoupleCount]
+    buckets: Mapping[datetime, Mapping[str, int]] = field(default_factory=dict)
+    ballots: int = 0
+    version: int = 0
+
+    def totals(self) -> dict[str, int]:
+        """Each couple's web + SMS votes."""
+        return {couple: count.total for couple, count in self.couples.items()}
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready form (the export's results file and the API use it)."""
+        return {
+            "window": self.window,
+            "ballots": self.ballots,
+            "version": self.version,
+            "couples": {
+                couple: {"web": count.web, "sms": count.sms, "total": count.total}
+                for couple, count in sorted(self.couples.items())
+            },
+            "buckets": [
+                {
+                    "start": start.isoformat().replace("+00:00", "Z"),
+                    "votes": dict(sorted(v.items())),
+                }
+                for start, v in sorted(self.buckets.items())
+            ],
+        }
+
+
+class TallyCounter:
+    """Mutable counters behind a :class:`Tally`; the live path and the recount share it."""
+
+    def __init__(self, window: str, couples: Iterable[str] = ()) -> None:
+        self.window = window
+        self.web: dict[str, int] = dict.fromkeys(couples, 0)
+        self.sms: dict[str, int] = dict.fromkeys(self.web, 0)
+        self.buckets: dict[int, dict[str, int]] = {}
+        self.ballots = 0
+        self.version = 0
+
+    def add(self, channel: Channel, allocation: Allocation, ts_us: int, sign: int = 1) -> None:
+        """Count (``sign=1``) or uncount (``sign=-1``) an allocation at a moment."""
+        target = self.web if channel is Channel.WEB else self.sms
+        bucket_key = ts_us // (BUCKET_SECONDS * 1_000_000)
+        bucket = self.buckets.get(bucket_key)
+        if bucket is None:
+            bucket = self.buckets[bucket_key] = {}
+        for couple, votes in allocation:
+            delta = sign * votes
+            target[couple] = target.get(couple, 0) + delta
+            bucket[couple] = bucket.get(couple, 0) + delta
+            if couple not in self.web:
+                self.web[couple] = 0
+            if couple not in self.sms:
+                self.sms[couple] = 0
+
+    def snapshot(self) -> Tally:
+        """An immutable copy."""
+        couples = {c: CoupleCount(web=self.web[c], sms=self.sms[c]) for c in self.web}
+        buckets = {
+            datetime.fromtimestamp(key * BUCKET_SECONDS, UTC): {c: v for c, v in b.items() if v}
+            for key, b in self.buckets.items()
+        }
+        return Tally(
+            window=self.window,
+            couples=couples,
+            buckets={k: v for k, v in buckets.items() if v},
+            ballots=self.ballots,
+            version=self.version,
+        )
+
+
+class VoteBook:
+    """Cap state and tallies for the voters of one partition (every window).
+
+    Checks never change anything; ``apply_*`` change state and return an undo record that
+    :meth:`undo` reverses exactly (the writer uses it when a commit fails).
+    """
+
+    def __init__(self, cap: int = DEFAULT_CAP) -> None:
+        self.cap = cap
+        # (window, voter) -> the voter's current web allocation.
+        self.web: dict[tuple[str, str], Allocation] = {}
+        # (window, voter, couple) -> texts counted.
+        self.sms: dict[tuple[str, str, str], int] = {}
+
+    def previous_web(self, window: str, voter: str) -> Allocation | None:
+        """The web ballot this one would replace, if any."""
+        return self.web.get((window, voter))
+
+    def sms_room(self, window: str, voter: str, couple: str) -> bool:
+        """Whether one more text for ``couple`` fits the voter's cap."""
+        return self.sms.get((window, voter, couple), 0) < self.cap
+
+    def apply_web(self, window: str, voter: str, allocation: Allocation) -> Allocation | None:
+        """Make ``allocation`` the voter's web ballot; return the one it replaced."""
+        key = (window, voter)
+        previous = self.web.get(key)
+        self.web[key] = allocation
+        return previous
+
+    def undo_web(self, window: str, voter: str, previous: Allocation | None) -> None:
+        """Reverse :meth:`apply_web`."""
+        if previous is None:
+            self.web.pop((window, voter), None)
+        else:
+            self.web[(window, voter)] = previous
+
+    def apply_sms(self, window: str, voter: str, couple: str) -> None:
+        """Count one text; the caller has checked :meth:`sms_room`."""
+        key = (window, voter, couple)
+        self.sms[key] = self.sms.get(key, 0) + 1
+
+    def undo_sms(self, window: str, voter: str, couple: str) -> None:
+        """Reverse :meth:`apply_sms`."""
+        key = (window, voter, couple)
+        left = self.sms[key] - 1
+        if left:
+            self.sms[key] = left
+        else:
+            del self.sms[key]
+
+
+# --------------------------------------------------------------------------- the log
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One accepted ballot in a window's append-only log."""
+
+    seq: int
+    window: str
+    ballot_id: str
+    voter: str
+    channel: Channel
+    ts_us: int
+    allocation: Allocation
+    prev_hash: str = GENESIS_HASH
+    hash: str = ""
+
+    @property
+    def ts(self) -> datetime:
+        """The moment of acceptance, UTC."""
+        return datetime_from_us(self.ts_us)
+
+
+def us_from_datetime(moment: datetime) -> int:
+    """Microseconds since the epoch; a naive datetime is refused (times are always zoned)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInput(f"time {moment.isoformat()} has no UTC offset", field="ts")
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def datetime_from_us(ts_us: int) -> datetime:
+    """The inverse of :func:`us_from_datetime`, in UTC."""
+    seconds, micros = divmod(ts_us, 1_000_000)
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=micros)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_quote = json.encoder.encode_basestring  # the JSON string form json.dumps gives a str
+
+
+@functools.lru_cache(maxsize=65_536)
+def _allocation_text(allocation: Allocation) -> str:
+    return "[" + ",".join(f"[{_quote(couple)},{votes}]" for couple, votes in allocation) + "]"
+
+
+def canonical_bytes(  # noqa: PLR0917 - called positionally once per vote on the hot path
+    seq: int,
+    window: str,
+    ballot_id: str,
+    voter: str,
+    channel: str,
+    ts_us: int,
+    allocation: Allocation,
+) -> bytes:
+    """The exact bytes hashed for a log entry: the compact JSON array
+    ``[seq, window, ballot_id, voter, channel, ts_us, [[couple, votes], ...]]`` in UTF-8
+    (what ``json.dumps(..., separators=(",", ":"), ensure_ascii=False)`` writes; built by
+    hand because this runs once per vote)."""
+    return (
+        f"[{seq},{_quote(window)},{_quote(ballot_id)},{_quote(voter)},{_quote(str(channel))},"
+        f"{ts_us},{_allocation_text(allocation)}]"
+    ).encode()
+
+
+def chain_hash(prev_hash: str, payload: bytes) -> str:
+    """``sha256(prev_hash || payload)`` in hex; ``prev_hash`` is hashed as its hex text."""
+    return hashlib.sha256(prev_hash.encode() + payload).hexdigest()
+
+
+def entry_hash(entry: LogEntry, prev_hash: str) -> str:
+    """The hash ``entry`` must carry when it follows ``prev_hash``."""
+    return chain_hash(
+        prev_hash,
+        canonical_bytes(
+            entry.seq,
+            entry.window,
+            entry.ballot_id,
+            entry.voter,
+            entry.channel,
+            entry.ts_us,
+            entry.allocation,
+        ),
+    )
+
+
+def verify_chain(entries: Sequence[LogEntry], genesis: str = GENESIS_HASH) -> int | None:
+    """The index of the first entry that breaks the chain, or ``None`` when all hold.
+
+    An entry breaks the chain if its ``prev_hash`` is not the previous entry's hash, its hash
+    is not what its content gives, or its ``seq`` does not follow the previous one.
+    """
+    prev = genesis
+    expected_seq = entries[0].seq if entries else 0
+    for index, entry in enumerate(entries):
+        if (
+            entry.prev_hash != prev
+            or entry.seq != expected_seq
+            or entry.hash != entry_hash(entry, prev)
+        ):
+            return index
+        prev = entry.hash
+        expected_seq += 1
+    return None
+
+
+def recount(window: str, entries: Iterable[LogEntry], couples: Iterable[str] = ()) -> Tally:
+    """Replay a window's log into its tally: a web ballot replaces the voter's last, SMS adds."""
+    counter = TallyCounter(window, couples)
+    current: dict[str, LogEntry] = {}
+    for entry in entries:
+        if entry.window != window:
+            continue
+        if entry.channel is Channel.WEB:
+            previous = current.get(entry.voter)
+            if previous is not None:
+                counter.add(Channel.WEB, previous.allocation, entry.ts_us, sign=-1)
+            current[entry.voter] = entry
+        counter.add(entry.channel, entry.allocation, entry.ts_us)
+        counter.ballots += 1
+        counter.version = entry.seq
+    return counter.snapshot()
+
+
+# --------------------------------------------------------------------------- windows
+
+
+class WindowPhase(StrEnum):
+    """Where a voting window stands at a given moment."""
+
+    PENDING = "pending"  # created, neither opened nor scheduled
+    SCHEDULED = "scheduled"  # will open at its scheduled time
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def window_phase(
+    status: str,
+    scheduled_open_us: int | None,
+    scheduled_close_us: int | None,
+    now_us: int,
+) -> WindowPhase:
+    """The phase of a window at ``now_us`` (the server's clock); ``status`` is what the
+    control room last did: ``pending``, ``open`` or ``closed``.
+
+    A manual close is final; a manual open still closes at the scheduled close, if any.
+    """
+    if status == WindowPhase.CLOSED:
+        return WindowPhase.CLOSED
+    if scheduled_close_us is not None and now_us >= scheduled_close_us:
+        return WindowPhase.CLOSED
+    if status == WindowPhase.OPEN:
+        return WindowPhase.OPEN
+    if scheduled_open_us is None:
+        return WindowPhase.PENDING
+    return WindowPhase.OPEN if now_us >= scheduled_open_us else WindowPhase.SCHEDULED
+
+
+# --------------------------------------------------------------------------- value objects
+
+
+@dataclass(frozen=True)
+class VoteMeta:
+    """What an integrity analysis sees of a vote's origin; never part of the hash."""
+
+    email: str = ""
+    phone: str = ""
+    ip: str = ""
+    device: str = ""
+
+
+class Receipt(NamedTuple):
+    """Proof of an accepted ballot, checkable against the published log by its hash.
+
+    A named tuple, not a dataclass: the bulk path makes one per text and it is 3x cheaper.
+    """
+
+    ballot_id: str
+    seq: int
+    window: str
+    voter: str
+    channel: Channel
+    allocation: Allocation
+    ts_us: int
+    hash: str
+
+    @property
+    def ts(self) -> datetime:
+        """The moment of acceptance, UTC."""
+        return datetime_from_us(self.ts_us)
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready form."""
+        return {
+            "ballot_id": self.ballot_id,
+            "seq": self.seq,
+            "window": self.window,
+            "channel": str(self.channel),
+            "allocation": dict(self.allocation),
+            "ts": self.ts.isoformat().replace("+00:00", "Z"),
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True)
+class SmsMessage:
+    """One inbound text as an SMS aggregator delivers it."""
+
+    phone: str
+    body: str
+    to: str = ""
+    received_at: datetime | None = None
+
+
+class SmsRefusal(StrEnum):
+    """Why a text did not count."""
+
+    WINDOW_CLOSED = "window_closed"
+    UNKNOWN_KEYWORD = "unknown_keyword"
+    CAP_EXCEEDED = "cap_exceeded"
+    INVALID_SENDER = "invalid_sender"
+
+
+SMS_ACCEPTED = "Thanks! Your vote for {couple} counted."
+SMS_REPLIES = {
+    SmsRefusal.WINDOW_CLOSED: "Voting is closed. Your text was not counted.",
+    SmsRefusal.UNKNOWN_KEYWORD: "Sorry, we did not recognise that name. Text a couple's keyword.",
+    SmsRefusal.CAP_EXCEEDED: "You have used all {cap} text votes for this couple tonight.",
+    SmsRefusal.INVALID_SENDER: "Sorry, votes from this number cannot be counted.",
+}
+
+
+@dataclass(slots=True)  # not frozen: frozen init is 3x slower and the bulk path makes many
+class SmsOutcome:
+    """What became of one text of a batch: a receipt, or the reason it was refused."""
+
+    index: int
+    reply: str
+    receipt: Receipt | None = None
+    reason: SmsRefusal | None = None
+    couple: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the text counted."""
+        return self.receipt is not None
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready form (the API returns it)."""
+        return {
+            "index": self.index,
+            "accepted": self.accepted,
+            "couple": self.couple,
+            "reason": None if self.reason is None else str(self.reason),
+            "reply": self.reply,
+            "receipt": None if self.receipt is None else self.receipt.as_dict(),
+        }

@@ -1,0 +1,491 @@
+"""Accounts: voters who sign up by email, producers and judges who log in with a password.
+
+Voters declare an age and a region and confirm an emailed one-time code; the account's cap
+identity is its normalised email, so "+" aliases and dotted Gmail spellings land on the same
+account and share one cap. Producer and judge accounts are created from the CLI with a
+password hashed by scrypt. Every login yields a session token ``<id>.<signature>``: the
+signature (HMAC of the id with the server's secret) rejects a forged token before any lookup,
+and the server-side row lets a token expire or be revoked.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+
+from ballroom.adapters.db.schema_accounts import sessions, staff, verification_codes, voters
+from ballroom.domain.voting import normalise_email
+from ballroom.errors import (
+    Conflict,
+    Forbidden,
+    IneligibleVoter,
+    InvalidCode,
+    InvalidCredentials,
+    InvalidToken,
+    MissingField,
+    NotFound,
+    RateLimited,
+    TokenExpired,
+    UnverifiedVoter,
+    WrongType,
+)
+
+MINIMUM_AGE = 18
+MAXIMUM_AGE = 130
+ONLINE_REGIONS = frozenset({"US", "CA", "PR"})
+"""Online voting is open to the United States, Canada and Puerto Rico."""
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+_HOUR = 3600.0
+
+
+class Role(StrEnum):
+    """Who is acting: a viewer, a producer in the control room, or a judge."""
+
+    VOTER = "voter"
+    PRODUCER = "producer"
+    JUDGE = "judge"
+
+
+class Mailer(Protocol):
+    """Sends one message; the development adapter keeps it in a local outbox."""
+
+    def send(self, recipient: str, subject: str, body: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller of a request."""
+
+    role: Role
+    id: str
+    name: str
+    judge: str | None = None
+    """For a judge: the panel judge id whose scores this account keys."""
+    email: str | None = None
+    identity: str | None = None
+    """For a voter: the normalised email that the cap is counted against."""
+    verified: bool = True
+
+
+@dataclass(frozen=True)
+class Session:
+    """A bearer token and what it stands for."""
+
+    token: str
+    expires_at: float
+    principal: Principal
+
+    def as_dict(self) -> dict[str, Any]:
+        who = self.principal
+        return {
+            "token": self.token,
+            "expires_at": self.expires_at,
+            "role": who.role.value,
+            "id": who.id,
+            "name": who.name,
+            "judge": who.judge,
+        }
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """What a sign-up returns: the account and that a code is on its way."""
+
+    voter: str
+    email: str
+    new: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"voter": self.voter, "email": self.email, "new": self.new, "status": "code_sent"}
+
+
+def require_role(principal: Principal, *roles: Role) -> None:
+    """Raise ``Forbidden`` unless ``principal`` holds one of ``roles``."""
+    if principal.role not in roles:
+        names = " or ".join(role.value for role in roles)
+        raise Forbidden(f"only a {names} may do this")
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    """``scrypt$n$r$p$salt$hash``, base64 parts; a fresh random salt unless given."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32
+    )
+    return "$".join(
+        ["scrypt", str(_SCRYPT_N), str(_SCRYPT_R), str(_SCRYPT_P), _b64(salt), _b64(digest)]
+    )
+
+
+def check_password(password: str, stored: str) -> bool:
+    """True when ``password`` matches a ``hash_password`` result (constant-time compare)."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        actual = hashlib.scrypt(
+            password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(actual, _unb64(digest))
+
+
+class AccountService:
+    """Sign-up, verification, logins and token checks, stored through SQLAlchemy Core."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        now: Callable[[], float],
+        mailer: Mailer,
+        *,
+        secret_key: str,
+        session_ttl_s: float = 12 * _HOUR,
+        code_ttl_s: float = 900.0,
+        code_attempts: int = 5,
+        codes_per_hour: int = 5,
+        make_code: Callable[[], str] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._now = now
+        self._mailer = mailer
+        self._key = secret_key.encode()
+        self._session_ttl = session_ttl_s
+        self._code_ttl = code_ttl_s
+        self._code_attempts = code_attempts
+        self._codes_per_hour = codes_per_hour
+        self._make_code = make_code or (lambda: f"{secrets.randbelow(10**6):06d}")
+
+    # -- voters ---------------------------------------------------------------------------
+
+    def sign_up(self, email: Any, age: Any, region: Any) -> SignUp:
+        """Register (or find) the voter behind ``email`` and email a one-time code."""
+        address = _email(email)
+        years = _age(age)
+        place = _region(region)
+        identity = normalise_email(address)
+        now = self._now()
+        with self._engine.begin() as connection:
+            row = connection.execute(
+                sa.select(voters.c.id).where(voters.c.identity == identity)
+            ).first()
+            new = row is None
+            voter_id = f"v-{uuid.uuid4().hex[:16]}" if row is None else str(row.id)
+            if row is None:
+                connection.execute(
+                    voters.insert().values(
+                        id=voter_id,
+                        email=address,
+                        identity=identity,
+                        age=years,
+                        region=place,
+                        created_at=now,
+                    )
+                )
+            sent = connection.execute(
+                sa.select(sa.func.count())
+                .select_from(verification_codes)
+                .where(verification_codes.c.voter_id == voter_id)
+                .where(verification_codes.c.created_at > now - _HOUR)
+            ).scalar_one()
+            if sent >= self._codes_per_hour:
+                raise RateLimited(
+                    "too many codes requested for this address; try again within the hour",
+                    field="email",
+                )
+            code = self._make_code()
+            connection.execute(
+                verification_codes.insert().values(
+                    voter_id=voter_id,
+                    code_hash=self._code_hash(voter_id, code),
+                    created_at=now,
+                    expires_at=now + self._code_ttl,
+                )
+            )
+        minutes = int(self._code_ttl // 60)
+        self._mailer.send(
+            address,
+            "Your ballroom voting code",
+            f"Your code is {code}. It is valid for {minutes} minutes.",
+        )
+        return SignUp(voter=voter_id, email=address, new=new)
+
+    def verify(self, email: Any, code: Any) -> Session:
+        """Check the emailed code; the first right answer verifies the account and logs in."""
+        identity = normalise_email(_email(email))
+        if not isinstance(code, str) or not code.strip():
+            raise WrongType("code must be the 6-digit code from the email", field="code")
+        now = self._now()
+        with self._engine.begin() as connection:
+            voter = connection.execute(
+                sa.select(voters).where(voters.c.identity == identity)
+            ).first()
+            if voter is None:
+                raise InvalidCode("no code was sent to this address", field="code")
+            latest = connection.execute(
+                sa.select(verification_codes)
+                .where(verification_codes.c.voter_id == voter.id)
+                .order_by(verification_codes.c.id.desc())
+                .limit(1)
+            ).first()
+            if latest is None:
+                raise InvalidCode("no code was sent to this address", field="code")
+            if latest.used_at is not None:
+                raise InvalidCode("this code was already used; request a new one", field="code")
+            if latest.expires_at <= now:
+                raise InvalidCode("this code has expired; request a new one", field="code")
+            # Counting the attempt first, guarded, keeps the limit exact under concurrency.
+            counted = connection.execute(
+                verification_codes.update()
+                .where(verification_codes.c.id == latest.id)
+                .where(verification_codes.c.attempts < self._code_attempts)
+                .values(attempts=verification_codes.c.attempts + 1)
+            ).rowcount
+            if counted != 1:
+                raise RateLimited("too many wrong codes; request a new one", field="code")
+            if not hmac.compare_digest(latest.code_hash, self._code_hash(voter.id, code.strip())):
+                left = self._code_attempts - latest.attempts - 1
+                # Raised after the block commits: the failed attempt must stay counted.
+                wrong = InvalidCode(f"wrong code; {left} attempt(s) left", field="code")
+                session = None
+            else:
+                session = self._consume(connection, voter, latest.id, now)
+        if session is None:
+            raise wrong
+        principal = Principal(
+            role=Role.VOTER,
+            id=voter.id,
+            name=voter.email,
+            email=voter.email,
+            identity=voter.identity,
+            verified=True,
+        )
+        return Session(token=session[0], expires_at=session[1], principal=principal)
+
+    def _consume(
+        self, connection: sa.Connection, voter: sa.Row[Any], code_id: int, now: float
+    ) -> tuple[str, float]:
+        # Guarded update: of two concurrent right answers only one consumes the code.
+        used = connection.execute(
+            verification_codes.update()
+            .where(verification_codes.c.id == code_id)
+            .where(verification_codes.c.used_at.is_(None))
+            .values(used_at=now)
+        ).rowcount
+        if used != 1:
+            raise InvalidCode("this code was already used; request a new one", field="code")
+        if voter.verified_at is None:
+            connection.execute(
+                voters.update().where(voters.c.id == voter.id).values(verified_at=now)
+            )
+        return self._open_session(connection, Role.VOTER, voter.id, now)
+
+    # -- producers and judges -------------------------------------------------------------
+
+    def create_staff(
+        self, name: Any, role: Any, password: Any, *, judge: str | None = None
+    ) -> Principal:
+        """A producer or judge account; a judge keys the scores of panel judge ``judge``."""
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise WrongType("name must be 1-100 letters, digits, '.', '_' or '-'", field="name")
+        try:
+            kind = Role(role)
+        except ValueError:
+            raise WrongType("role must be producer or judge", field="role") from None
+        if kind is Role.VOTER:
+            raise WrongType("role must be producer or judge", field="role")
+        if not isinstance(password, str) or len(password) < 8:
+            raise WrongType("password must be at least 8 characters", field="password")
+        panel_id = (judge or name) if kind is Role.JUDGE else None
+        staff_id = f"s-{uuid.uuid4().hex[:16]}"
+        with self._engine.begin() as connection:
+            taken = connection.execute(sa.select(staff.c.id).where(staff.c.name == name)).first()
+            if taken is not None:
+                raise Conflict(f"an account named {name!r} already exists", field="name")
+            connection.execute(
+                staff.insert().values(
+                    id=staff_id,
+                    name=name,
+                    role=kind.value,
+                    judge=panel_id,
+                    password_hash=hash_password(password),
+                    created_at=self._now(),
+                )
+            )
+        return Principal(role=kind, id=staff_id, name=name, judge=panel_id)
+
+    def log_in(self, name: Any, password: Any) -> Session:
+        """A producer's or judge's session, from name and password."""
+        if not isinstance(name, str) or not name:
+            raise MissingField("name is required", field="name")
+        if not isinstance(password, str) or not password:
+            raise MissingField("password is required", field="password")
+        with self._engine.connect() as connection:
+            row = connection.execute(sa.select(staff).where(staff.c.name == name)).first()
+        # Hash even for an unknown name so timing does not reveal which names exist.
+        stored = row.password_hash if row is not None else hash_password("x", b"0" * 16)
+        if not check_password(password, stored) or row is None:
+            raise InvalidCredentials("wrong name or password")
+        now = self._now()
+        with self._engine.begin() as connection:
+            token, expires = self._open_session(connection, Role(row.role), row.id, now)
+        principal = Principal(role=Role(row.role), id=row.id, name=row.name, judge=row.judge)
+        return Session(token=token, expires_at=expires, principal=principal)
+
+    def staff_accounts(self) -> list[Principal]:
+        """Every producer and judge account, by name."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(sa.select(staff).order_by(staff.c.name)).all()
+        return [
+            Principal(role=Role(row.role), id=row.id, name=row.name, judge=row.judge)
+            for row in rows
+        ]
+
+    # -- sessions -------------------------------------------------------------------------
+
+    def authenticate(self, token: str | None) -> Principal:
+        """The principal behind a bearer token; 401 errors for anything else."""
+        if not token:
+            raise InvalidToken("a bearer token is required")
+        session_id, dot, signature = token.partition(".")
+        if not dot or not hmac.compare_digest(signature, self._sign(session_id)):
+            raise InvalidToken("the token is not one this server issued")
+        with self._engine.connect() as connection:
+            row = connection.execute(sa.select(sessions).where(sessions.c.id == session_id)).first()
+            if row is None:
+                raise InvalidToken("the token is not one this server issued")
+            if row.revoked_at is not None:
+                raise InvalidToken("the token was revoked (logged out)")
+            if row.expires_at <= self._now():
+                raise TokenExpired("the session has expired; log in again")
+            if row.kind == Role.VOTER:
+                voter = connection.execute(
+                    sa.select(voters).where(voters.c.id == row.subject)
+                ).one()
+                return Principal(
+                    role=Role.VOTER,
+                    id=voter.id,
+                    name=voter.email,
+                    email=voter.email,
+                    identity=voter.identity,
+                    verified=voter.verified_at is not None,
+                )
+            account = connection.execute(sa.select(staff).where(staff.c.id == row.subject)).one()
+        return Principal(
+            role=Role(account.role), id=account.id, name=account.name, judge=account.judge
+        )
+
+    def log_out(self, token: str | None) -> None:
+        """Revoke a token; a revoked token is refused from then on."""
+        self.authenticate(token)
+        assert token is not None  # authenticate refused a missing token
+        with self._engine.begin() as connection:
+            connection.execute(
+                sessions.update()
+                .where(sessions.c.id == token.partition(".")[0])
+                .values(revoked_at=self._now())
+            )
+
+    def voter(self, voter_id: str) -> Principal:
+        """A voter account by id."""
+        with self._engine.connect() as connection:
+            row = connection.execute(sa.select(voters).where(voters.c.id == voter_id)).first()
+        if row is None:
+            raise NotFound(f"no voter {voter_id!r}", field="voter")
+        return Principal(
+            role=Role.VOTER,
+            id=row.id,
+            name=row.email,
+            email=row.email,
+            identity=row.identity,
+            verified=row.verified_at is not None,
+        )
+
+    @staticmethod
+    def require_verified(principal: Principal) -> None:
+        """Raise unless ``principal`` is a voter with a confirmed address."""
+        if principal.role is not Role.VOTER:
+            raise UnverifiedVoter("only voter accounts cast ballots")
+        if not principal.verified:
+            raise UnverifiedVoter("confirm the emailed code before voting")
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _open_session(
+        self, connection: sa.Connection, role: Role, subject: str, now: float
+    ) -> tuple[str, float]:
+        session_id = secrets.token_urlsafe(18)
+        expires = now + self._session_ttl
+        connection.execute(
+            sessions.insert().values(
+                id=session_id,
+                kind=role.value,
+                subject=subject,
+                created_at=now,
+                expires_at=expires,
+            )
+        )
+        return f"{session_id}.{self._sign(session_id)}", expires
+
+    def _sign(self, session_id: str) -> str:
+        return _b64(hmac.new(self._key, session_id.encode(), hashlib.sha256).digest())
+
+    def _code_hash(self, voter_id: str, code: str) -> str:
+        return hmac.new(self._key, f"{voter_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _email(value: Any) -> str:
+    if value is None:
+        raise MissingField("email is required", field="email")
+    if not isinstance(value, str):
+        raise WrongType("email must be a string", field="email")
+    address = value.strip()
+    if len(address) > 254 or not _EMAIL.match(address):
+        raise WrongType(f"{value!r} is not an email address", field="email")
+    return address
+
+
+def _age(value: Any) -> int:
+    if value is None:
+        raise MissingField("age is required", field="age")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise WrongType("age must be a whole number of years", field="age")
+    if not 0 <= value <= MAXIMUM_AGE:
+        raise WrongType(f"age must be between 0 and {MAXIMUM_AGE}", field="age")
+    if value < MINIMUM_AGE:
+        raise IneligibleVoter(f"voters must be {MINIMUM_AGE} or older", field="age")
+    return value
+
+
+def _region(value: Any) -> str:
+    if value is None:
+        raise MissingField("region is required", field="region")
+    if not isinstance(value, str):
+        raise WrongType("region must be a country code such as US", field="region")
+    code = value.strip().upper()
+    if code not in ONLINE_REGIONS:
+        allowed = ", ".join(sorted(ONLINE_REGIONS))
+        raise IneligibleVoter(f"online voting is open only in {allowed}", field="region")
+    return code
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

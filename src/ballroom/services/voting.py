@@ -1,0 +1,541 @@
+"""The live vote of a night: windows, web ballots, SMS batches, tallies, receipts, recounts.
+
+``VotingService`` is what the HTTP API, the CLI and the benchmarks call. Every write goes
+through one group-commit writer (``ballroom.adapters.votelog``) and is answered only after it
+is durably committed. Blocking calls (``cast_web_ballot``) and future-returning calls
+(``submit_web_ballot``: ``await asyncio.wrap_future(service.submit_web_ballot(...))``) exist
+for each write.
+
+Live tallies: ``subscribe(window_id)`` returns a :class:`TallySubscription`. Its ``get()``
+blocks until a newer tally than the last one returned is committed (coalescing: a slow reader
+only ever sees the latest), and an optional ``callback`` is called on the writer thread after
+each commit that changed the window, e.g. ``lambda t: loop.call_soon_threadsafe(q.put_nowait,
+t)`` to feed an SSE stream. ``Tally.version`` is the last log sequence number counted.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+import sqlalchemy as sa
+
+from ballroom.adapters.db import schema
+from ballroom.adapters.votelog import (
+    ImportBallot,
+    ImportOutcome,
+    VoteLogWriter,
+    WindowState,
+    allocation_from_json,
+    read_log,
+)
+from ballroom.domain.voting import (
+    DEFAULT_CAP,
+    GENESIS_HASH,
+    Channel,
+    LogEntry,
+    Receipt,
+    SmsMessage,
+    SmsOutcome,
+    Tally,
+    VoteMeta,
+    WindowPhase,
+    datetime_from_us,
+    entry_hash,
+    keyword_key,
+    recount,
+    us_from_datetime,
+    verify_chain,
+)
+from ballroom.errors import Conflict, InvalidInput, NotFound
+from ballroom.services.ports import Clock, IdGenerator, ProcessIds
+
+__all__ = [
+    "ImportBallot",
+    "ImportOutcome",
+    "ReceiptCheck",
+    "TallySubscription",
+    "VotingService",
+    "WindowStatus",
+]
+
+
+@dataclass(frozen=True)
+class WindowStatus:
+    """A window as the control room sees it; ``phase`` is decided by the server clock."""
+
+    id: str
+    season: str
+    label: str
+    phase: WindowPhase
+    couples: Mapping[str, str]  # couple id -> SMS keyword
+    opens_at: datetime | None
+    closes_at: datetime | None
+    scheduled_open: datetime | None
+    scheduled_close: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether votes are accepted now."""
+        return self.phase is WindowPhase.OPEN
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    """The result of checking a receipt hash against the stored log."""
+
+    entry: LogEntry
+    content_ok: bool  # the entry's hash is what its content gives
+    linked_ok: bool  # its neighbours in the chain point at it
+
+    @property
+    def ok(self) -> bool:
+        """Both checks hold."""
+        return self.content_ok and self.linked_ok
+
+
+class TallySubscription:
+    """Live tallies of one window; see the module docstring."""
+
+    def __init__(
+        self, service: VotingService, window_id: str, callback: Callable[[Tally], None] | None
+    ) -> None:
+        self._service = service
+        self.window_id = window_id
+        self._callback = callback
+        self._condition = threading.Condition()
+        self._latest: Tally | None = None
+        self._seen = -1
+        self.closed = False
+
+    def _push(self, tally: Tally) -> None:
+        with self._condition:
+            self._latest = tally
+            self._condition.notify_all()
+        if self._callback is not None:
+            self._callback(tally)
+
+    def current(self) -> Tally:
+        """The latest tally now, without waiting."""
+        tally = self._service.tallies(self.window_id)
+        self._seen = max(self._seen, tally.version)
+        return tally
+
+    def get(self, timeout: float | None = None) -> Tally | None:
+        """The next tally newer than the last one returned; ``None`` after ``timeout``."""
+        with self._condition:
+            ready = self._condition.wait_for(
+                lambda: (
+                    self.closed or (self._latest is not None and self._latest.version > self._seen)
+                ),
+                timeout,
+            )
+            if not ready or self.closed or self._latest is None:
+                return None
+            self._seen = self._latest.version
+            return self._latest
+
+    def close(self) -> None:
+        """Stop receiving tallies; a blocked ``get`` returns ``None``."""
+        self._service._writer.remove_listener(self.window_id, self._push)
+        with self._condition:
+            self.closed = True
+            self._condition.notify_all()
+
+
+class VotingService:
+    """Windows, ballots, texts, tallies and proofs of one store (see module docstring)."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        clock: Clock,
+        *,
+        cap: int = DEFAULT_CAP,
+        partitions: int = 8,
+        batch_size: int = 4096,
+        group_commit_ms: float = 2.0,
+        ids: IdGenerator | None = None,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.cap = cap
+        self._ids = ids or ProcessIds()
+        self._writer = VoteLogWriter(
+            engine,
+            now_us=self._now_us,
+            new_id=self._ids.new_id,
+            cap=cap,
+            partitions=partitions,
+            batch_size=batch_size,
+            max_wait=group_commit_ms / 1000.0,
+        )
+
+    def _now_us(self) -> int:
+        return us_from_datetime(self.clock.now())
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        """Rebuild the vote state from the log and start the writer (migrate first)."""
+        self._writer.start()
+
+    def stop(self) -> None:
+        """Commit what is queued and stop the writer."""
+        self._writer.stop()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ----------------------------------------------------------------- windows
+
+    def create_window(
+        self, window_id: str, couples: Mapping[str, str], *, label: str = "", season: str = ""
+    ) -> None:
+        """A new, pending window for ``couples`` (couple id -> SMS keyword)."""
+        window_id = _identifier(window_id, "window")
+        if not isinstance(couples, Mapping) or not couples:
+            raise InvalidInput("a window needs at least one couple", field="couples")
+        clean: dict[str, str] = {}
+        seen_keywords: dict[str, str] = {}
+        for couple, keyword in couples.items():
+            couple_id = _identifier(couple, f"couples.{couple}")
+            if not isinstance(keyword, str) or not keyword_key(keyword):
+                raise InvalidInput(
+                    f"couple {couple!r} needs an SMS keyword with letters or digits",
+                    field=f"couples.{couple}",
+                )
+            other = seen_keywords.get(keyword_key(keyword))
+            if other is not None:
+                raise InvalidInput(
+                    f"couples {other!r} and {couple!r} share the keyword {keyword!r}",
+                    field=f"couples.{couple}",
+                )
+            seen_keywords[keyword_key(keyword)] = couple_id
+            clean[couple_id] = keyword.strip()
+
+        def action() -> None:
+            if window_id in self._writer.windows:
+                raise Conflict(f"window {window_id!r} already exists", field="window")
+            now = self._now_us()
+            with self.engine.begin() as connection:
+                connection.execute(
+                    schema.windows.insert().values(
+                        id=window_id,
+                        season=season,
+                        label=label,
+                        status="pending",
+                        created_at_us=now,
+                    )
+                )
+                connection.execute(
+                    schema.window_couples.insert(),
+                    [
+                        {"window_id": window_id, "couple_id": c, "keyword": k, "active": True}
+                        for c, k in clean.items()
+                    ],
+                )
+            with self._writer.state_lock:
+                self._writer.windows[window_id] = WindowState(
+                    window_id, season, label, "pending", None, None, None, None, dict(clean)
+                )
+
+        self._writer.run_admin(action)
+
+    def open_window(self, window_id: str) -> None:
+        """Open voting now (it still closes at a scheduled close, if one is set)."""
+        self._set_status(window_id, "open")
+
+    def close_window(self, window_id: str) -> None:
+        """Close voting now; final."""
+        self._set_status(window_id, "closed")
+
+    def _set_status(self, window_id: str, status: str) -> None:
+        def action() -> None:
+            window = self._window(window_id)
+            now = self._now_us()
+            phase = window.phase(now)
+            if phase is WindowPhase.CLOSED:
+                raise Conflict(f"window {window_id!r} is closed for good", field="window")
+            values: dict[str, object] = {"status": status}
+            if status == "open" and phase is not WindowPhase.OPEN:
+                values["opens_at_us"] = now
+            if status == "closed":
+                values["closes_at_us"] = now
+                if window.opens_at_us is None and phase is WindowPhase.OPEN:
+                    values["opens_at_us"] = window.scheduled_open_us
+            self._update_window(window, values)
+
+        self._writer.run_admin(action)
+
+    def schedule_window(self, window_id: str, opens_at: datetime, closes_at: datetime) -> None:
+        """Open at ``opens_at`` and close at ``closes_at``, by the server's clock."""
+        open_us, close_us = us_from_datetime(opens_at), us_from_datetime(closes_at)
+        if close_us <= open_us:
+            raise InvalidInput("a window must close after it opens", field="closes_at")
+
+        def action() -> None:
+            window = self._window(window_id)
+            if window.phase(self._now_us()) is WindowPhase.CLOSED:
+                raise Conflict(f"window {window_id!r} is closed for good", field="window")
+            self._update_window(
+                window, {"scheduled_open_us": open_us, "scheduled_close_us": close_us}
+            )
+
+        self._writer.run_admin(action)
+
+    def _update_window(self, window: WindowState, values: Mapping[str, object]) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                schema.windows.update().where(schema.windows.c.id == window.id).values(**values)
+            )
+        with self._writer.state_lock:
+            for name, value in values.items():
+                setattr(window, name, value)
+
+    def _window(self, window_id: str) -> WindowState:
+        window = self._writer.windows.get(window_id)
+        if window is None:
+            raise NotFound(f"no voting window {window_id!r}", field="window")
+        return window
+
+    def window_status(self, window_id: str) -> WindowStatus:
+        """Where the window stands now."""
+        now = self._now_us()
+        with self._writer.state_lock:
+            window = self._window(window_id)
+            return WindowStatus(
+                id=window.id,
+                season=window.season,
+                label=window.label,
+                phase=window.phase(now),
+                couples=dict(window.couples),
+                opens_at=_dt(window.opens_at_us),
+                closes_at=_dt(window.closes_at_us),
+                scheduled_open=_dt(window.scheduled_open_us),
+                scheduled_close=_dt(window.scheduled_close_us),
+            )
+
+    def windows(self) -> list[WindowStatus]:
+        """Every window, by id."""
+        with self._writer.state_lock:
+            ids = sorted(self._writer.windows)
+        return [self.window_status(window_id) for window_id in ids]
+
+    # ----------------------------------------------------------------- votes
+
+    def submit_web_ballot(
+        self,
+        window_id: str,
+        voter: str,
+        allocation: Mapping[str, int],
+        *,
+        idempotency_key: str,
+        meta: VoteMeta | None = None,
+    ) -> Future[Receipt]:
+        """Queue a web ballot; the future resolves to its receipt after the commit."""
+        key = _key(idempotency_key)
+        return self._writer.submit_web(window_id, voter, allocation, key, meta or VoteMeta())
+
+    def cast_web_ballot(
+        self,
+        window_id: str,
+        voter: str,
+        allocation: Mapping[str, int],
+        *,
+        idempotency_key: str,
+        meta: VoteMeta | None = None,
+    ) -> Receipt:
+        """Save a voter's whole web ballot (replacing their last one); wait for the receipt."""
+        return self.submit_web_ballot(
+            window_id, voter, allocation, idempotency_key=idempotency_key, meta=meta
+        ).result()
+
+    def submit_sms(
+        self,
+        messages: Sequence[SmsMessage],
+        *,
+        idempotency_key: str,
+        window_id: str | None = None,
+    ) -> Future[list[SmsOutcome]]:
+        """Queue a batch of inbound texts; one outcome per text, refused ones included."""
+        return self._writer.submit_sms(messages, _key(idempotency_key), window_id)
+
+    def ingest_sms(
+        self,
+        messages: Sequence[SmsMessage],
+        *,
+        idempotency_key: str,
+        window_id: str | None = None,
+    ) -> list[SmsOutcome]:
+        """Count a batch of texts for the open window whose keyword each names."""
+        return self.submit_sms(
+            messages, idempotency_key=idempotency_key, window_id=window_id
+        ).result()
+
+    def submit_import(self, ballots: Sequence[ImportBallot]) -> Future[list[ImportOutcome]]:
+        """Queue ballots read from an interchange file (they keep their ids and timestamps;
+        the window check uses each ballot's own time, not the clock)."""
+        return self._writer.submit_import(ballots)
+
+    def ensure_window(self, window_id: str, couples: Sequence[str], *, label: str = "") -> None:
+        """Create the window and any missing couples as a bare night (import does this)."""
+
+        def action() -> None:
+            window = self._writer.windows.get(window_id)
+            now = self._now_us()
+            with self.engine.begin() as connection:
+                if window is None:
+                    connection.execute(
+                        schema.windows.insert().values(
+                            id=window_id, label=label, status="closed", created_at_us=now
+                        )
+                    )
+                known = {} if window is None else window.couples
+                missing = [c for c in couples if c not in known]
+                if missing:
+                    connection.execute(
+                        schema.window_couples.insert(),
+                        [
+                            {"window_id": window_id, "couple_id": c, "keyword": c, "active": True}
+                            for c in missing
+                        ],
+                    )
+            with self._writer.state_lock:
+                if window is None:
+                    window = self._writer.windows[window_id] = WindowState(
+                        window_id, "", label, "closed", None, None, None, None, {}
+                    )
+                for couple in couples:
+                    window.couples.setdefault(couple, couple)
+                    window.tally.web.setdefault(couple, 0)
+                    window.tally.sms.setdefault(couple, 0)
+                window.reindex()
+
+        self._writer.run_admin(action)
+
+    # ----------------------------------------------------------------- reading
+
+    def tallies(self, window_id: str) -> Tally:
+        """The live, committed tally of a window."""
+        with self._writer.state_lock:
+            return self._window(window_id).tally.snapshot()
+
+    def subscribe(
+        self, window_id: str, callback: Callable[[Tally], None] | None = None
+    ) -> TallySubscription:
+        """Live tallies of a window (see the module docstring)."""
+        self._window(window_id)
+        subscription = TallySubscription(self, window_id, callback)
+        self._writer.add_listener(window_id, subscription._push)
+        return subscription
+
+    def log_entries(self, window_id: str) -> list[LogEntry]:
+        """A window's whole log, in order."""
+        self._window(window_id)
+        with self.engine.connect() as connection:
+            return list(read_log(connection, window_id))
+
+    def recount(self, window_id: str) -> Tally:
+        """The tally recomputed from the stored log alone."""
+        couples = self.window_status(window_id).couples
+        with self.engine.connect() as connection:
+            return recount(window_id, read_log(connection, window_id), couples)
+
+    def verify_log(self, window_id: str) -> int | None:
+        """The seq of the first stored entry that breaks the window's chain, or ``None``."""
+        entries = self.log_entries(window_id)
+        bad = verify_chain(entries)
+        return None if bad is None else entries[bad].seq
+
+    def chain_root(self, window_id: str) -> str:
+        """The hash of the window's last entry (the genesis hash for an empty log)."""
+        with self._writer.state_lock:
+            window = self._window(window_id)
+            return window.head_hash if window.next_seq > 1 else GENESIS_HASH
+
+    def verify_receipt(self, receipt_hash: str) -> ReceiptCheck:
+        """Find a receipt's entry in the log and check its hash and its links."""
+        if not isinstance(receipt_hash, str) or len(receipt_hash) != 64:
+            raise InvalidInput("a receipt hash is 64 hex digits", field="hash")
+        vote_log = schema.vote_log
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(vote_log.c.window_id, vote_log.c.seq).where(
+                    vote_log.c.hash == receipt_hash.lower()
+                )
+            ).first()
+            if row is None:
+                raise NotFound("no ballot with that receipt hash", field="hash")
+            window_id, seq = row
+            around = {
+                e.seq: e for e in read_log_slice(connection, window_id, max(1, seq - 1), seq + 1)
+            }
+        entry = around[seq]
+        before, after = around.get(seq - 1), around.get(seq + 1)
+        linked = (entry.prev_hash == (before.hash if before else GENESIS_HASH)) and (
+            after is None or after.prev_hash == entry.hash
+        )
+        return ReceiptCheck(
+            entry=entry,
+            content_ok=entry.hash == entry_hash(entry, entry.prev_hash),
+            linked_ok=linked,
+        )
+
+
+def read_log_slice(
+    connection: sa.Connection, window_id: str, first: int, last: int
+) -> list[LogEntry]:
+    """Entries ``first..last`` of a window's log, read with one query."""
+    vote_log = schema.vote_log
+    rows = connection.execute(
+        sa.select(vote_log)
+        .where(vote_log.c.window_id == window_id, vote_log.c.seq.between(first, last))
+        .order_by(vote_log.c.seq)
+    )
+    return [
+        LogEntry(
+            seq=row.seq,
+            window=window_id,
+            ballot_id=row.ballot_id,
+            voter=row.voter,
+            channel=Channel(row.channel),
+            ts_us=row.ts_us,
+            allocation=allocation_from_json(row.allocation),
+            prev_hash=row.prev_hash,
+            hash=row.hash,
+        )
+        for row in rows
+    ]
+
+
+def _dt(ts_us: int | None) -> datetime | None:
+    return None if ts_us is None else datetime_from_us(ts_us)
+
+
+def _identifier(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 64:
+        raise InvalidInput(f"{field} must be an id of 1 to 64 characters", field=field)
+    return value.strip()
+
+
+def _key(value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 256:
+        raise InvalidInput(
+            "an idempotency key of 1 to 256 characters is required", field="idempotency_key"
+        )
+    return value

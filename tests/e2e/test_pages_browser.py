@@ -1,0 +1,145 @@
+"""A live night through the pages, in Debian's chromium, against a real ``ballroom serve``.
+
+A viewer signs up on /vote (the code is read in the control room's outbox, as a producer
+would), saves votes with the steppers and gets a receipt; the control room sees the live
+tally; a judge keys a score on /judge; the producer closes voting, locks, computes and
+reveals; /results shows the leaderboard.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from serve_support import CHROMIUM, CHROMIUM_ARGS, Server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    running = Server(f"sqlite:///{tmp_path / 'demo.db'}", tmp_path / "serve.log")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"no chromium at {CHROMIUM}: install Debian's chromium package")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def _log_in(page: object, base: str, path: str, name: str, password: str) -> None:
+    page.goto(f"{base}{path}")  # type: ignore[attr-defined]
+    page.fill("#name", name)  # type: ignore[attr-defined]
+    page.fill("#password", password)  # type: ignore[attr-defined]
+    page.click("#login")  # type: ignore[attr-defined]
+
+
+def test_a_live_night_through_the_pages(server: Server, browser: object) -> None:
+    assert "producer" in server.output
+    assert "s34w04 is open for voting" in server.output
+    base = server.base
+    requests_elsewhere: list[str] = []
+
+    def watch(page: object) -> object:
+        def record(request: object) -> None:
+            url = request.url  # type: ignore[attr-defined]
+            if not url.startswith(base) and not url.startswith("data:"):
+                requests_elsewhere.append(url)
+
+        page.on("request", record)  # type: ignore[attr-defined]
+        return page
+
+    voter = watch(browser.new_page())  # type: ignore[attr-defined]
+    control = watch(browser.new_page())  # type: ignore[attr-defined]
+    judge = watch(browser.new_page())  # type: ignore[attr-defined]
+
+    # An ineligible viewer is told why.
+    voter.goto(f"{base}/vote")
+    expect(voter.get_by_test_id("window-phase")).to_have_text("Voting is open")
+    voter.fill("#email", "teen@example.com")
+    voter.fill("#age", "16")
+    voter.click("#signup")
+    expect(voter.get_by_test_id("signup-message-error")).to_contain_text("ineligible_voter")
+
+    # A real viewer signs up; the code arrives in the outbox the control room shows.
+    voter.fill("#email", "Viewer.One+tv@example.com")
+    voter.fill("#age", "34")
+    voter.select_option("#region", "CA")
+    voter.click("#signup")
+    expect(voter.get_by_test_id("signup-message-ok")).to_be_visible()
+
+    _log_in(control, base, "/control", "producer", "producer-demo")
+    expect(control.get_by_test_id("phase")).to_have_text("open")
+    body = control.get_by_test_id("outbox-body").first.inner_text()
+    code = re.search(r"\b(\d{6})\b", body)
+    assert code is not None, body
+
+    voter.fill("#code", code.group(1))
+    voter.click("#verify")
+    expect(voter.get_by_test_id("verify-message-ok")).to_be_visible()
+    for _ in range(3):
+        voter.get_by_test_id("plus-robert").click()
+    voter.get_by_test_id("plus-alix").click()
+    expect(voter.get_by_test_id("votes-robert")).to_have_text("3")
+    voter.click("#save")
+    expect(voter.get_by_test_id("receipt")).to_be_visible()
+    assert len(voter.inner_text("#receipt-hash")) == 64
+    expect(voter.locator("#receipt-allocation")).to_have_text("Alix Earle 1, Robert Irwin 3")
+
+    # The control room's live tally (server-sent events) shows the ballot.
+    expect(control.get_by_test_id("tally-total-robert")).to_have_text("3")
+
+    # A later save replaces the ballot; the tally follows.
+    for _ in range(3):
+        voter.get_by_test_id("minus-robert").click()
+    voter.get_by_test_id("plus-hilaria").click()
+    voter.click("#save")
+    expect(voter.locator("#receipt-allocation")).to_have_text("Alix Earle 1, Hilaria Baldwin 1")
+    expect(control.get_by_test_id("tally-total-robert")).to_have_text("0")
+    expect(control.get_by_test_id("tally-total-hilaria")).to_have_text("1")
+
+    # A judge keys a score for tonight.
+    _log_in(judge, base, "/judge", "derek", "judge-demo")
+    judge.get_by_test_id("score-robert-Dance").select_option("9")
+    judge.get_by_test_id("key-robert-Dance").click()
+    expect(judge.get_by_test_id("keyed-robert-Dance")).to_have_text("9")
+
+    # Producer: close, lock, compute, reveal.
+    control.click("#close-window")
+    expect(control.get_by_test_id("phase")).to_have_text("closed")
+    control.click("#lock")
+    expect(control.locator("#score-info")).to_contain_text("locked")
+    control.click("#compute")
+    expect(control.get_by_test_id("eliminated")).to_contain_text("Eliminated")
+    control.click("#reveal")
+    expect(control.get_by_test_id("results-message-ok")).to_contain_text("Revealed")
+
+    # The judge can no longer key.
+    judge.reload()
+    expect(judge.locator("#lock-state")).to_have_text("The scores are locked.")
+
+    results = watch(browser.new_page())  # type: ignore[attr-defined]
+    results.goto(f"{base}/results")
+    expect(results.get_by_test_id("standing-robert")).to_be_visible()
+    expect(results.get_by_test_id("eliminated")).not_to_be_empty()
+    assert results.locator("#explanation li").count() >= 1
+
+    # Docs render from the vendored Swagger UI.
+    docs = watch(browser.new_page())  # type: ignore[attr-defined]
+    docs.goto(f"{base}/docs")
+    expect(docs.locator(".swagger-ui .title").first).to_contain_text("ballroom")
+
+    assert requests_elsewhere == []

@@ -1,0 +1,189 @@
+"""Nights, judges' scores, locks, results and the audit log over HTTP, on both stores."""
+
+from __future__ import annotations
+
+from api_support import WINDOW, Api, api, assert_error
+
+__all__ = ["api"]  # the fixture, imported for pytest
+
+SCORES = f"/api/v1/nights/{WINDOW}/scores"
+
+
+def _night(api: Api) -> dict[str, object]:
+    response = api.client.get("/api/v1/nights/current")
+    assert response.status_code == 200, response.text
+    night: dict[str, object] = response.json()
+    return night
+
+
+def _couples(api: Api) -> list[str]:
+    return [c["id"] for c in _night(api)["couples"]]  # type: ignore[attr-defined, index]
+
+
+def test_no_current_night_until_prepared(api: Api) -> None:
+    assert_error(api.client.get("/api/v1/nights/current"), 404, "not_found")
+    producer = api.producer()
+    prepared = api.client.post(f"/api/v1/nights/{WINDOW}/current", headers=producer).json()
+    assert prepared["theme"] == "Disney Night"
+    assert prepared["current"] is True
+    assert "hilaria" in _couples(api)
+    assert_error(
+        api.client.post("/api/v1/nights/s34w99/current", headers=producer), 404, "not_found"
+    )
+    judge = api.judge("derek")
+    response = api.client.post(f"/api/v1/nights/{WINDOW}/current", headers=judge)
+    assert_error(response, 403, "forbidden")
+
+
+def test_judge_keys_own_scores_corrects_with_reason_until_lock(api: Api) -> None:
+    producer = api.producer()
+    api.open_night(producer)
+    derek = api.judge("derek")
+    keyed = api.client.put(SCORES, json={"couple": "hilaria", "score": 7}, headers=derek)
+    assert keyed.status_code == 200, keyed.text
+    assert keyed.json() == {
+        "window": WINDOW,
+        "judge": "derek",
+        "couple": "hilaria",
+        "round": "Dance",
+        "score": 7.0,
+        "corrected": False,
+    }
+    twice = api.client.put(SCORES, json={"couple": "hilaria", "score": 8}, headers=derek)
+    assert_error(twice, 422, "duplicate_score")
+    fixed = api.client.put(
+        SCORES,
+        json={"couple": "hilaria", "score": 8, "reason": "keyed the wrong paddle"},
+        headers=derek,
+    )
+    assert fixed.json()["corrected"] is True
+
+    sheet = api.client.get(SCORES, headers=producer).json()
+    assert {"judge": "derek", "couple": "hilaria", "round": "Dance", "score": 8.0} in (
+        sheet["scores"]
+    )
+
+    assert api.client.post(f"/api/v1/nights/{WINDOW}/lock", headers=producer).status_code == 200
+    late = api.client.put(SCORES, json={"couple": "robert", "score": 9}, headers=derek)
+    assert_error(late, 409, "score_locked")
+    late_fix = api.client.put(
+        SCORES, json={"couple": "hilaria", "score": 9, "reason": "too late"}, headers=derek
+    )
+    assert_error(late_fix, 409, "score_locked")
+    again = api.client.post(f"/api/v1/nights/{WINDOW}/lock", headers=producer)
+    assert_error(again, 409, "score_locked")
+
+    actions = [
+        e["action"] for e in api.client.get("/api/v1/audit", headers=producer).json()["entries"]
+    ]
+    assert actions[:4] == ["lock_scores", "correct_score", "key_score", "open_window"]
+
+
+def test_bad_scores_are_refused(api: Api) -> None:
+    producer = api.producer()
+    api.open_night(producer)
+    derek = api.judge("derek")
+    for body, status, code in (
+        ({"couple": "hilaria", "score": 11}, 422, "score_out_of_range"),
+        ({"couple": "hilaria", "score": 0}, 422, "score_out_of_range"),
+        ({"couple": "hilaria", "score": 7.5}, 422, "score_out_of_range"),
+        ({"couple": "hilaria", "score": "7"}, 422, "wrong_type"),
+        ({"couple": "corey", "score": 7}, 422, "unknown_couple"),  # eliminated in week 2
+        ({"couple": "hilaria", "round": "Freestyle", "score": 7}, 422, "invalid_input"),
+        ({"couple": "hilaria", "score": 7, "judge": "bruno"}, 422, "wrong_type"),
+    ):
+        assert_error(api.client.put(SCORES, json=body, headers=derek), status, code)
+    assert api.client.get(SCORES, headers=producer).json()["scores"] == []
+
+
+def test_only_judges_of_tonights_panel_key_scores(api: Api) -> None:
+    producer = api.producer()
+    api.open_night(producer)
+    guest = api.judge("kym")  # a guest judge of week 5, not on Disney Night's panel
+    assert_error(
+        api.client.put(SCORES, json={"couple": "robert", "score": 8}, headers=guest),
+        403,
+        "forbidden",
+        "judge",
+    )
+    voter = api.voter()
+    assert_error(
+        api.client.put(SCORES, json={"couple": "robert", "score": 8}, headers=voter),
+        403,
+        "forbidden",
+    )
+    assert_error(
+        api.client.put(SCORES, json={"couple": "robert", "score": 8}, headers=producer),
+        403,
+        "forbidden",
+    )
+    # Another night than tonight's.
+    api.client.post("/api/v1/nights/s34w03/current", headers=producer)
+    derek = api.judge("derek")
+    assert_error(
+        api.client.put(SCORES, json={"couple": "robert", "score": 8}, headers=derek),
+        403,
+        "forbidden",
+        "window",
+    )
+
+
+def test_results_need_closed_window_and_lock_then_reveal(api: Api) -> None:
+    producer = api.producer()
+    api.open_night(producer)
+    judges = {name: api.judge(name) for name in ("carrie-ann", "derek", "bruno")}
+    couples = _couples(api)
+    for rank, couple in enumerate(couples):
+        for headers in judges.values():
+            score = 10 - rank % 9
+            response = api.client.put(
+                SCORES, json={"couple": couple, "score": score}, headers=headers
+            )
+            assert response.status_code == 200, response.text
+    fans = [api.voter(f"fan{i}@example.com") for i in range(3)]
+    for i, fan in enumerate(fans):
+        assert (
+            api.ballot(fan, {c: 10 for c in couples if c != "hilaria"}, f"f{i}").status_code == 200
+        )
+
+    compute = f"/api/v1/nights/{WINDOW}/results"
+    assert_error(api.client.post(compute, headers=producer), 409, "conflict", "window")
+    api.client.post(f"/api/v1/windows/{WINDOW}/close", headers=producer)
+    assert_error(api.client.post(compute, headers=producer), 409, "conflict", "window")
+    api.client.post(f"/api/v1/nights/{WINDOW}/lock", headers=producer)
+    assert_error(
+        api.client.post(f"/api/v1/nights/{WINDOW}/reveal", headers=producer), 409, "conflict"
+    )
+    result = api.client.post(compute, headers=producer)
+    assert result.status_code == 200, result.text
+    body = result.json()
+    assert body["rules"] == "dwts"
+    assert body["eliminated"] == ["hilaria"]  # no votes, middling scores: the campaign works
+    assert body["explanation"]
+    assert {s["couple"] for s in body["standings"]} == set(couples)
+    votes = {s["couple"]: s["votes"] for s in body["standings"]}
+    assert votes["hilaria"] == 0
+    assert votes["robert"] == 30
+
+    assert_error(api.client.get(compute), 404, "not_found")  # not revealed yet
+    assert api.client.get(compute, headers=producer).json()["revealed"] is False
+    assert api.client.post(f"/api/v1/nights/{WINDOW}/reveal", headers=producer).status_code == 200
+    public = api.client.get(compute)
+    assert public.status_code == 200
+    assert public.json()["eliminated"] == ["hilaria"]
+    nights = api.client.get("/api/v1/nights").json()["nights"]
+    assert [n["window"] for n in nights if n["revealed"]] == [WINDOW]
+
+
+def test_pages_docs_and_health_are_served_locally(api: Api) -> None:
+    for page in ("/vote", "/judge", "/control", "/results", "/docs"):
+        response = api.client.get(page)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+        # Nothing may load from another host: every script and stylesheet is ours.
+        assert "http://" not in response.text
+        assert "https://" not in response.text
+    assert api.client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    schema = api.client.get("/openapi.json").json()
+    assert "/api/v1/windows/{window}/ballots" in schema["paths"]
+    assert api.client.get("/healthz").json() == {"status": "ok"}

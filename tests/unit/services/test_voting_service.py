@@ -1,0 +1,148 @@
+"""The voting service's rules of windows and errors (on a throwaway SQLite store)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ballroom.adapters.db import create_engine_for, upgrade
+from ballroom.domain.voting import SmsMessage, SmsRefusal, WindowPhase
+from ballroom.errors import (
+    CapExceeded,
+    Conflict,
+    IdempotencyMismatch,
+    InvalidInput,
+    NotFound,
+    UnknownCouple,
+    WindowClosed,
+    WrongType,
+)
+from ballroom.services.ports import FixedClock
+from ballroom.services.voting import VotingService
+
+START = datetime(2025, 10, 7, 20, 0, tzinfo=UTC)
+COUPLES = {"hilaria": "HILARIA", "robert": "ROBERT"}
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def voting(tmp_path: Path, clock: FixedClock) -> Iterator[VotingService]:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'v.db'}")
+    upgrade(engine)
+    with VotingService(engine, clock, group_commit_ms=0) as service:
+        service.create_window("w", COUPLES)
+        yield service
+    engine.dispose()
+
+
+def test_nothing_is_accepted_before_the_window_opens(voting: VotingService) -> None:
+    assert voting.window_status("w").phase is WindowPhase.PENDING
+    with pytest.raises(WindowClosed):
+        voting.cast_web_ballot("w", "v", {"robert": 1}, idempotency_key="k")
+    outcomes = voting.ingest_sms([SmsMessage("+15550100", "robert")], idempotency_key="s")
+    assert outcomes[0].reason is SmsRefusal.WINDOW_CLOSED
+    assert "closed" in outcomes[0].reply
+    assert voting.tallies("w").totals() == {"hilaria": 0, "robert": 0}
+
+
+def test_a_schedule_opens_and_closes_by_the_server_clock(
+    voting: VotingService, clock: FixedClock
+) -> None:
+    voting.schedule_window("w", START + timedelta(hours=1), START + timedelta(hours=3))
+    assert voting.window_status("w").phase is WindowPhase.SCHEDULED
+    clock.advance(hours=1)
+    assert voting.window_status("w").is_open
+    voting.cast_web_ballot("w", "v", {"robert": 1}, idempotency_key="k")
+    clock.advance(hours=2)
+    assert voting.window_status("w").phase is WindowPhase.CLOSED
+    with pytest.raises(WindowClosed):
+        voting.cast_web_ballot("w", "v", {"robert": 2}, idempotency_key="k2")
+    with pytest.raises(Conflict):
+        voting.open_window("w")
+
+
+def test_a_close_is_final(voting: VotingService) -> None:
+    voting.open_window("w")
+    voting.close_window("w")
+    status = voting.window_status("w")
+    assert status.phase is WindowPhase.CLOSED
+    assert status.opens_at is not None
+    assert status.closes_at is not None
+    with pytest.raises(Conflict):
+        voting.open_window("w")
+
+
+@pytest.mark.parametrize(
+    ("allocation", "error"),
+    [
+        ({"corey": 1}, UnknownCouple),
+        ({"robert": 11}, CapExceeded),
+        ({"robert": -2}, InvalidInput),
+        ({"robert": "ten"}, WrongType),
+    ],
+)
+def test_bad_ballots_are_refused_and_store_nothing(
+    voting: VotingService, allocation: dict[str, object], error: type[Exception]
+) -> None:
+    voting.open_window("w")
+    with pytest.raises(error):
+        voting.cast_web_ballot("w", "v", allocation, idempotency_key="k")  # type: ignore[arg-type]
+    assert voting.log_entries("w") == []
+
+
+def test_unknown_window_and_bad_keys(voting: VotingService) -> None:
+    with pytest.raises(NotFound):
+        voting.cast_web_ballot("nope", "v", {"robert": 1}, idempotency_key="k")
+    with pytest.raises(NotFound):
+        voting.tallies("nope")
+    with pytest.raises(InvalidInput):
+        voting.cast_web_ballot("w", "v", {"robert": 1}, idempotency_key="")
+    with pytest.raises(Conflict):
+        voting.create_window("w", COUPLES)
+    with pytest.raises(InvalidInput):
+        voting.create_window("x", {"a": "SAME", "b": "same!"})
+    with pytest.raises(InvalidInput):
+        voting.schedule_window("w", START, START)
+
+
+def test_a_key_reused_for_another_ballot_is_a_mismatch(voting: VotingService) -> None:
+    voting.open_window("w")
+    voting.cast_web_ballot("w", "v", {"robert": 1}, idempotency_key="k")
+    with pytest.raises(IdempotencyMismatch):
+        voting.cast_web_ballot("w", "other", {"robert": 1}, idempotency_key="k")
+
+
+def test_texts_name_their_couple_and_are_capped(voting: VotingService) -> None:
+    voting.open_window("w")
+    texts = [SmsMessage("+1 555 0100", " robert. ")] * 11 + [
+        SmsMessage("+15550100", "corey"),
+        SmsMessage("not a number", "robert"),
+    ]
+    outcomes = voting.ingest_sms(texts, idempotency_key="b")
+    assert [o.accepted for o in outcomes[:11]] == [True] * 10 + [False]
+    assert [o.reason for o in outcomes[10:]] == [
+        SmsRefusal.CAP_EXCEEDED,
+        SmsRefusal.UNKNOWN_KEYWORD,
+        SmsRefusal.INVALID_SENDER,
+    ]
+    assert outcomes[0].couple == "robert"
+    assert voting.tallies("w").couples["robert"].sms == 10
+
+
+def test_subscription_get_returns_only_newer_tallies(voting: VotingService) -> None:
+    voting.open_window("w")
+    subscription = voting.subscribe("w")
+    assert subscription.current().version == 0
+    voting.cast_web_ballot("w", "v", {"robert": 3}, idempotency_key="k1")
+    voting.cast_web_ballot("w", "v", {"hilaria": 4}, idempotency_key="k2")
+    latest = subscription.get(timeout=5)
+    assert latest is not None
+    assert latest.totals() == {"robert": 0, "hilaria": 4}
+    assert subscription.get(timeout=0.05) is None
