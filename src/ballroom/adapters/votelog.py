@@ -5,11 +5,15 @@ One writer thread per process owns every piece of mutable vote state: the window
 are exact without a global lock and partitions can later move to other processes), each
 window's hash-chain head and live tally. Commands wait in a queue; the thread takes what
 arrived within ``max_wait`` seconds (up to ``batch_size`` votes), validates each against the
-in-memory caps, writes all accepted rows in ONE transaction (SQLite ``executemany``, PostgreSQL
-``COPY``), commits, and only then resolves the futures. When the commit fails, every change the
-batch made in memory is undone and its futures fail with the error; if the store's chain head
-then disagrees with memory (a commit whose outcome is unknown), the state is rebuilt from the
-log, which is the truth. On start the state is rebuilt from the log the same way.
+in-memory caps, and hands the batch to ONE committer thread, which writes all its rows in ONE
+transaction (SQLite ``executemany``, PostgreSQL ``COPY``), commits, and only then resolves the
+futures. The two overlap: batch n + 1 is checked (against memory that already holds batch n)
+while batch n commits, but it is handed on only once batch n is durable, so answers never
+outrun the log. When a commit fails, the batch checked behind it and then the failed batch are
+undone in memory, the failed batch's futures fail with ``CommitFailed`` and the batch behind is
+checked again; if the store's chain head then disagrees with memory (a commit whose outcome is
+unknown), the state is rebuilt from the log, which is the truth. On start the state is rebuilt
+from the log the same way.
 
 Idempotency: each write carries a client key. Keys of a batch are looked up in the store (one
 query per batch), so a retry finds its first answer after any restart; a key reused with a
@@ -23,12 +27,13 @@ import functools
 import hashlib
 import json
 import logging
+import operator
 import queue
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -52,8 +57,10 @@ from ballroom.domain.voting import (
     VoteMeta,
     WindowPhase,
     canonical_bytes,
+    canonical_tail,
     chain_hash,
     check_web_allocation,
+    json_string,
     keyword_key,
     normalise_phone,
     us_from_datetime,
@@ -88,7 +95,7 @@ _LOG_COLUMNS = (
     "ip",
     "device",
 )
-_REFUSAL_COLUMNS = ("idempotency_key", "window_id", "phone", "body", "reason", "ts_us")
+_REFUSAL_COLUMNS = ("idempotency_key", "window_id", "phone", "body", "reason", "ts_us", "couple")
 _KEY_CHUNK = 500
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 
@@ -219,13 +226,24 @@ class _Batch:
     refusals: list[tuple[Any, ...]] = field(default_factory=list)
     sms_batches: list[tuple[str, str, int, int]] = field(default_factory=list)
     undo: list[Callable[[], None]] = field(default_factory=list)
+    # (partition, (window, voter, couple)) per counted text: one undo record without a closure.
+    sms_undo: list[tuple[int, tuple[str, str, str]]] = field(default_factory=list)
     heads: dict[str, tuple[int, str]] = field(default_factory=dict)
     # (window, channel, allocation, ts, +1/-1, last seq, ballots counted)
     tally_ops: list[tuple[WindowState, Channel, Allocation, int, int, int, int]] = field(
         default_factory=list
     )
     results: list[tuple[Future[Any], Any]] = field(default_factory=list)
+    errors: list[tuple[Future[Any], BaseException]] = field(default_factory=list)
     keys: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _InFlight:
+    """A batch handed to the committer thread; ``done`` holds its commit error or ``None``."""
+
+    batch: _Batch
+    done: Future[BaseException | None]
 
 
 # --------------------------------------------------------------------------- the writer
@@ -256,6 +274,7 @@ class VoteLogWriter:
         self._new_id = new_id
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._committer = ThreadPoolExecutor(1, thread_name_prefix="ballroom-votelog-commit")
         self._raw: Any = None
         self.state_lock = threading.RLock()
         self.windows: dict[str, WindowState] = {}
@@ -270,6 +289,9 @@ class VoteLogWriter:
         if self._thread is not None:
             return
         self.rebuild()
+        # One committer thread: batch n commits (the store works, the GIL is free) while the
+        # writer validates batch n + 1; it owns the write connection.
+        self._committer = ThreadPoolExecutor(1, thread_name_prefix="ballroom-votelog-commit")
         self._thread = threading.Thread(target=self._run, name="ballroom-votelog", daemon=True)
         self._thread.start()
 
@@ -281,7 +303,8 @@ class VoteLogWriter:
         self._queue.put(_STOP)
         thread.join()
         self._thread = None
-        self._close_raw()
+        self._committer.submit(self._close_raw).result()
+        self._committer.shutdown()
 
     @property
     def running(self) -> bool:
@@ -416,7 +439,7 @@ class VoteLogWriter:
         return future.result()
 
     def add_listener(self, window: str, listener: Callable[[Tally], None]) -> None:
-        """Call ``listener`` (on the writer thread: keep it quick) after each commit that
+        """Call ``listener`` (on the committer thread: keep it quick) after each commit that
         changes ``window``'s tally."""
         with self.state_lock:
             self._listeners.setdefault(window, []).append(listener)
@@ -432,11 +455,25 @@ class VoteLogWriter:
 
     def _run(self) -> None:
         pending: list[Any] = []
+        inflight: _InFlight | None = None
+        first: Any
         while True:
-            first = pending.pop(0) if pending else self._queue.get()
+            if pending:
+                first = pending.pop(0)
+            else:
+                try:
+                    first = self._queue.get_nowait()
+                except queue.Empty:
+                    # Block only with nothing in flight, so a failed commit is always handled.
+                    self._settle(inflight)
+                    inflight = None
+                    first = self._queue.get()
             if first is _STOP:
+                self._settle(inflight)
                 return
-            if isinstance(first, _AdminCmd):
+            if isinstance(first, _AdminCmd):  # admin changes state: nothing may be in flight
+                self._settle(inflight)
+                inflight = None
                 self._admin(first)
                 continue
             group: list[Any] = [first]
@@ -462,7 +499,7 @@ class VoteLogWriter:
                     break
                 group.append(item)
                 size += _weight(item)
-            self._commit_group(group)
+            inflight = self._pipeline(group, inflight)
 
     def _admin(self, command: _AdminCmd) -> None:
         try:
@@ -472,16 +509,61 @@ class VoteLogWriter:
         else:
             command.future.set_result(result)
 
-    def _commit_group(self, group: list[Any]) -> None:
+    def _pipeline(self, group: list[Any], inflight: _InFlight | None) -> _InFlight | None:
+        """Validate ``group`` while the batch before it commits, then hand it to the committer.
+
+        The new batch is checked against memory that already holds the in-flight batch; it is
+        handed on (and so acknowledged) only once that batch is durable. If that batch fails,
+        both are undone, newest first, and the group is validated again from the true state.
+        """
+        batch = self._prepare(group, inflight)
+        if inflight is not None and self._settle_failed(inflight, batch) and batch is not None:
+            batch = self._prepare(group, None)
+        if batch is None:
+            return None
+        return _InFlight(batch, self._committer.submit(self._commit, batch))
+
+    def _settle(self, inflight: _InFlight | None) -> None:
+        """Wait for the in-flight batch; undo it if its commit failed."""
+        if inflight is not None:
+            self._settle_failed(inflight, None)
+
+    def _settle_failed(self, inflight: _InFlight, newer: _Batch | None) -> bool:
+        error = inflight.done.result()
+        if error is None:
+            return False
+        failed = inflight.batch
+        log.warning("group commit failed, undoing %d votes: %s", len(failed.rows), error)
+        for batch in (newer, failed):  # newest first: undo records are a stack
+            if batch is None:
+                continue
+            for undo in reversed(batch.undo):
+                undo()
+            self._give_back_sms(batch.sms_undo)
+            for window_id, (seq, head) in batch.heads.items():
+                window = self.windows[window_id]
+                window.next_seq, window.head_hash = seq, head
+        self._check_heads(failed.heads)
+        failure = CommitFailed(f"the vote store refused the commit: {error}")
+        failure.__cause__ = error
+        for future, _ in failed.results:
+            future.set_exception(failure)
+        for future, _ in failed.errors:
+            future.set_exception(failure)
+        return True
+
+    def _prepare(self, group: list[Any], inflight: _InFlight | None) -> _Batch | None:
+        """Check every command of ``group`` against the caps; collect its rows and answers."""
         batch = _Batch()
         now_us = self._now_us()
         try:
             known = self._known_keys(group)
         except Exception as error:
-            self._close_raw()
             for command in group:
                 command.future.set_exception(error)
-            return
+            return None
+        if inflight is not None:  # not yet visible in the store, but already answered
+            known.update(inflight.batch.keys)
         for command in group:
             undo_mark = len(batch.undo)
             marks = (
@@ -490,6 +572,7 @@ class VoteLogWriter:
                 len(batch.sms_batches),
                 len(batch.tally_ops),
                 dict(batch.heads),
+                len(batch.sms_undo),
             )
             try:
                 if isinstance(command, _WebCmd):
@@ -500,41 +583,40 @@ class VoteLogWriter:
                     result = self._import(command, batch, known)
             except BallroomError as error:
                 self._rewind(batch, undo_mark, marks)
-                command.future.set_exception(error)
+                batch.errors.append((command.future, error))
                 continue
             except Exception as error:
                 log.exception("vote command failed")
                 self._rewind(batch, undo_mark, marks)
-                command.future.set_exception(error)
+                batch.errors.append((command.future, error))
                 continue
             batch.results.append((command.future, result))
+        return batch
+
+    def _commit(self, batch: _Batch) -> BaseException | None:
+        """On the committer thread: write and commit, then publish and answer; never raises
+        (the writer thread undoes a failed batch, since it owns the memory)."""
         if batch.rows or batch.refusals or batch.sms_batches:
             try:
                 self._write(batch)
             except Exception as error:
-                log.warning("group commit failed, undoing %d votes: %s", len(batch.rows), error)
                 self._close_raw()
-                for undo in reversed(batch.undo):
-                    undo()
-                for window_id, (seq, head) in batch.heads.items():
-                    window = self.windows[window_id]
-                    window.next_seq, window.head_hash = seq, head
-                self._check_heads(batch.heads)
-                failure = CommitFailed(f"the vote store refused the commit: {error}")
-                failure.__cause__ = error
-                for future, _ in batch.results:
-                    future.set_exception(failure)
-                return
+                return error
         self._publish(batch)
         for future, result in batch.results:
             future.set_result(result)
+        for future, refused in batch.errors:
+            future.set_exception(refused)
+        return None
 
     def _rewind(self, batch: _Batch, undo_mark: int, marks: tuple[Any, ...]) -> None:
         """Undo what a failing command did to the batch so far (it changes nothing)."""
         for undo in reversed(batch.undo[undo_mark:]):
             undo()
         del batch.undo[undo_mark:]
-        rows, refusals, sms_batches, tally_ops, heads = marks
+        rows, refusals, sms_batches, tally_ops, heads, sms_undo = marks
+        self._give_back_sms(batch.sms_undo[sms_undo:])
+        del batch.sms_undo[sms_undo:]
         del batch.rows[rows:]
         del batch.refusals[refusals:]
         del batch.sms_batches[sms_batches:]
@@ -544,6 +626,12 @@ class VoteLogWriter:
                 seq, head = batch.heads.pop(window_id)
                 window = self.windows[window_id]
                 window.next_seq, window.head_hash = seq, head
+
+    def _give_back_sms(self, records: Sequence[tuple[int, tuple[str, str, str]]]) -> None:
+        """Give back the cap room of counted texts (decrements commute: order is free)."""
+        books = self.books
+        for part, (window, voter, couple) in records:
+            books[part].undo_sms(window, voter, couple)
 
     def _check_heads(self, heads: Mapping[str, tuple[int, str]]) -> None:
         """After a failed commit, make sure the store did not keep it anyway."""
@@ -752,9 +840,23 @@ class VoteLogWriter:
         books = self.books
         parts = self.partitions
         crc32 = zlib.crc32
-        undo = batch.undo
+        sha256 = hashlib.sha256
+        quote = json_string
+        sms_undo = batch.sms_undo
+        rows = batch.rows
         new_id = self._new_id
         sms = Channel.SMS
+        new_receipt = tuple.__new__  # what Receipt._make does, without its Python-level call
+        # Per batch, not per text: texts repeat a handful of keywords and couples.
+        wanted_of: dict[str, str] = {}
+        # keyword -> (window, couple) over the windows this batch may vote in, first wins.
+        targets: dict[str, tuple[WindowState, str]] = {}
+        for candidate in reversed([pinned] if pinned is not None else open_windows):
+            targets.update((k, (candidate, c)) for k, c in candidate.keyword_index.items())
+        closed = (
+            not open_windows if pinned is None else pinned.phase(now_us) is not WindowPhase.OPEN
+        )
+        per_couple: dict[tuple[str, str], tuple[Allocation, str, str, str, str]] = {}
         for index, message in enumerate(command.messages):
             message_key = f"{key}#{index}"
             reason: SmsRefusal | None = None
@@ -766,62 +868,89 @@ class VoteLogWriter:
             except InvalidInput:
                 reason = SmsRefusal.INVALID_SENDER
             if reason is None:
-                wanted = keyword_key(message.body) if isinstance(message.body, str) else ""
-                if pinned is not None:
-                    if pinned.phase(now_us) is not WindowPhase.OPEN:
-                        reason = SmsRefusal.WINDOW_CLOSED
-                    else:
-                        window, couple = pinned, pinned.keyword_index.get(wanted)
-                elif not open_windows:
+                body = message.body
+                wanted = ""
+                if isinstance(body, str):
+                    cached_key = wanted_of.get(body)
+                    wanted = keyword_key(body) if cached_key is None else cached_key
+                    wanted_of[body] = wanted
+                if closed:
                     reason = SmsRefusal.WINDOW_CLOSED
                 else:
-                    for candidate in open_windows:
-                        couple = candidate.keyword_index.get(wanted)
-                        if couple is not None:
-                            window = candidate
-                            break
-                if reason is None and couple is None:
-                    reason = SmsRefusal.UNKNOWN_KEYWORD
+                    target = targets.get(wanted)
+                    if target is None:
+                        window, reason = pinned, SmsRefusal.UNKNOWN_KEYWORD
+                    else:
+                        window, couple = target
             if reason is None and window is not None and couple is not None:  # a vote
-                book = books[crc32(voter.encode()) % parts]
-                cap_key = (window.id, voter, couple)
-                used = book.sms.get(cap_key, 0)
+                part = crc32(voter.encode()) % parts
+                sms_caps = books[part].sms
+                window_id = window.id
+                cap_key = (window_id, voter, couple)
+                used = sms_caps.get(cap_key, 0)
                 if used >= cap:
                     reason = SmsRefusal.CAP_EXCEEDED
                 else:
-                    book.sms[cap_key] = used + 1
-                    undo.append(functools.partial(book.undo_sms, window.id, voter, couple))
-                    allocation = ((couple, 1),)
-                    receipt = self._append(
-                        batch,
-                        window,
-                        new_id(),
-                        voter,
-                        sms,
-                        allocation,
-                        now_us,
-                        message_key,
-                        "",
-                        message.phone,
-                        "",
-                        "",
+                    sms_caps[cap_key] = used + 1
+                    sms_undo.append((part, cap_key))
+                    cached = per_couple.get((window_id, couple))
+                    if cached is None:
+                        allocation: Allocation = ((couple, 1),)
+                        cached = per_couple[(window_id, couple)] = (
+                            allocation,
+                            allocation_json(allocation),
+                            "," + quote(window_id),
+                            canonical_tail(sms, now_us, allocation),
+                            SMS_ACCEPTED.format(couple=couple),
+                        )
+                    allocation, stored_allocation, quoted_window, tail, reply = cached
+                    # _append, inlined: this runs once per text on the bulk path.
+                    if window_id not in batch.heads:
+                        batch.heads[window_id] = (window.next_seq, window.head_hash)
+                    seq = window.next_seq
+                    prev = window.head_hash
+                    ballot_id = new_id()
+                    digest = sha256(
+                        f"{prev}[{seq}{quoted_window},{quote(ballot_id)},{quote(voter)}{tail}".encode()
+                    ).hexdigest()
+                    window.next_seq = seq + 1
+                    window.head_hash = digest
+                    rows.append(
+                        (
+                            window_id,
+                            seq,
+                            ballot_id,
+                            voter,
+                            "sms",
+                            stored_allocation,
+                            now_us,
+                            digest,
+                            prev,
+                            message_key,
+                            "",
+                            message.phone,
+                            "",
+                            "",
+                        )
                     )
-                    last_seq = receipt.seq
-                    counted[(window.id, couple)] = counted.get((window.id, couple), 0) + 1
-                    outcomes.append(
-                        SmsOutcome(index, SMS_ACCEPTED.format(couple=couple), receipt, None, couple)
+                    receipt = new_receipt(
+                        Receipt, (ballot_id, seq, window_id, voter, sms, allocation, now_us, digest)
                     )
+                    last_seq = seq
+                    counted[(window_id, couple)] = counted.get((window_id, couple), 0) + 1
+                    outcomes.append(SmsOutcome(index, reply, receipt, None, couple))
                     continue
             reason = reason or SmsRefusal.UNKNOWN_KEYWORD
-            window_id = window.id if window else (pinned.id if pinned else None)
+            refused_in = window.id if window else (pinned.id if pinned else None)
             batch.refusals.append(
                 (
                     message_key,
-                    window_id,
+                    refused_in,
                     str(message.phone)[:64],
                     str(message.body),
                     str(reason),
                     now_us,
+                    couple,
                 )
             )
             outcomes.append(
@@ -849,11 +978,11 @@ class VoteLogWriter:
                 ):
                     receipts[row.idempotency_key] = _receipt(row)
                 for row in connection.execute(
-                    sa.select(refused.c.idempotency_key, refused.c.reason).where(
+                    sa.select(refused.c.idempotency_key, refused.c.reason, refused.c.couple).where(
                         refused.c.idempotency_key.in_(chunk)
                     )
                 ):
-                    refusals[row.idempotency_key] = (row.reason, None)
+                    refusals[row.idempotency_key] = (row.reason, row.couple)
         outcomes: list[SmsOutcome] = []
         for index, message_key in enumerate(keys):
             receipt = receipts.get(message_key)
@@ -863,9 +992,10 @@ class VoteLogWriter:
                     SmsOutcome(index, SMS_ACCEPTED.format(couple=couple), receipt, None, couple)
                 )
                 continue
-            reason = SmsRefusal(refusals[message_key][0])
+            stored_reason, named = refusals[message_key]
+            reason = SmsRefusal(stored_reason)
             outcomes.append(
-                SmsOutcome(index, SMS_REPLIES[reason].format(cap=self.cap), None, reason, None)
+                SmsOutcome(index, SMS_REPLIES[reason].format(cap=self.cap), None, reason, named)
             )
         return outcomes
 
@@ -882,6 +1012,7 @@ class VoteLogWriter:
                 len(batch.sms_batches),
                 len(batch.tally_ops),
                 dict(batch.heads),
+                len(batch.sms_undo),
             )
             try:
                 first = batch.keys.get(key) or known.get(key)
@@ -1081,16 +1212,14 @@ def _same_web(
     return first
 
 
-def _sms_fingerprint(messages: Iterable[SmsMessage], window: str | None) -> str:
-    body = [
-        [
-            m.phone,
-            m.body,
-            m.to,
-            None if m.received_at is None else us_from_datetime(m.received_at),
-        ]
-        for m in messages
-    ]
+_FINGERPRINTED = operator.attrgetter("phone", "body", "to", "received_at")
+
+
+def _sms_fingerprint(messages: Sequence[SmsMessage], window: str | None) -> str:
+    """sha256 of ``[window, [[phone, body, to, received_us], ...]]`` as compact JSON."""
+    body: list[Any] = list(map(_FINGERPRINTED, messages))  # tuples encode as JSON arrays
+    if any(m.received_at is not None for m in messages):
+        body = [(p, b, t, None if r is None else us_from_datetime(r)) for p, b, t, r in body]
     return hashlib.sha256(_encode([window, body]).encode()).hexdigest()
 
 

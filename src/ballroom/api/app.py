@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from ballroom import __version__
 from ballroom.api import errors
+from ballroom.api.fast_ballots import BallotFastPath
 from ballroom.api.responses import BodyLimit, JSONBody
 from ballroom.api.routes import router
 
@@ -62,6 +63,8 @@ def create_app(container: App) -> FastAPI:
     app.state.container = container
     errors.install(app)
     app.include_router(router)
+    # Added first, so it runs inside the body limit (the last one added is the outermost).
+    app.add_middleware(BallotFastPath, container=container)
     app.add_middleware(BodyLimit, limit=container.settings.body_limit_bytes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 

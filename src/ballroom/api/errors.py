@@ -73,6 +73,26 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return JSONBody(body, status_code=status, headers=headers)
 
 
+def ballroom_error_response(error: BallroomError) -> Response:
+    """The response for an error of the hierarchy."""
+    return error_response(status_of(error), error.code, error.message, error.field)
+
+
+def http_error_response(error: StarletteHTTPException) -> Response:
+    """The response for Starlette's HTTP errors (404 route, 405, 413 while streaming...)."""
+    code = _HTTP_CODES.get(error.status_code, "http_error")
+    response = error_response(error.status_code, code, str(error.detail))
+    for name, value in (error.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def unexpected_response(error: BaseException) -> Response:
+    """A 500 without a traceback; the error is logged."""
+    log.exception("unexpected error", exc_info=error)
+    return error_response(500, "internal_error", "the server failed; nothing was changed")
+
+
 def from_validation(errors: Sequence[Any]) -> tuple[int, str, str, str | None]:
     """Status, code, message and field for the first of pydantic's request errors."""
     first = errors[0] if errors else {"type": "value_error", "loc": (), "msg": "invalid"}
@@ -98,7 +118,7 @@ def install(app: FastAPI) -> None:
 
     async def ballroom_error(_request: Request, error: Exception) -> Response:
         assert isinstance(error, BallroomError)
-        return error_response(status_of(error), error.code, error.message, error.field)
+        return ballroom_error_response(error)
 
     async def validation_error(_request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
@@ -107,15 +127,10 @@ def install(app: FastAPI) -> None:
 
     async def http_error(_request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
-        code = _HTTP_CODES.get(error.status_code, "http_error")
-        response = error_response(error.status_code, code, str(error.detail))
-        for name, value in (error.headers or {}).items():
-            response.headers[name] = value
-        return response
+        return http_error_response(error)
 
     async def unexpected(_request: Request, error: Exception) -> Response:
-        log.exception("unexpected error", exc_info=error)
-        return error_response(500, "internal_error", "the server failed; nothing was changed")
+        return unexpected_response(error)
 
     app.add_exception_handler(BallroomError, ballroom_error)
     app.add_exception_handler(RequestValidationError, validation_error)

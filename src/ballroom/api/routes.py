@@ -237,7 +237,13 @@ async def cast_ballot(
 ) -> dict[str, Any]:
     """Save a web ballot (replaces the voter's earlier one); answers a receipt."""
     return await voting_bridge.cast_web_ballot(
-        app, who, window, body.allocation, key=idempotency_key, request=request
+        app,
+        who,
+        window,
+        body.allocation,
+        key=idempotency_key,
+        ip=request.client.host if request.client else "",
+        device=request.headers.get("user-agent", ""),
     )
 
 

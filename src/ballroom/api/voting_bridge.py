@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from fastapi import Request
 
 from ballroom.api.models import SmsMessageBody
 from ballroom.domain.voting import SmsMessage, Tally, VoteMeta
@@ -54,16 +53,16 @@ async def cast_web_ballot(
     allocation: Mapping[str, int],
     *,
     key: str,
-    request: Request,
+    ip: str,
+    device: str,
 ) -> dict[str, Any]:
-    """Queue the ballot for the next group commit and answer its receipt once committed."""
+    """Queue the ballot for the next group commit and answer its receipt once committed.
+
+    ``ip`` and ``device`` (the user agent) are kept with the ballot for the integrity checks.
+    """
     AccountService.require_verified(who)
     assert who.identity is not None  # a verified voter always has one
-    meta = VoteMeta(
-        email=who.email or "",
-        ip=request.client.host if request.client else "",
-        device=request.headers.get("user-agent", "")[:200],
-    )
+    meta = VoteMeta(email=who.email or "", ip=ip, device=device[:200])
     future = app.voting.submit_web_ballot(
         window, who.identity, allocation, idempotency_key=key, meta=meta
     )

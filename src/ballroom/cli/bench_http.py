@@ -119,24 +119,36 @@ def free_port() -> int:
 def serve_command(db_url: str, port: int) -> list[str]:
     """``ballroom serve`` itself, as a subprocess."""
     entry = "import sys; from ballroom.cli import main; sys.exit(main())"
-    return [sys.executable, "-c", entry, "serve", "--db", db_url, "--host", HOST, "--port", str(port)]
+    return [
+        sys.executable,
+        "-c",
+        entry,
+        "serve",
+        "--db",
+        db_url,
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+    ]
 
 
 def baseline_command(port: int) -> list[str]:
     """The bare ASGI endpoint under the same uvicorn settings."""
-    _require_file(BASELINE_APP)
     return [sys.executable, str(BASELINE_APP), "--host", HOST, "--port", str(port)]
 
 
 @contextlib.contextmanager
-def running(command: Sequence[str], port: int, log: Path) -> Iterator[str]:
+def running(
+    command: Sequence[str], port: int, log: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start a server subprocess, wait until it answers, stop it gracefully (SIGINT) after."""
     base = f"http://{HOST}:{port}"
     with log.open("wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
         try:
             _wait_until_up(process, f"{base}/healthz", log)
-            yield base
+            yield base, process
         finally:
             # SIGINT: uvicorn's graceful shutdown runs the lifespan exit, which commits
             # whatever the vote writer still holds before the process ends.
@@ -165,14 +177,21 @@ def _wait_until_up(process: subprocess.Popen[bytes], url: str, log: Path) -> Non
     raise Conflict(f"the server did not answer {url} within {_SERVER_START_S:.0f} s")
 
 
-def run_wrk(
-    base: str, prepared: Prepared, load: Load, *, prefix: str, folder: Path
-) -> dict[str, Any]:
-    """One wrk run of POST ballots; its summary (from the Lua ``done``) and acked seqs."""
+def require_wrk() -> str:
+    """The wrk binary and its Lua script, or ``NotFound`` naming what is missing."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise NotFound("wrk is not installed (apt-get install wrk)", field="wrk")
     _require_file(LUA_SCRIPT)
+    _require_file(BASELINE_APP)
+    return wrk
+
+
+def run_wrk(
+    base: str, prepared: Prepared, load: Load, *, prefix: str, folder: Path
+) -> dict[str, Any]:
+    """One wrk run of POST ballots; its summary (from the Lua ``done``) and acked seqs."""
+    wrk = require_wrk()
     out = folder / f"{prefix}.json"
     command = [
         wrk,
@@ -206,16 +225,37 @@ def measure(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Start a server, warm it up, load it; the measured run and every run's summary."""
     runs: list[dict[str, Any]] = []
-    with running(command, port, folder / f"{name}.log") as base:
+    with running(command, port, folder / f"{name}.log") as (base, process):
         if load.warmup_s > 0:
             warm = Load(load.warmup_s, load.connections, load.threads, 0)
             runs.append(run_wrk(base, prepared, warm, prefix=f"{name}-warmup", folder=folder))
+        cpu_before = cpu_seconds(process.pid)
         measured = run_wrk(base, prepared, load, prefix=f"{name}-measured", folder=folder)
+        cpu_after = cpu_seconds(process.pid)
         runs.append(measured)
+    # CPU time the server burnt per answered request: unlike requests/s, this barely moves
+    # with what else the (shared) machine is doing.
+    measured["cpu_us_per_request"] = (
+        round((cpu_after - cpu_before) / measured["requests"] * 1e6, 1)
+        if cpu_before is not None and cpu_after is not None and measured["requests"]
+        else None
+    )
     return measured, runs
 
 
-def verify_store(prepared: Prepared, runs: Sequence[dict[str, Any]], connections: int) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process and all its threads (Linux ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rpartition(")")[2].split()
+    except OSError:
+        return None
+    # After the command name: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def verify_store(
+    prepared: Prepared, runs: Sequence[dict[str, Any]], connections: int
+) -> dict[str, Any]:
     """Compare what the store holds with what wrk saw acknowledged (server stopped first)."""
     acked = [seq for run in runs for seq in run["acked_seqs"]]
     app = bootstrap(load_settings(db_url=prepared.db_url))
@@ -269,6 +309,7 @@ def run_http_bench(
     db_url: str | None, folder: Path, load: Load, *, voters: int, week: int
 ) -> dict[str, Any]:
     """The whole benchmark (see the module docstring); the report as one JSON-ready dict."""
+    require_wrk()  # before the setup: fail in a second, not after it
     url = db_url or f"sqlite:///{folder / 'bench.db'}"
     prepared = prepare(url, folder, voters=voters, week=week)
     port = free_port()
@@ -280,6 +321,7 @@ def run_http_bench(
     base, _ = measure(baseline_command(port), port, prepared, load, name="bare", folder=folder)
     errors = web["non_2xx"] + sum(web["socket_errors"].values())
     ratio = web["requests_per_s"] / base["requests_per_s"] if base["requests_per_s"] else 0.0
+    web_cpu, base_cpu = web["cpu_us_per_request"], base["cpu_us_per_request"]
     return {
         "path": "web-ballot",
         "requests_per_s": round(web["requests_per_s"], 1),
@@ -288,14 +330,19 @@ def run_http_bench(
         "errors": errors,
         "requests": web["requests"],
         "statuses": web["statuses"],
+        "cpu_us_per_request": web_cpu,
         "baseline": {
             "name": "bare-asgi",
             "requests_per_s": round(base["requests_per_s"], 1),
             "p50_ms": base["latency_ms"]["p50"],
             "p99_ms": base["latency_ms"]["p99"],
             "errors": base["non_2xx"] + sum(base["socket_errors"].values()),
+            "cpu_us_per_request": base_cpu,
         },
         "ratio": round(ratio, 3),
+        # The same comparison by server CPU per request: what the ratio would be if both
+        # servers were CPU-bound on an otherwise idle core.
+        "cpu_ratio": round(base_cpu / web_cpu, 3) if web_cpu and base_cpu else None,
         "votes_verified": check["ok"],
         "verification": check,
         "setup": {
@@ -328,27 +375,45 @@ def _require_file(path: Path) -> None:
 @click.command("http")
 @click.option("--db", "db_url", default=None, help="Store URL (default: a scratch SQLite file).")
 @click.option(
-    "--duration", type=click.IntRange(1, 3600), default=10, show_default=True,
+    "--duration",
+    type=click.IntRange(1, 3600),
+    default=10,
+    show_default=True,
     help="Whole seconds of measured load per server.",
 )
 @click.option(
-    "--connections", type=click.IntRange(1, 10_000), default=32, show_default=True,
+    "--connections",
+    type=click.IntRange(1, 10_000),
+    default=32,
+    show_default=True,
     help="Open HTTP connections (wrk -c).",
 )
 @click.option(
-    "--threads", type=click.IntRange(1, 64), default=1, show_default=True,
+    "--threads",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
     help="wrk threads (-t); at most --connections.",
 )
 @click.option(
-    "--voters", type=click.IntRange(1, 1_000_000), default=200, show_default=True,
+    "--voters",
+    type=click.IntRange(1, 1_000_000),
+    default=200,
+    show_default=True,
     help="Verified voters whose tokens the load picks from.",
 )
 @click.option(
-    "--week", type=click.IntRange(1, 11), default=1, show_default=True,
+    "--week",
+    type=click.IntRange(1, 11),
+    default=1,
+    show_default=True,
     help="Season 34 week whose couples are on the ballot.",
 )
 @click.option(
-    "--warmup", type=click.IntRange(0, 600), default=1, show_default=True,
+    "--warmup",
+    type=click.IntRange(0, 600),
+    default=1,
+    show_default=True,
     help="Whole seconds of unmeasured load before each measured run (0: none).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON object.")
@@ -371,12 +436,13 @@ def http(
     if as_json:
         click.echo(json.dumps(report))
     else:
-        click.echo(_readable(report))
+        click.echo(readable(report))
     if not report["votes_verified"]:
         sys.exit(EXIT_CHECK_FAILED)
 
 
-def _readable(report: dict[str, Any]) -> str:
+def readable(report: dict[str, Any]) -> str:
+    """The report as a few lines for a person."""
     base = report["baseline"]
     check = report["verification"]
     setup = report["setup"]
@@ -390,6 +456,8 @@ def _readable(report: dict[str, Any]) -> str:
         f"  bare ASGI       {base['requests_per_s']:>10,.1f} req/s  "
         f"p50 {base['p50_ms']:.1f} ms  p99 {base['p99_ms']:.1f} ms  errors {base['errors']}",
         f"  ratio {report['ratio']:.2f}x (target >= 0.6x with p99 <= 50 ms)",
+        f"  server CPU per request: {report['cpu_us_per_request']} us vs "
+        f"{base['cpu_us_per_request']} us bare (cpu ratio {report['cpu_ratio']})",
         f"  store: {check['stored_ballots']} ballots stored, {check['acknowledged_2xx']} "
         f"acknowledged, {check['acknowledged_missing']} acknowledged missing, "
         f"{check['acknowledged_twice']} twice, {check['stored_unacknowledged']} in flight at "

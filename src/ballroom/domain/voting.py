@@ -98,6 +98,9 @@ def normalise_phone(number: str) -> str:
     """The cap identity of an SMS sender: the digits of the number, with a leading ``+``."""
     if not isinstance(number, str):
         raise WrongType("a phone number must be text", field="phone")
+    digits = number[1:]
+    if number[:1] == "+" and digits.isascii() and digits.isdigit() and 5 <= len(digits) <= 15:
+        return number  # already in E.164 form, as gateways send it: skip the regexes
     if _PHONE.fullmatch(number) is None:
         raise InvalidInput(f"not a phone number: {number!r}", field="phone")
     digits = _NOT_DIGIT.sub("", number)
@@ -354,9 +357,20 @@ def canonical_bytes(  # noqa: PLR0917 - called positionally once per vote on the
     (what ``json.dumps(..., separators=(",", ":"), ensure_ascii=False)`` writes; built by
     hand because this runs once per vote)."""
     return (
-        f"[{seq},{_quote(window)},{_quote(ballot_id)},{_quote(voter)},{_quote(str(channel))},"
-        f"{ts_us},{_allocation_text(allocation)}]"
+        f"[{seq},{_quote(window)},{_quote(ballot_id)},{_quote(voter)}"
+        + canonical_tail(channel, ts_us, allocation)
     ).encode()
+
+
+def canonical_tail(channel: str, ts_us: int, allocation: Allocation) -> str:
+    """The end of :func:`canonical_bytes` from the channel on, as text: the bulk path builds
+    it once per (batch, allocation) and only the head per vote."""
+    return f",{_quote(str(channel))},{ts_us},{_allocation_text(allocation)}]"
+
+
+def json_string(text: str) -> str:
+    """``text`` as a JSON string literal, exactly as :func:`canonical_bytes` writes it."""
+    return _quote(text)
 
 
 def chain_hash(prev_hash: str, payload: bytes) -> str:

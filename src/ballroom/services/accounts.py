@@ -49,6 +49,7 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 _HOUR = 3600.0
+_SESSION_CACHE_ENTRIES = 100_000
 
 
 class Role(StrEnum):
@@ -159,6 +160,7 @@ class AccountService:
         code_attempts: int = 5,
         codes_per_hour: int = 5,
         make_code: Callable[[], str] | None = None,
+        session_cache_s: float = 5.0,
     ) -> None:
         self._engine = engine
         self._now = now
@@ -169,6 +171,12 @@ class AccountService:
         self._code_attempts = code_attempts
         self._codes_per_hour = codes_per_hour
         self._make_code = make_code or (lambda: f"{secrets.randbelow(10**6):06d}")
+        # token -> (principal, session expiry, when it was read from the store). Every ballot
+        # carries a token: re-reading two rows per request cost the hot path more than the
+        # vote itself. A logout here evicts at once; another process's logout (or a row
+        # changed behind our back) is seen within ``session_cache_s``.
+        self._session_cache_s = session_cache_s
+        self._sessions: dict[str, tuple[Principal, float, float]] = {}
 
     # -- voters ---------------------------------------------------------------------------
 
@@ -357,8 +365,34 @@ class AccountService:
 
     # -- sessions -------------------------------------------------------------------------
 
+    def cached_principal(self, token: str | None) -> Principal | None:
+        """The principal behind ``token`` if it was checked against the store moments ago and
+        has not expired since; ``None`` means: call :meth:`authenticate`. Never blocks."""
+        if not token:
+            return None
+        hit = self._sessions.get(token)
+        if hit is None:
+            return None
+        principal, expires_at, checked_at = hit
+        now = self._now()
+        if expires_at <= now or now - checked_at >= self._session_cache_s:
+            return None
+        return principal
+
     def authenticate(self, token: str | None) -> Principal:
         """The principal behind a bearer token; 401 errors for anything else."""
+        cached = self.cached_principal(token)
+        if cached is not None:
+            return cached
+        principal, expires_at = self._read_session(token)
+        assert token is not None  # _read_session refused a missing token
+        if self._session_cache_s > 0:
+            if len(self._sessions) >= _SESSION_CACHE_ENTRIES:
+                self._sessions.clear()  # crude bound; a miss only costs a store read
+            self._sessions[token] = (principal, expires_at, self._now())
+        return principal
+
+    def _read_session(self, token: str | None) -> tuple[Principal, float]:
         if not token:
             raise InvalidToken("a bearer token is required")
         session_id, dot, signature = token.partition(".")
@@ -383,11 +417,11 @@ class AccountService:
                     email=voter.email,
                     identity=voter.identity,
                     verified=voter.verified_at is not None,
-                )
+                ), row.expires_at
             account = connection.execute(sa.select(staff).where(staff.c.id == row.subject)).one()
         return Principal(
             role=Role(account.role), id=account.id, name=account.name, judge=account.judge
-        )
+        ), row.expires_at
 
     def log_out(self, token: str | None) -> None:
         """Revoke a token; a revoked token is refused from then on."""
@@ -399,6 +433,9 @@ class AccountService:
                 .where(sessions.c.id == token.partition(".")[0])
                 .values(revoked_at=self._now())
             )
+        # After the commit, so a read that raced the revoke is dropped too; one still in flight
+        # may put it back, for at most ``session_cache_s``.
+        self._sessions.pop(token, None)
 
     def voter(self, voter_id: str) -> Principal:
         """A voter account by id."""

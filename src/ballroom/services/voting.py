@@ -8,7 +8,7 @@ for each write.
 
 Live tallies: ``subscribe(window_id)`` returns a :class:`TallySubscription`. Its ``get()``
 blocks until a newer tally than the last one returned is committed (coalescing: a slow reader
-only ever sees the latest), and an optional ``callback`` is called on the writer thread after
+only ever sees the latest), and an optional ``callback`` is called on the committer thread after
 each commit that changed the window, e.g. ``lambda t: loop.call_soon_threadsafe(q.put_nowait,
 t)`` to feed an SSE stream. ``Tally.version`` is the last log sequence number counted.
 """

@@ -85,5 +85,8 @@ sms_refusals = sa.Table(
     sa.Column("phone", sa.String(64), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("reason", sa.String(32), nullable=False),
-    sa.Column("ts_us", sa.BigInteger, nullable=False),
+    sa.Column(
+        "ts_us", sa.BigInteger, nullable=False
+    ),  # The couple a refused text named (cap_exceeded), so a retry answers identically.
+    sa.Column("couple", sa.String(64), nullable=True),
 )

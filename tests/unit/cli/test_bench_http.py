@@ -1,0 +1,66 @@
+"""``ballroom bench http``: runs end to end on a tiny load and reports the JSON shape.
+
+Behaviour only: no timing threshold is asserted (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ballroom.cli import bench_http, main
+
+
+@pytest.mark.slow
+def test_tiny_run_reports_both_servers_and_verifies_the_store(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'bench.db'}"
+    args = ["bench", "http", "--db", db, "--duration", "1", "--warmup", "0"]
+    args += ["--connections", "2", "--voters", "3", "--week", "11", "--json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["path"] == "web-ballot"
+    assert report["baseline"]["name"] == "bare-asgi"
+    assert report["requests_per_s"] > 0
+    assert report["baseline"]["requests_per_s"] > 0
+    assert report["ratio"] == pytest.approx(
+        report["requests_per_s"] / report["baseline"]["requests_per_s"], rel=0.01
+    )
+    assert 0 < report["p50_ms"] <= report["p99_ms"]
+    assert report["errors"] == 0
+    assert report["statuses"] == {"200": report["requests"]}
+    assert report["votes_verified"] is True
+    check = report["verification"]
+    assert check["acknowledged_2xx"] == report["requests"]
+    assert check["acknowledged_and_stored"] == check["acknowledged_2xx"]
+    assert check["acknowledged_missing"] == check["acknowledged_twice"] == 0
+    assert 0 <= check["stored_unacknowledged"] <= 2
+    assert check["stored_ballots"] == check["acknowledged_2xx"] + check["stored_unacknowledged"]
+    assert check["chain_ok"]
+    assert check["recount_matches_tally"]
+    assert report["setup"]["couples"] == 5  # Season 34 week 11
+    # The plain output (without --json) is drawn from the same report.
+    readable = bench_http.readable(report)
+    assert "ballroom serve" in readable
+    assert "bare ASGI" in readable
+    assert ": verified" in readable
+
+
+def test_missing_wrk_is_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing named wrk there
+    result = CliRunner().invoke(main, ["bench", "http", "--duration", "1", "--json"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: not_found [wrk]: wrk is not installed (apt-get install wrk)"
+    ]
+
+
+def test_bad_duration_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["bench", "http", "--duration", "0"])
+    assert result.exit_code == 2
+    assert "--duration" in result.output
