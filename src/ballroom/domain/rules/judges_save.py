@@ -107,18 +107,25 @@ def dance_off(night: Night, bottom: tuple[str, ...]) -> tuple[tuple[str, ...], l
     return eliminated, [f"{how}; {names(eliminated)} {verb} eliminated."]
 
 
+NO_DANCE_OFF = "No couple is eliminated tonight (eliminate 0), so there is no dance-off."
+
+
+def refuse_save_votes_without_dance_off(night: Night) -> None:
+    """Save votes on a night without elimination are a mistake worth naming, not ignoring."""
+    if night.save_votes:
+        raise InvalidInput(
+            "no couple is eliminated tonight (eliminate 0), so there is no dance-off to save from",
+            field="save_votes",
+        )
+
+
 def compute(night: Night) -> NightResult:
     """Bottom ``eliminate`` + 1 by combined total; the judges save one, the rest go home."""
     ranking = dwts.rank(night)
     standings = dwts.standings(ranking)
     final_ties, final_text = dwts.final_lines(night, ranking)
     if night.eliminate == 0:
-        if night.save_votes:
-            raise InvalidInput(
-                "no couple is eliminated tonight (eliminate 0), so there is no dance-off "
-                "to save from",
-                field="save_votes",
-            )
+        refuse_save_votes_without_dance_off(night)
         return NightResult(
             rules=NAME,
             standings=standings,
@@ -126,7 +133,7 @@ def compute(night: Night) -> NightResult:
             eliminated=(),
             ties=final_ties,
             explanation=(
-                "No couple is eliminated tonight (eliminate 0), so there is no dance-off.",
+                NO_DANCE_OFF,
                 *final_text,
             ),
         )

@@ -42,7 +42,12 @@ from ballroom.domain.rules._ranking import (
     places,
     tallies,
 )
-from ballroom.domain.rules.judges_save import check_save_votes, dance_off
+from ballroom.domain.rules.judges_save import (
+    NO_DANCE_OFF,
+    check_save_votes,
+    dance_off,
+    refuse_save_votes_without_dance_off,
+)
 from ballroom.errors import InvalidInput
 
 NAME = "strictly"
@@ -148,20 +153,13 @@ def compute(night: Night, *, ranking: RankScheme = "dense") -> NightResult:
     if night.final:
         return _final(night, ranked)
     if night.eliminate == 0:
-        if night.save_votes:
-            raise InvalidInput(
-                "no couple is eliminated tonight (eliminate 0), so there is no dance-off "
-                "to save from",
-                field="save_votes",
-            )
+        refuse_save_votes_without_dance_off(night)
         return NightResult(
             rules=NAME,
             standings=standings(ranked),
             bottom=(),
             eliminated=(),
-            explanation=(
-                "No couple is eliminated tonight (eliminate 0), so there is no dance-off.",
-            ),
+            explanation=(NO_DANCE_OFF,),
         )
     cut = lowest(ranked.groups, night.eliminate + 1)
     bottom = (*cut.inside, *cut.tied)
