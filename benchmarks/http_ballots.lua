@@ -5,7 +5,7 @@
 --
 -- Every request: a bearer token picked at random from TOKENS_FILE (one per line), a valid
 -- random allocation of 0-10 votes to each couple, and an Idempotency-Key that is unique
--- across the run (PREFIX-thread-counter). Each thread keeps the receipt `seq` of every 2xx
+-- across runs (PREFIX-thread-counter; the caller puts the run's window id in PREFIX). Each thread keeps the receipt `seq` of every 2xx
 -- answer, so the caller can check afterwards that every acknowledged ballot is stored once.
 -- done() writes OUT_FILE (one JSON object) and OUT_FILE.seqs (one acknowledged seq a line).
 

@@ -1,8 +1,8 @@
 """The ONE place that wires adapters into services.
 
 ``bootstrap(settings)`` builds the engine (and migrates it), the clock, the mailer, and the
-accounts, voting and control services over them, and returns them in an :class:`App`
-container. The HTTP app, the CLI and the tests all start from here.
+accounts, voting, control and integrity-review services over them, and returns them in an
+:class:`App` container. The HTTP app, the CLI and the tests all start from here.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ballroom.domain.season import Season
 from ballroom.seasons import bundled_season34
 from ballroom.services.accounts import AccountService
 from ballroom.services.control import ControlService
+from ballroom.services.integrity_review import IntegrityReview, VoidedVotes
 from ballroom.services.ports import Clock, SystemClock
 from ballroom.services.voting import VotingService
 from ballroom.settings import Settings, load_settings
@@ -39,6 +40,7 @@ class App:
     voting: VotingService
     control: ControlService
     season: Season
+    integrity: IntegrityReview
     _started: bool = field(default=False, repr=False)
 
     def start(self) -> None:
@@ -117,7 +119,11 @@ def bootstrap(
         batch_size=settings.batch_size,
         group_commit_ms=settings.group_commit_ms,
     )
-    control = ControlService(engine, clock, voting, season)
+    # Producers' void decisions leave those voters' votes out of the results the control
+    # service computes; the review reads the night back from the control service.
+    voided = VoidedVotes(engine)
+    control = ControlService(engine, clock, voting, season, exclusions=voided)
+    integrity = IntegrityReview(engine, clock, voting, control, voided)
     return App(
         settings=settings,
         engine=engine,
@@ -127,6 +133,7 @@ def bootstrap(
         voting=voting,
         control=control,
         season=season,
+        integrity=integrity,
     )
 
 

@@ -30,7 +30,8 @@ one place (``ballroom.api.errors``); the CLI exits 2 on ``InvalidInput`` and its
     │   └── InvalidCredentials       a wrong name or password
     ├── Forbidden                    credentials valid, action not allowed (HTTP 403)
     │   └── UnverifiedVoter          the voter has not confirmed the emailed code
-    └── RateLimited                  too many attempts (HTTP 429)
+    ├── RateLimited                  too many attempts (HTTP 429)
+    └── VerificationFailed           a recount that does not match what was published (exit 1)
 """
 
 from __future__ import annotations
@@ -208,3 +209,9 @@ class UnverifiedVoter(Forbidden):
     """A voter who has not yet confirmed the emailed code."""
 
     code = "unverified_voter"
+
+
+class VerificationFailed(BallroomError):
+    """A recount of a published export that does not match it; the message names where."""
+
+    code = "verification_failed"

@@ -3,10 +3,17 @@
 Two readers share one set of rules:
 
 - ``read_vote_rows`` streams validated ``VoteRow`` objects (imports, small files, tests);
-- ``read_vote_table`` reads the whole file column by column through pyarrow into numpy arrays
-  with categorical codes (the integrity analysis, millions of rows). Its checks are vectorised;
-  when pyarrow itself rejects a value (a bad timestamp, a ragged row) it re-reads the file with
-  the row reader so that the error still names the first bad row and column.
+- ``read_vote_table`` reads the whole file column by column through pyarrow into compact numpy
+  arrays with categorical codes (the integrity analysis, millions of rows). Its checks are
+  vectorised; when pyarrow itself rejects a value (a bad timestamp, a ragged row) it re-reads
+  the file with the row reader so that the error still names the first bad row and column.
+
+Parquet written here (``write_vote_rows``, ``write_vote_arrow``, ``ballroom simulate``) keeps
+every string column dictionary-encoded in one row group, so the columnar reader takes the codes
+from the file's dictionary pages (Arrow still hashes each distinct value once), two columns at a
+time in two threads. Ballot ids written as a prefix and a counter (``b1``, ``b2``, ...) are coded
+by their number instead and never hashed (see ``Categorical``). Other Parquet files and CSV are
+dictionary-encoded on reading (slower, same result).
 
 Rows are numbered from 1, not counting the header; CSV errors also give the line.
 """
@@ -15,8 +22,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from ballroom.errors import MalformedDocument
+from ballroom.errors import InvalidInput, MalformedDocument
 
 COLUMNS = (
     "ballot_id", "ts", "window", "voter", "channel", "couple", "votes",
@@ -51,9 +61,12 @@ _CATEGORICAL = (
     "ip",
     "device",
 )
+IntArray = npt.NDArray[np.int64]
+_IDENTITY = ("email", "phone", "ip", "device")  # kept per voter (see VoteTable)
 _DICT = pa.dictionary(pa.int32(), pa.string())
 _TS = pa.timestamp("us", tz="UTC")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DICT_PAGE_LIMIT = 1 << 30  # Parquet pages stop at 2 GiB; past this a column falls back to plain
 
 
 @dataclass(frozen=True)
@@ -75,25 +88,51 @@ class VoteRow:
 
 @dataclass(frozen=True)
 class Categorical:
-    """A string column as integer codes into its distinct values (a pyarrow string array)."""
+    """A string column as integer codes into its distinct values (a pyarrow string array).
 
-    codes: npt.NDArray[np.int32]
+    Ids written as one prefix and a number (``b1``, ``b2``, ...) are *numbered* instead: the
+    code is the number minus ``first``, no string is kept or hashed, ``values`` is None and
+    ``size`` is the range of codes (some may not occur).
+    """
+
+    codes: npt.NDArray[np.signedinteger[Any]]  # int8 for a handful of values, else int32
     values: Any  # pyarrow.StringArray: kept in Arrow so string work stays vectorised
+    prefix: str | None = None  # numbered ids only
+    first: int = 0
+    size: int = 0
 
     def __len__(self) -> int:
-        return len(self.values)
+        return self.size if self.values is None else len(self.values)
 
     def labels(self) -> list[str]:
         """The distinct values as Python strings, indexed by code."""
+        if self.values is None:
+            return self.labels_of(np.arange(self.size))
         return [str(value) for value in self.values.to_pylist()]
 
     def label(self, code: int) -> str:
+        if self.values is None:
+            return f"{self.prefix}{int(code) + self.first}"
         return str(self.values[int(code)].as_py())
+
+    def labels_of(self, codes: Any) -> list[str]:
+        """The values of ``codes`` as Python strings (for a few codes out of millions)."""
+        if self.values is None:
+            return [f"{self.prefix}{int(code) + self.first}" for code in np.asarray(codes)]
+        picked = self.values.take(pa.array(np.asarray(codes, dtype=np.int64)))
+        return [str(value) for value in picked.to_pylist()]
 
 
 @dataclass(frozen=True)
 class VoteTable:
-    """A whole vote log in columns: codes for identities, numbers for the rest."""
+    """A whole vote log in columns: codes for identities, numbers for the rest.
+
+    The analysis reads a voter's e-mail, phone, address and device on their first row only,
+    and a web ballot's address on its first row. A log of one window read from a file keeps
+    just those (``per_voter``): ``email.codes`` etc. are indexed by voter code, with one more
+    slot for the last row (where a voter without rows is looked up), and ``ballot_ip`` by
+    ballot code (-1: no web row). Otherwise (several windows) the codes are per row.
+    """
 
     ballot: Categorical
     ts_us: npt.NDArray[np.int64]  # microseconds since 1970-01-01 UTC
@@ -106,9 +145,29 @@ class VoteTable:
     phone: Categorical
     ip: Categorical
     device: Categorical
+    per_voter: bool = False
+    ballot_ip: npt.NDArray[np.int32] | None = None
+    voter_first_row: npt.NDArray[Any] | None = None  # per voter (len: none), when per_voter
 
     def __len__(self) -> int:
         return len(self.ts_us)
+
+    def voter_codes(self, column: Categorical, first_row: npt.NDArray[Any]) -> IntArray:
+        """``column``'s code on each voter's first row (``first_row``: len(self) if none).
+
+        A voter with no row gets the last row's code, as indexing the clamped row would.
+        """
+        if not self.per_voter:
+            rows = np.minimum(first_row, max(len(self) - 1, 0))
+            return np.asarray(column.codes[rows], dtype=np.int64)
+        slot = np.where(first_row < len(self), np.arange(len(first_row)), len(first_row))
+        return np.asarray(column.codes[slot], dtype=np.int64)
+
+    def ip_of_ballots(self, first_web_rows: npt.NDArray[Any]) -> IntArray:
+        """The address code of the ballots whose first web rows are ``first_web_rows``."""
+        if self.ballot_ip is None:
+            return np.asarray(self.ip.codes[first_web_rows], dtype=np.int64)
+        return np.asarray(self.ballot_ip[self.ballot.codes[first_web_rows]], dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- row reader
@@ -249,8 +308,7 @@ def write_vote_rows(path: str | Path, rows: Iterable[VoteRow]) -> int:
         table = pa.table(
             {name: pa.array(columns[name], type=_arrow_type(name)) for name in COLUMNS}
         )
-        pq.write_table(table, path)
-        return int(table.num_rows)
+        return _write_parquet(table, path)
     count = 0
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -272,14 +330,68 @@ def write_vote_arrow(path: str | Path, table: Any) -> int:
     path = Path(path)
     table = table.select(list(COLUMNS))
     if _is_parquet(path):
-        pq.write_table(table, path)
-        return int(table.num_rows)
+        return _write_parquet(table, path)
     ts = table.column("ts")
     if pa.types.is_timestamp(ts.type):
         text = pc.strftime(ts.cast(_TS), format="%Y-%m-%dT%H:%M:%SZ")
         table = table.set_column(table.schema.get_field_index("ts"), "ts", text)
     pa_csv.write_csv(table, path, write_options=pa_csv.WriteOptions(quoting_style="needed"))
     return int(table.num_rows)
+
+
+def _write_parquet(table: Any, path: Path, *, store_schema: bool = True) -> int:
+    """One row group with unbounded dictionary pages: the reader's fast path (see top)."""
+    pq.write_table(
+        table,
+        path,
+        store_schema=store_schema,
+        row_group_size=max(1, int(table.num_rows)),
+        use_dictionary=list(_CATEGORICAL),
+        dictionary_pagesize_limit=_DICT_PAGE_LIMIT,
+    )
+    return int(table.num_rows)
+
+
+def write_vote_parts(path: str | Path, parts: Iterable[Any], *, one_row_group: bool = False) -> int:
+    """Write pyarrow tables one after another to one Parquet file: nights too big for memory.
+
+    By default each part is a row group and only one part is held at a time
+    (``electorate.generate_shards`` makes them); the reader unifies the row groups'
+    dictionaries. ``one_row_group`` writes the layout of ``write_vote_arrow`` instead (the
+    reader's fast path): the parts are held dictionary-encoded (4 bytes a row and column, the
+    distinct strings once) until the single row group is written.
+    """
+    path = Path(path)
+    if not _is_parquet(path):
+        raise InvalidInput(f"{path}: parts are written as Parquet only", field="path")
+    schema = pa.schema([(name, _arrow_type(name)) for name in COLUMNS])
+    if one_row_group:
+        compact = [_compact(part.select(list(COLUMNS))) for part in parts]
+        if not compact:
+            return _write_parquet(schema.empty_table(), path)
+        table = pa.concat_tables(compact).unify_dictionaries().combine_chunks()
+        return _write_parquet(table, path, store_schema=False)  # strings, as write_vote_arrow
+    rows = 0
+    with pq.ParquetWriter(path, schema, use_dictionary=list(_CATEGORICAL),
+                          dictionary_pagesize_limit=_DICT_PAGE_LIMIT) as writer:  # fmt: skip
+        for part in parts:
+            table = part.select(list(COLUMNS)).cast(schema)
+            writer.write_table(table, row_group_size=max(1, int(table.num_rows)))
+            rows += int(table.num_rows)
+    return rows
+
+
+def _compact(table: Any) -> Any:
+    """Repeated strings as dictionaries (numbered ids stay strings: nearly all distinct)."""
+    columns = {}
+    for name in COLUMNS:
+        column = table.column(name)
+        if name in _CATEGORICAL and name not in _NUMBERED:
+            column = column if column.type == _DICT else _cast_column(column, name)
+        elif pa.types.is_dictionary(column.type) or name not in _CATEGORICAL:
+            column = column.cast(_arrow_type(name))
+        columns[name] = column
+    return pa.table(columns)
 
 
 def _arrow_type(name: str) -> Any:
@@ -301,25 +413,41 @@ def read_vote_table(path: str | Path) -> VoteTable:
     """Read a whole vote log into columns, validating every row; errors name the first bad row."""
     path = Path(path)
     try:
-        table = _read_arrow(path)
+        if _is_parquet(path):
+            return _read_parquet(path)
+        return _to_vote_table(_read_csv(path), path)
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as error:
         # pyarrow does not say which row it choked on: the row reader does.
         for _ in read_vote_rows(path):
             pass
         raise MalformedDocument(f"{path}: {error}") from error
-    return _to_vote_table(table, path)
 
 
-def _read_arrow(path: Path) -> Any:
-    if _is_parquet(path):
-        try:
-            schema = pq.read_schema(path)
-        except (pa.ArrowInvalid, OSError) as error:
-            raise MalformedDocument(f"{path}: not a readable Parquet file ({error})") from error
-        _check_columns(path, list(schema.names))
-        table = pq.read_table(path, columns=list(COLUMNS), read_dictionary=list(_CATEGORICAL))
-        columns = {name: _cast_column(table.column(name), name) for name in COLUMNS}
-        return pa.table(columns).unify_dictionaries()
+def _read_parquet(path: Path) -> VoteTable:
+    """Column by column, so that only a column or two is ever held in Arrow form."""
+    try:
+        parquet = pq.ParquetFile(path, read_dictionary=list(_CATEGORICAL))
+    except (pa.ArrowInvalid, OSError) as error:
+        raise MalformedDocument(f"{path}: not a readable Parquet file ({error})") from error
+    _check_columns(path, list(parquet.schema_arrow.names))
+
+    def column(name: str) -> Any:
+        if name in _NUMBERED:
+            numbered = _numbered_batches(path, name)
+            if numbered is not None:
+                return numbered
+            # As plain strings: decoding a dictionary of millions of ids into Arrow hashes
+            # every one of them (slow, and a memory peak); numbered ids need no dictionary.
+            plain = pq.ParquetFile(path).read(columns=[name]).column(0)
+            return plain if plain.type == pa.string() else _cast_column(plain, name)
+        # A reader per call: a ParquetFile is not safe to read from two threads at once.
+        reader = pq.ParquetFile(path, read_dictionary=list(_CATEGORICAL))
+        return _cast_column(reader.read(columns=[name]).column(0), name)
+
+    return _to_vote_table(column, path)
+
+
+def _read_csv(path: Path) -> Any:
     with path.open("rb") as handle:
         header_line = handle.readline()
     try:
@@ -340,7 +468,7 @@ def _read_arrow(path: Path) -> Any:
             quoted_strings_can_be_null=False,
         ),
     )
-    return table.unify_dictionaries()
+    return table.unify_dictionaries().column
 
 
 def _cast_column(column: Any, name: str) -> Any:
@@ -365,46 +493,235 @@ def vote_table_from_arrow(table: Any, source: str = "<memory>") -> VoteTable:
         columns = {name: _cast_column(table.column(name), name) for name in COLUMNS}
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as error:
         raise MalformedDocument(f"{source}: {error}") from error
-    return _to_vote_table(pa.table(columns), Path(source))
+    return _to_vote_table(pa.table(columns).column, Path(source))
 
 
-def _categorical(column: Any) -> Categorical:
-    combined = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if combined.null_count:
-        combined = combined.fill_null("")  # only possible from Parquet; checked below
-    codes = combined.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-    return Categorical(codes=codes, values=combined.dictionary)
+# Threads reading columns; 1 lowers the peak memory (docs/integrity.md, Scale). Not a number: 2.
+_THREADS_SETTING = os.environ.get("BALLROOM_READ_THREADS", "2").strip()
+_READ_THREADS = max(1, int(_THREADS_SETTING)) if _THREADS_SETTING.isdigit() else 2
+_NUMBERED = ("ballot_id",)  # ids that are usually a prefix and a counter
+_MAX_DIGITS = 17  # the number fits an int64 with room to subtract
 
 
-def _to_vote_table(table: Any, path: Path) -> VoteTable:
-    cats = {name: _categorical(table.column(name)) for name in _CATEGORICAL}
-    ts_col = table.column("ts").combine_chunks()
-    votes_col = table.column("votes").combine_chunks()
-    n = table.num_rows
+def _numbers_of(strings: Any, prefix: str) -> Any:
+    """``strings`` as the numbers after ``prefix``, or None where one is not written so.
+
+    Written so means: the prefix, then decimal digits with no leading zero, so that the
+    number and the string determine each other.
+    """
+    if strings.null_count or not pc.all(pc.starts_with(strings, prefix)).as_py():
+        return None
+    rest = pc.utf8_slice_codeunits(strings, len(prefix))
+    lengths = pc.binary_length(rest)
+    canonical = pc.and_(
+        pc.ascii_is_decimal(rest),
+        pc.and_(
+            pc.less_equal(lengths, _MAX_DIGITS),
+            pc.invert(pc.and_(pc.starts_with(rest, "0"), pc.greater(lengths, 1))),
+        ),
+    )
+    if not pc.all(canonical).as_py():
+        return None
+    return _numbers(pc.cast(rest, pa.int64()), np.int64)
+
+
+def _prefix_of(strings: Any) -> str | None:
+    if not len(strings):
+        return None
+    sample = strings[0].as_py()
+    prefix = None if sample is None else sample.rstrip("0123456789")
+    return prefix if prefix is not None and prefix.isascii() and prefix != sample else None
+
+
+def _numbered(numbers: Any, prefix: str) -> Categorical | None:
+    """Codes ``number - min`` when the numbers are dense enough to index arrays by."""
+    return _numbered_parts([numbers], prefix)
+
+
+def _numbered_parts(parts: list[Any], prefix: str) -> Categorical | None:
+    """``_numbered`` of the parts' numbers end to end, filled part by part (no concatenation)."""
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        return None
+    low, high = min(int(p.min()) for p in parts), max(int(p.max()) for p in parts)
+    size = high - low + 1
+    total = sum(len(part) for part in parts)
+    if size > 2 * total + 1024 or size >= np.iinfo(np.int32).max:
+        return None  # sparse ids: codes through a dictionary instead
+    codes = np.empty(total, dtype=np.int32)
+    start = 0
+    for part in parts:
+        codes[start : start + len(part)] = part - low
+        start += len(part)
+    return Categorical(codes=codes, values=None, prefix=prefix, first=low, size=size)
+
+
+_BATCH_ROWS = 1 << 22  # numbered ids are read this many at a time
+
+
+def _numbered_batches(path: Path, name: str) -> Categorical | None:
+    """Numbered ids read a batch at a time, or None (not numbered, or not plain strings).
+
+    Never the whole column as strings: for 100 M rows those and their slices were gigabytes.
+    """
+    reader = pq.ParquetFile(path)
+    if reader.schema_arrow.field(name).type != pa.string():
+        return None
+    parts: list[Any] = []
+    prefix = None
+    for batch in reader.iter_batches(batch_size=_BATCH_ROWS, columns=[name], use_threads=False):
+        strings = batch.column(0)
+        prefix = prefix or _prefix_of(strings)
+        numbers = None if prefix is None else _numbers_of(strings, prefix)
+        if prefix is None or numbers is None:
+            return None
+        small = len(numbers) and int(numbers.max()) <= np.iinfo(np.int32).max
+        parts.append(numbers.astype(np.int32) if small else numbers)
+    return None if prefix is None else _numbered_parts(parts, prefix)
+
+
+def _numbered_column(column: Any) -> Categorical | None:
+    """A numbered ``Categorical`` from a string or dictionary column, if its ids allow one."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    if not chunks:
+        return None
+    if pa.types.is_dictionary(chunks[0].type):
+        values = chunks[0].dictionary
+        if any(c.null_count or not c.dictionary.equals(values) for c in chunks):
+            return None
+        prefix = _prefix_of(values)
+        numbers = None if prefix is None else _numbers_of(values, prefix)
+        if prefix is None or numbers is None:
+            return None
+        indices = _numbers(pa.chunked_array([c.indices for c in chunks]), np.int64)
+        return _numbered(numbers[indices], prefix)
+    first = next((c for c in chunks if len(c)), None)
+    prefix = None if first is None else _prefix_of(first)
+    if prefix is None:
+        return None
+    parts = []
+    for chunk in chunks:
+        numbers = _numbers_of(chunk, prefix)
+        if numbers is None:
+            return None
+        parts.append(numbers)
+    return _numbered(np.concatenate(parts), prefix)
+
+
+_NARROW = ("window", "channel", "couple")  # a handful of values: int8 codes when they fit
+
+
+def _categorical(column: Any, name: str = "") -> Categorical:
+    if name in _NUMBERED:
+        numbered = _numbered_column(column)
+        if numbered is not None:
+            return numbered
+        if not pa.types.is_dictionary(column.type):
+            column = pc.dictionary_encode(column.cast(pa.string()).fill_null(""))
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    first = chunks[0].dictionary if chunks else None
+    if first is not None and all(
+        not c.null_count and (c.dictionary is first or c.dictionary.equals(first)) for c in chunks
+    ):
+        # One dictionary for the whole column (Parquet written here): take the codes as they are.
+        codes = _numbers(pa.chunked_array([c.indices for c in chunks]), np.int32)
+        values = first
+    else:
+        combined = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        if combined.null_count:
+            combined = combined.fill_null("")  # only possible from Parquet; checked below
+        codes = combined.indices.to_numpy(zero_copy_only=False)
+        values = combined.dictionary
+    small = name in _NARROW and len(values) <= np.iinfo(np.int8).max
+    return Categorical(
+        codes=codes.astype(np.int8 if small else np.int32, copy=False), values=values
+    )
+
+
+def _numbers(column: Any, dtype: type[np.generic]) -> Any:
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    if not chunks:
+        return np.zeros(0, dtype)
+    if len(chunks) == 1:  # no copy: the array keeps Arrow's buffer
+        return chunks[0].to_numpy(zero_copy_only=False).astype(dtype, copy=False)
+    return np.concatenate([c.to_numpy(zero_copy_only=False) for c in chunks]).astype(
+        dtype, copy=False
+    )
+
+
+def _to_vote_table(column: Callable[[str], Any], path: Path) -> VoteTable:
+    """Convert and check the columns (``column(name)`` gives one in Arrow form).
+
+    Two threads read and convert (pyarrow decodes without the GIL), so at most two columns are
+    in Arrow form at once; the checks then run in column order, so that the error reported for
+    a file with several problems does not depend on which read finished first.
+    """
 
     def bad(index: int, name: str, problem: str) -> MalformedDocument:
         return MalformedDocument(f"{path}: row {index + 1}: column {name!r}: {problem}", field=name)
 
-    for name in REQUIRED:
-        if name in cats:
-            blank = pc.equal(pc.utf8_trim_whitespace(cats[name].values), "")
-            empty_codes = np.flatnonzero(blank.to_numpy(zero_copy_only=False))
-            if empty_codes.size:
-                mask = np.isin(cats[name].codes, empty_codes)
-                if mask.any():
-                    raise bad(int(np.argmax(mask)), name, "is empty")
-    if ts_col.null_count:
-        first = int(np.argmax(ts_col.is_null().to_numpy(zero_copy_only=False)))
-        raise bad(first, "ts", "is empty")
-    if votes_col.null_count:
-        first = int(np.argmax(votes_col.is_null().to_numpy(zero_copy_only=False)))
-        raise bad(first, "votes", "is empty")
-    votes = votes_col.to_numpy(zero_copy_only=False).astype(np.int8, copy=False)
+    lock = threading.Lock()
+    keys: list[_KeyRows | None] = []
+    ballot_ip: list[npt.NDArray[np.int32]] = []
+
+    def key_rows() -> _KeyRows | None:
+        with lock:  # the first identity column to get here finds them; the others wait
+            if not keys:
+                keys.append(_key_rows(futures))
+            return keys[0]
+
+    def convert(name: str) -> Any:
+        arrow = column(name)
+        if isinstance(arrow, Categorical):
+            return arrow  # numbered ids, converted while reading
+        if name in _IDENTITY:
+            cat = _categorical(arrow, name)
+            del arrow
+            found = key_rows()
+            if found is None:
+                return cat
+            if name == "ip":
+                ballot_ip.append(found.of_ballots(cat.codes))
+            return replace(cat, codes=found.of_voters(cat.codes))
+        if name in _CATEGORICAL:
+            return _categorical(arrow, name)
+        if arrow.null_count:  # ts or votes: the first empty row, reported in order below
+            return int(np.argmax(_numbers(arrow.is_null(), np.bool_)))
+        if name == "ts":
+            return _numbers(arrow.cast(pa.int64()), np.int64)
+        return _numbers(arrow, np.int8)
+
+    pool = ThreadPoolExecutor(max_workers=_READ_THREADS)
+    try:
+        # ballot_id has the most distinct values and takes longest: it goes first.
+        # Filled in order, so that an identity column finds the voter column submitted already.
+        futures: dict[str, Future[Any]] = {}
+        for name in (*_CATEGORICAL, "ts", "votes"):
+            futures[name] = pool.submit(convert, name)
+        cats: dict[str, Categorical] = {}
+        for name in _CATEGORICAL:
+            cats[name] = cat = futures[name].result()
+            if name in REQUIRED and cat.values is not None:
+                blank = pc.equal(pc.utf8_trim_whitespace(cat.values), "")
+                empty_codes = np.flatnonzero(blank.to_numpy(zero_copy_only=False))
+                if empty_codes.size:
+                    mask = np.isin(cat.codes, empty_codes)
+                    if mask.any():
+                        raise bad(int(np.argmax(mask)), name, "is empty")
+        ts_us = futures["ts"].result()
+        if isinstance(ts_us, int):
+            raise bad(ts_us, "ts", "is empty")
+        votes = futures["votes"].result()
+        if isinstance(votes, int):
+            raise bad(votes, "votes", "is empty")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     out_of_range = (votes < MIN_VOTES) | (votes > MAX_VOTES)
     if out_of_range.any():
         first = int(np.argmax(out_of_range))
         raise bad(first, "votes", f"{int(votes[first])} is not a whole number from 1 to 10")
-    channel = cats["channel"]
+    del out_of_range
+    channel = cats.pop("channel")
     labels = channel.labels()
     unknown = [code for code, label in enumerate(labels) if label not in CHANNELS]
     if unknown:
@@ -413,10 +730,9 @@ def _to_vote_table(table: Any, path: Path) -> VoteTable:
             first = int(np.argmax(mask))
             raise bad(first, "channel", f"{labels[channel.codes[first]]!r} is not web or sms")
     sms_code = labels.index("sms") if "sms" in labels else -1
-    ts_us = ts_col.cast(pa.int64()).to_numpy(zero_copy_only=False) if n else np.zeros(0, np.int64)
     return VoteTable(
         ballot=cats["ballot_id"],
-        ts_us=ts_us.astype(np.int64, copy=False),
+        ts_us=ts_us,
         window=cats["window"],
         voter=cats["voter"],
         sms=channel.codes == sms_code,
@@ -426,7 +742,75 @@ def _to_vote_table(table: Any, path: Path) -> VoteTable:
         phone=cats["phone"],
         ip=cats["ip"],
         device=cats["device"],
+        per_voter=bool(keys and keys[0] is not None),
+        ballot_ip=ballot_ip[0] if ballot_ip else None,
+        voter_first_row=keys[0].voter_first if keys and keys[0] is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class _KeyRows:
+    """Each voter's first row and each ballot's first web row (``n``: none), one window."""
+
+    n: int
+    voter_first: npt.NDArray[np.signedinteger[Any]]
+    ballot_first_web: npt.NDArray[np.signedinteger[Any]]
+
+    def of_voters(self, codes: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Codes per voter, then the last row's code (see ``VoteTable``)."""
+        out = np.empty(len(self.voter_first) + 1, dtype=codes.dtype)
+        out[:-1] = codes[np.minimum(self.voter_first, self.n - 1)]
+        out[-1] = codes[self.n - 1]
+        return out
+
+    def of_ballots(self, codes: npt.NDArray[Any]) -> npt.NDArray[np.int32]:
+        first = self.ballot_first_web
+        picked = codes[np.minimum(first, self.n - 1)].astype(np.int32)
+        return np.where(first < self.n, picked, np.int32(-1))
+
+
+def first_rows(
+    codes: npt.NDArray[Any], rows: npt.NDArray[Any], size: int, n_rows: int
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """The first of ``rows`` (ascending) for each code in [0, size), ``n_rows`` where none;
+    and those first rows in ascending order.
+
+    A ballot's rows are written together: when every code's rows form one run, the run
+    starts are the first rows, and no scattered minimum over every row (slow) is needed.
+    """
+    first = np.full(size, n_rows, dtype=rows.dtype)
+    if not len(codes):
+        return first, rows[:0]
+    start = np.empty(len(codes), dtype=bool)
+    start[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=start[1:])
+    run_codes, run_rows = codes[start], rows[start]
+    first[run_codes] = run_rows  # several runs of one code: caught by the count below
+    if int(np.count_nonzero(first < n_rows)) == len(run_codes):
+        return first, run_rows
+    first.fill(n_rows)
+    np.minimum.at(first, codes, rows)
+    return first, np.sort(first[first < n_rows])
+
+
+def _key_rows(futures: Mapping[str, Future[Any]]) -> _KeyRows | None:
+    """The rows the analysis reads identities from, or None: several windows (or none)."""
+    window: Categorical = futures["window"].result()
+    if not len(window.codes) or not (window.codes == window.codes[0]).all():
+        return None
+    voter: Categorical = futures["voter"].result()
+    ballot: Categorical = futures["ballot_id"].result()
+    channel: Categorical = futures["channel"].result()
+    n = len(voter.codes)
+    index: type[np.signedinteger[Any]] = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    rows = np.arange(n, dtype=index)
+    voter_first = np.full(len(voter), n, dtype=index)
+    np.minimum.at(voter_first, voter.codes, rows)
+    labels = channel.labels()
+    # As the table's sms column will say: a row is web unless its channel is "sms".
+    web = channel.codes != (labels.index("sms") if "sms" in labels else -1)
+    ballot_first, _ = first_rows(ballot.codes[web], rows[web], len(ballot), n)
+    return _KeyRows(n=n, voter_first=voter_first, ballot_first_web=ballot_first)
 
 
 def ts_to_datetime(ts_us: int) -> datetime:

@@ -5,11 +5,12 @@ FastAPI's routing, dependency solving, body model and response model cost severa
 vote itself (profiled under ``ballroom bench http``). This plain ASGI middleware takes a
 ballot request only when nothing about it needs that machinery: a JSON body of exactly
 ``{"allocation": {str: int, ...}}`` (at most 100 couples), an ``Idempotency-Key`` of 1-200
-characters, and a bearer token the account service checked moments ago. It then makes the
-very call the route makes (``voting_bridge.cast_web_ballot``) and answers through the one
-error mapping of ``ballroom.api.errors``. Anything else (an unknown token, an odd body, a
-wrong content type) goes to the FastAPI route with the body replayed, so validation errors,
-authentication and the OpenAPI description stay in one place.
+characters, and a bearer token the account service accepts (checked moments ago, or
+checked now in the thread pool, as the route's dependency does). It then makes the very call
+the route makes (``voting_bridge.cast_web_ballot``) and answers through the one error mapping
+of ``ballroom.api.errors``. Anything else (a refused or missing token, an odd body, a wrong
+content type) goes to the FastAPI route with the body replayed, so validation errors,
+authentication errors and the OpenAPI description stay in one place.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -61,10 +63,22 @@ class BallotFastPath:
         content_type = headers.get(b"content-type", b"").split(b";", 1)[0]
         json_body = content_type.strip().lower() == b"application/json"
         device = headers.get(b"user-agent", b"").decode("latin-1")
-        who = self.container.accounts.cached_principal(token)
-        if who is None or not json_body or key is None or not 0 < len(key) <= _MAX_KEY:
+        if not token or not json_body or key is None or not 0 < len(key) <= _MAX_KEY:
             await self.app(scope, receive, send)
             return
+        accounts = self.container.accounts
+        who = accounts.cached_principal(token)
+        if who is None:
+            # Not checked lately (the cache holds a token for seconds): check it now, as the
+            # route's dependency would, rather than send the whole request through FastAPI.
+            try:
+                who = await run_in_threadpool(accounts.authenticate, token)
+            except BallroomError:  # refused: the route answers, with the usual error body
+                await self.app(scope, receive, send)
+                return
+            except Exception as error:  # the store failed: the one 500 body, as the app's
+                await _answer(errors.unexpected_response(error), scope, receive, send)
+                return
         try:
             body = await _read_body(receive)
         except HTTPException as error:  # the body limit, raised while streaming

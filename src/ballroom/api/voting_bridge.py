@@ -7,6 +7,7 @@ decides anything: the voting service validates windows, couples, caps and idempo
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ballroom.api.models import SmsMessageBody
-from ballroom.domain.voting import SmsMessage, Tally, VoteMeta
+from ballroom.domain.voting import Receipt, SmsMessage, Tally, VoteMeta, datetime_from_us
 from ballroom.services.accounts import AccountService, Principal
 
 if TYPE_CHECKING:
@@ -63,17 +64,38 @@ async def cast_web_ballot(
     AccountService.require_verified(who)
     assert who.identity is not None  # a verified voter always has one
     meta = VoteMeta(email=who.email or "", ip=ip, device=device[:200])
-    future = app.voting.submit_web_ballot(
+    receipt = await app.voting.submit_web_ballot_async(
         window, who.identity, allocation, idempotency_key=key, meta=meta
     )
-    receipt = await asyncio.wrap_future(future)
-    return dict(receipt.as_dict())
+    return receipt_dict(receipt)
+
+
+def receipt_dict(receipt: Receipt) -> dict[str, Any]:
+    """``receipt.as_dict()``, with the time formatted from a per-second cache: every ballot
+    answers one, and ``datetime`` formatting was a few percent of the event loop's time."""
+    whole, micros = divmod(receipt.ts_us, 1_000_000)
+    second = _iso_second(whole)
+    return {
+        "ballot_id": receipt.ballot_id,
+        "seq": receipt.seq,
+        "window": receipt.window,
+        "channel": str(receipt.channel),
+        "allocation": dict(receipt.allocation),
+        "ts": f"{second}.{micros:06d}Z" if micros else f"{second}Z",
+        "hash": receipt.hash,
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def _iso_second(whole_seconds: int) -> str:
+    """``YYYY-MM-DDTHH:MM:SS`` (UTC) of a Unix second, as ``datetime.isoformat`` writes it."""
+    return datetime_from_us(whole_seconds * 1_000_000).isoformat().removesuffix("+00:00")
 
 
 async def ingest_sms(app: App, messages: Sequence[SmsMessageBody], key: str) -> dict[str, Any]:
     """Queue an aggregator batch; answer one outcome (and the reply text) per message."""
     batch = [SmsMessage(phone=m.sender, body=m.body, to=m.to, received_at=m.ts) for m in messages]
-    outcomes = await asyncio.wrap_future(app.voting.submit_sms(batch, idempotency_key=key))
+    outcomes = await app.voting.submit_sms_async(batch, idempotency_key=key)
     return {"outcomes": [outcome.as_dict() for outcome in outcomes]}
 
 

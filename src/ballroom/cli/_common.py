@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 import click
 
-from ballroom.errors import BallroomError, InvalidInput, MalformedDocument
+from ballroom.adapters.jsonfile import read_json_file
+from ballroom.errors import BallroomError, InvalidInput
+
+__all__ = ["fail", "read_json_file", "reports_errors"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -45,29 +46,3 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             sys.exit(EXIT_BAD_INPUT)
 
     return wrapper
-
-
-def read_json_file(path: Path) -> Any:
-    """Parse a JSON file, naming the line and column of a syntax error."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise MalformedDocument(f"{path}: not UTF-8 text ({error.reason})") from error
-    try:
-        return json.loads(text, object_pairs_hook=_reject_duplicate_keys)
-    except json.JSONDecodeError as error:
-        raise MalformedDocument(
-            f"{path}: line {error.lineno} column {error.colno}: {error.msg}"
-        ) from error
-
-
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """JSON silently keeps the last of two equal keys; a judge keying twice must not vanish."""
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise MalformedDocument(
-                f"key {key!r} appears twice in one object (a judge scoring twice?)", field=key
-            )
-        seen[key] = value
-    return seen

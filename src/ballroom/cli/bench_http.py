@@ -207,7 +207,9 @@ def run_wrk(
         str(prepared.tokens_file),
         f"/api/v1/windows/{prepared.window}/ballots",
         ",".join(prepared.couples),
-        prefix,
+        # Keys unique across runs too: a reused store (--db) keeps every earlier run's keys,
+        # and a key seen before for another ballot is answered 409.
+        f"{prepared.window}-{prefix}",
         str(out),
     ]
     finished = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603

@@ -1,14 +1,19 @@
-"""``ballroom demo``: replay the bundled Season 34 with simulated electorates; write a report.
+"""``ballroom demo``: replay the bundled Season 34 with simulated electorates, rehearse one live
+night on the embedded vote store, and write a report.
 
 Needs no server and no network. Real judges' scores are used wherever they are known; every
 unknown score and every vote is simulated, and labelled so in the tables, the JSON summary
-and the HTML report.
+and the HTML report. The rehearsal (``ballroom.services.rehearsal``) plays Disney Night
+through the real vote store (SQLite in a temporary folder unless ``--db`` names one),
+export, verification and integrity analysis.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -17,8 +22,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ballroom.cli._common import reports_errors
+from ballroom.cli._common import EXIT_CHECK_FAILED, reports_errors
 from ballroom.seasons import bundled_season34
+from ballroom.services.rehearsal import (
+    DEFAULT_VOTERS,
+    Rehearsal,
+    RehearsalConfig,
+    check_fresh_store,
+    rehearse,
+)
 from ballroom.services.replay import (
     RULE_SETS,
     ReplayConfig,
@@ -70,6 +82,23 @@ SHORT_RULES = {"dwts-judges-save": "save", "strictly": "strict", "skating": "ska
     help="Print the replay's JSON summary on stdout instead of the tables.",
 )
 @click.option("--no-report", is_flag=True, help="Do not write the HTML report.")
+@click.option(
+    "--no-rehearsal", is_flag=True, help="Skip the live-night rehearsal on the vote store."
+)
+@click.option(
+    "--rehearsal-voters",
+    type=int,
+    default=DEFAULT_VOTERS,
+    show_default=True,
+    help="Organic voters in the rehearsal's simulated electorate.",
+)
+@click.option(
+    "--db",
+    "db_url",
+    default=None,
+    help="Keep the rehearsal's vote store at this database URL (default: a temporary "
+    "SQLite file). It must not hold Disney Night already.",
+)
 @reports_errors
 def demo(
     *,
@@ -79,16 +108,33 @@ def demo(
     out: Path,
     as_json: bool,
     no_report: bool,
+    no_rehearsal: bool,
+    rehearsal_voters: int,
+    db_url: str | None,
 ) -> None:
-    """Replay Season 34 week by week under every rule set, with simulated electorates.
+    """Replay Season 34 week by week under every rule set, with simulated electorates, then
+    rehearse Disney Night live on the vote store.
 
     Every week the real cast dances with the real judges' scores where known (unknown scores
     simulated, marked sim); votes come from N simulated electorates. Prints each week's
     standings for electorate #1, then how often each rule set reproduces the real
-    eliminations, and writes a self-contained HTML report.
+    eliminations.
+
+    The rehearsal generates a simulated electorate for Disney Night (organic fans, duplicate-
+    account farms, a bot burst, an all-but-one campaign against Hilaria), imports it into a
+    fresh vote store under the live caps, computes the night from the store's tallies,
+    exports and verifies it, and runs the integrity analysis against the ground truth.
+
+    Writes a self-contained HTML report; the rehearsal's export and JSON files go beside it
+    in a folder named after the report (REPORT-rehearsal/).
     """
     config = ReplayConfig(seed=seed, electorates=electorates, rule_sets=rule_sets or RULE_SETS)
     config.check()
+    rehearsal_config = RehearsalConfig(seed=seed, voters=rehearsal_voters)
+    if not no_rehearsal:
+        rehearsal_config.check()
+        if db_url is not None:
+            check_fresh_store(db_url)  # before the replay: a bad --db should fail at once
     season = bundled_season34()
     err = Console(stderr=True)
     started = time.perf_counter()
@@ -106,8 +152,20 @@ def demo(
             season, config, progress=lambda done, _total: progress.update(task, completed=done)
         )
     elapsed = time.perf_counter() - started
+    rehearsal: Rehearsal | None = None
+    if not no_rehearsal:
+        folder = None if no_report else out.with_name(f"{out.stem}-rehearsal")
+        with ExitStack() as stack:
+            step = None
+            if err.is_terminal and not as_json:  # a spinner only where someone watches it
+                status = stack.enter_context(err.status("rehearsal", spinner="dots"))
+                step = lambda text: status.update(f"rehearsal: {text}")  # noqa: E731
+            rehearsal = rehearse(season, rehearsal_config, folder=folder, db_url=db_url, step=step)
     if as_json:
-        click.echo(json.dumps(replay.summary(), sort_keys=True, indent=2))
+        summary = replay.summary()
+        if rehearsal is not None:
+            summary["rehearsal"] = rehearsal.summary()
+        click.echo(json.dumps(summary, sort_keys=True, indent=2))
     else:
         console = Console(soft_wrap=False)
         for week in replay.showcase:
@@ -119,14 +177,28 @@ def demo(
             "simulated rules (see the report).",
             style="dim",
         )
+        if rehearsal is not None:
+            _print_rehearsal(console, rehearsal)
     if not no_report:
-        write_report(replay, out)
+        write_report(replay, out, rehearsal)
         err.print(f"report written to {out}")
+        if rehearsal is not None and rehearsal.folder is not None:
+            err.print(f"rehearsal export and JSON written to {rehearsal.folder}")
     err.print(
         f"{config.electorates} electorates x {len(replay.showcase)} weeks x "
         f"{len(config.rule_sets)} rule sets in {elapsed:.1f} s (seed {config.seed})",
         style="dim",
     )
+    if rehearsal is not None:
+        ingest = rehearsal.ingest
+        err.print(
+            f"rehearsal: {ingest.summary.ballots:,} ballots ingested in {ingest.seconds:.1f} s "
+            f"({ingest.ballots_per_s:,.0f} ballots/s, {ingest.rows_per_s:,.0f} rows/s)",
+            style="dim",
+        )
+        if not rehearsal.ok:
+            click.echo(f"error: rehearsal check failed: {'; '.join(rehearsal.problems)}", err=True)
+            raise SystemExit(EXIT_CHECK_FAILED)
 
 
 def _week_table(replay: SeasonReplay, week: WeekOutcome) -> Table:
@@ -253,3 +325,127 @@ def _reproduction_table(replay: SeasonReplay) -> Table:
             *(f"{100 * getattr(rep, attribute):.0f}%" for rep in replay.reproduction),
         )
     return table
+
+
+def _print_rehearsal(console: Console, rehearsal: Rehearsal) -> None:
+    """The rehearsal in a few lines: ingest, results, verification, integrity."""
+    ingest = rehearsal.ingest
+    summary = ingest.summary
+    planted = rehearsal.planted
+    config = rehearsal.config
+    console.print(
+        f"[bold]Live-night rehearsal: Week {rehearsal.week}, {rehearsal.theme} "
+        f"({rehearsal.window}) on the vote store[/] — [yellow]simulated votes[/], "
+        f"{config.voters:,} organic voters, seed {config.seed}"
+    )
+    refused = ", ".join(f"{code} {n:,}" for code, n in sorted(summary.refused_by_code.items()))
+    console.print(
+        f"ingest: {ingest.rows:,} rows, {summary.ballots:,} ballots in {ingest.seconds:.1f} s "
+        f"({ingest.ballots_per_s:,.0f} ballots/s); accepted {summary.accepted:,}, refused "
+        f"{summary.refused:,}{f' ({refused})' if refused else ''}; planted: "
+        f"{planted.over_cap_texts} over-cap texts, {planted.late_ballots} late ballots"
+    )
+    console.print(_rehearsal_table(rehearsal))
+    checks = rehearsal.verification
+    if checks.ok:
+        tallies = "tallies match" if checks.tallies_match else "[red]tallies DIFFER[/]"
+        receipts = "" if checks.receipts_match else ", [red]receipts DIFFER[/]"
+        console.print(
+            f"verified: chain root {checks.root}, {checks.entries:,} ballots, {tallies}{receipts}"
+        )
+    else:
+        console.print(f"[red]verification failed:[/] {checks.message}")
+    for line in _integrity_lines(rehearsal):
+        console.print(line)
+
+
+def _rehearsal_table(rehearsal: Rehearsal) -> Table:
+    result = rehearsal.result
+    night = rehearsal.night
+    points = night.judges_points()
+    real = ", ".join(_name(rehearsal.names, c) for c in rehearsal.real_eliminated)
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        title=f"{rehearsal.theme} from the store's tallies ({night.rules}); votes simulated, "
+        "sim = simulated judges' points",
+        caption=f"really eliminated: {real}" if real else None,
+        title_justify="left",
+        caption_justify="left",
+    )
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Couple", no_wrap=True)
+    table.add_column("Judges", justify="right", no_wrap=True)
+    table.add_column("Web", justify="right", no_wrap=True)
+    table.add_column("SMS", justify="right", no_wrap=True)
+    table.add_column("V %", justify="right", no_wrap=True)
+    table.add_column("Comb.", justify="right", no_wrap=True)
+    table.add_column("Tonight", no_wrap=True)
+    table.add_column("Real", no_wrap=True)
+    for standing in result.standings:
+        couple = standing.couple
+        tally = rehearsal.tallies.get(couple, {})
+        known = rehearsal.points_known.get(couple, False)
+        table.add_row(
+            str(standing.place),
+            _name(rehearsal.names, couple),
+            f"{points[couple]:g}" + ("" if known else " [yellow]sim[/]"),
+            f"{tally.get('web', 0):,}",
+            f"{tally.get('sms', 0):,}",
+            f"{100 * standing.vote_share:.1f}",
+            f"{standing.combined:.3f}",
+            _fate(couple, result.eliminated, result.bottom),
+            _fate(couple, rehearsal.real_eliminated, rehearsal.real_bottom),
+        )
+    return table
+
+
+def _fate(couple: str, eliminated: Sequence[str], bottom: Sequence[str]) -> str:
+    if couple in eliminated:
+        return "[bold red]out[/]"
+    return "bottom" if couple in bottom else ""
+
+
+def _integrity_lines(rehearsal: Rehearsal) -> list[str]:
+    found = rehearsal.integrity
+    names = rehearsal.names
+    lines = [
+        f"integrity: {found.flagged:,} voters flagged of {found.voters:,}; against the ground "
+        f"truth ({found.abusive:,} abusive accounts planted): precision "
+        f"{100 * found.precision:.1f}%, recall {100 * found.recall:.1f}%; tactical campaign "
+        f"voters flagged: {found.tactical_flagged} of {found.tactical:,}"
+    ]
+    for group in found.groups:
+        lines.append(
+            f"  {group['kind']} ({group['style']}, {group['aim']}): "
+            f"{group['flagged']}/{group['accounts']} accounts flagged"
+        )
+    for campaign in found.campaigns_found:
+        lines.append(
+            f"  campaign found: all but {_name(names, campaign['target'])}, "
+            f"{campaign['voters']:,} voters, {campaign['votes']:,} votes (reported, not flagged)"
+        )
+    if not found.campaigns_found:
+        lines.append("  no all-but-one campaign found")
+    effect = found.counterfactual
+    if effect is not None:
+        before = ", ".join(_name(names, c) for c in effect.get("eliminated", [])) or "nobody"
+        after = (
+            ", ".join(_name(names, c) for c in effect.get("eliminated_without_flagged", []))
+            or "nobody"
+        )
+        verdict = "[bold red]changes[/]" if effect.get("changes") else "unchanged"
+        lines.append(
+            f"  counterfactual: eliminated {before}; without the flagged votes {after} "
+            f"({verdict}); margin {_margin(effect.get('margin'))} -> "
+            f"{_margin(effect.get('margin_without_flagged'))}"
+        )
+    return lines
+
+
+def _margin(value: object) -> str:
+    return f"{value:.4f}" if isinstance(value, int | float) else "n/a"
+
+
+def _name(names: Mapping[str, str], couple: str) -> str:
+    return names.get(couple, couple).split(" & ")[0]

@@ -77,8 +77,6 @@ def analyze(
     table = single_window(table, window)
     alloc = allocations(table, list(night.couples) if night is not None else None)
     findings = detect(table, alloc, thresholds)
-    present = np.zeros(alloc.n_voters, dtype=bool)
-    present[table.voter.codes] = True
     counterfactual = None
     if night is not None:
         counterfactual = effect(
@@ -91,12 +89,12 @@ def analyze(
         )
     windows = table.window.labels()
     return Report(
-        voters=int(present.sum()),
-        ballots=len(np.unique(table.ballot.codes)),
+        voters=_distinct(table.voter.codes, alloc.n_voters),
+        ballots=_distinct(table.ballot.codes, len(table.ballot)),
         rows=len(table),
         window=windows[int(table.window.codes[0])] if len(table) else "",
         couples=alloc.couples,
-        flagged_voters=findings.flagged_ids(alloc.voters.labels()),
+        flagged_voters=sorted(alloc.voters.labels_of(np.flatnonzero(findings.flagged))),
         findings=findings,
         counterfactual=counterfactual,
         timeline=timeline(table, alloc),
@@ -104,22 +102,43 @@ def analyze(
     )
 
 
+def _distinct(codes: Any, size: int) -> int:
+    """How many distinct codes in ``[0, size)`` occur: a mark per code, no sort or hash."""
+    seen = np.zeros(size, dtype=bool)
+    seen[codes] = True
+    return int(np.count_nonzero(seen))
+
+
+_SLICE = 1 << 22
+
+
 def timeline(table: VoteTable, alloc: Allocations, minutes: int = 5) -> dict[str, Any]:
     """Counted votes per couple per ``minutes`` slot (for the votes-over-time chart)."""
     if not len(table):
         return {"start": None, "slot_minutes": minutes, "series": {}}
-    kept = alloc.kept
     start = int(table.ts_us.min())
-    slot = ((table.ts_us[kept] - start) // (minutes * 60_000_000)).astype(np.int64)
     names = table.couple.labels()
     column = {name: i for i, name in enumerate(alloc.couples)}
     remap = np.asarray([column.get(name, 0) for name in names], dtype=np.int64)
-    couple = remap[table.couple.codes[kept]]
     width = len(alloc.couples)
-    slots = int(slot.max()) + 1 if len(slot) else 1
-    counts = np.bincount(
-        slot * width + couple, weights=table.votes[kept].astype(np.float64), minlength=slots * width
-    ).astype(np.float64)
+    step = minutes * 60_000_000
+    # In slices of rows, so that the 8-byte temporaries stay small however long the night.
+    parts = [slice(begin, begin + _SLICE) for begin in range(0, len(table), _SLICE)]
+    last = max(
+        (
+            int(table.ts_us[part][alloc.kept[part]].max())
+            for part in parts
+            if alloc.kept[part].any()
+        ),
+        default=None,
+    )
+    slots = (last - start) // step + 1 if last is not None else 1
+    counts = np.zeros(slots * width, dtype=np.float64)
+    for part in parts:
+        kept = alloc.kept[part]
+        slot = (table.ts_us[part][kept] - start) // step
+        key = slot * width + remap[table.couple.codes[part][kept]]
+        counts += np.bincount(key, weights=table.votes[part][kept], minlength=slots * width)
     grid = np.rint(counts).reshape(slots, width).astype(np.int64)
     return {
         "start": ts_to_datetime(start).isoformat().replace("+00:00", "Z"),

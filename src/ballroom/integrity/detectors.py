@@ -28,7 +28,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ballroom.adapters.interchange import VoteTable
+from ballroom.adapters.interchange import Categorical, VoteTable, first_rows
 from ballroom.integrity.tally import NO_TIME, Allocations
 
 IntArray = npt.NDArray[np.int64]
@@ -133,7 +133,36 @@ def normalise_emails(emails: Any) -> tuple[Any, Any, Any]:
 
     ``John.Smith+dwts@GoogleMail.com`` and ``johnsmith@gmail.com`` are one mailbox.
     """
-    lower = pc.utf8_lower(pc.utf8_trim_whitespace(pa.array(emails, type=pa.string())))
+    raw = pa.array(emails, type=pa.string())
+    lower = pc.utf8_lower(pc.utf8_trim_whitespace(raw))
+    valid = pc.equal(pc.count_substring(lower, "@"), 1)
+    parts = pc.split_pattern(pc.if_else(valid, lower, "@"), "@", max_splits=1)
+    local, domain = pc.list_element(parts, 0), pc.list_element(parts, 1)
+    # Only these can normalise to something else than the address as written (a superset);
+    # the exact rules, regular expressions included, run on them alone.
+    maybe = pc.or_(
+        pc.not_equal(lower, raw),
+        pc.and_(
+            valid,
+            pc.or_(
+                pc.or_(pc.match_substring(local, "+"), pc.equal(domain, "googlemail.com")),
+                pc.and_(pc.equal(domain, "gmail.com"), pc.match_substring(local, ".")),
+            ),
+        ),
+    )
+    if not pc.any(maybe).as_py():
+        return raw, domain, local
+    normalised, sub_domain, sub_local = _normalise_exactly(pc.filter(raw, maybe))
+    return (
+        pc.replace_with_mask(raw, maybe, normalised),
+        pc.replace_with_mask(domain, maybe, sub_domain),
+        pc.replace_with_mask(local, maybe, sub_local),
+    )
+
+
+def _normalise_exactly(raw: Any) -> tuple[Any, Any, Any]:
+    """The normalisation rules, written out as regular expressions (slow: a few addresses)."""
+    lower = pc.utf8_lower(pc.utf8_trim_whitespace(raw))
     parts = pc.extract_regex(lower, r"^(?P<local>[^@]*)@(?P<domain>[^@]*)$")
     local = pc.fill_null(pc.struct_field(parts, "local"), "")
     domain = pc.fill_null(pc.struct_field(parts, "domain"), "")
@@ -143,6 +172,27 @@ def normalise_emails(emails: Any) -> tuple[Any, Any, Any]:
     normalised = pc.binary_join_element_wise(local, domain, "@")
     normalised = pc.if_else(pc.equal(domain, ""), lower, normalised)  # not an address: as is
     return normalised, domain, local
+
+
+def _mailbox_codes(raw: Any, normalised: Any) -> IntArray:
+    """One code per distinct normalised mailbox, without hashing every address.
+
+    The values of a ``Categorical`` are distinct, so addresses that normalise to themselves
+    already have distinct codes (their index); only the others are hashed, and looked up among
+    the rest to join the address they normalise to.
+    """
+    size = len(raw)
+    codes = np.arange(size, dtype=np.int64)
+    moved = pc.not_equal(normalised, raw).to_numpy(zero_copy_only=False)
+    if not moved.any():
+        return codes
+    moved_idx = np.flatnonzero(moved)
+    target_code, targets = _codes(normalised.take(pa.array(moved_idx)))
+    codes[moved_idx] = size + target_code
+    hit = pc.fill_null(pc.index_in(raw, value_set=targets), -1).to_numpy(zero_copy_only=False)
+    joined = (hit >= 0) & ~moved
+    codes[joined] = size + hit[joined].astype(np.int64)
+    return codes
 
 
 def normalise_email(email: str) -> str:
@@ -224,15 +274,13 @@ def detect(table: VoteTable, alloc: Allocations, thresholds: Thresholds | None =
     """Run every detector over one window's log and its cap-applied allocations."""
     limits = thresholds or Thresholds()
     n = alloc.n_voters
-    voter_labels = alloc.voters.labels()
-    first = np.minimum(alloc.first_row, max(len(table) - 1, 0))
-    email_code = table.email.codes[first].astype(np.int64)
-    device_code = table.device.codes[first].astype(np.int64)
-    ip_code = table.ip.codes[first].astype(np.int64)
+    email_code = table.voter_codes(table.email, alloc.first_row)
+    device_code = table.voter_codes(table.device, alloc.first_row)
+    ip_code = table.voter_codes(table.ip, alloc.first_row)
 
     # Identity: normalised mailbox, busy device, sequential names.
     normalised, domain, local = normalise_emails(table.email.values)
-    norm_code, norm_values = _codes(normalised)
+    norm_code = _mailbox_codes(table.email.values, normalised)
     empty_email = pc.equal(pc.utf8_trim_whitespace(table.email.values), "").to_numpy(
         zero_copy_only=False
     )
@@ -244,7 +292,8 @@ def detect(table: VoteTable, alloc: Allocations, thresholds: Thresholds | None =
     labels = _components(n, [mailbox, device, sequence])
     linked = (mailbox >= 0) | (device >= 0) | (sequence >= 0)
 
-    bot = _machine_timing(table, alloc, limits)
+    ip_block = _ip_blocks(table.ip.values)  # once: its regexes run over every distinct address
+    bot = _machine_timing(table, alloc, limits, ip_block[0])
     reasons = {
         "mailbox": mailbox >= 0,
         "device": device >= 0,
@@ -256,14 +305,12 @@ def detect(table: VoteTable, alloc: Allocations, thresholds: Thresholds | None =
     disposable = pc.is_in(domain, value_set=pa.array(sorted(disposable_domains()))).to_numpy(
         zero_copy_only=False
     )
-    ip_block = _ip_blocks(table.ip.values)
     context = _Context(
         couples=alloc.couples,
-        labels=voter_labels,
+        voters=alloc.voters,
         alloc=alloc,
         email_values=table.email.values,
-        norm_values=norm_values,
-        norm_code=norm_code,
+        normalised=normalised,
         email_code=email_code,
         device_values=table.device.values,
         device_code=device_code,
@@ -285,11 +332,10 @@ def detect(table: VoteTable, alloc: Allocations, thresholds: Thresholds | None =
 @dataclass(frozen=True)
 class _Context:
     couples: list[str]
-    labels: list[str]
+    voters: Categorical
     alloc: Allocations
     email_values: Any
-    norm_values: Any
-    norm_code: IntArray
+    normalised: Any
     email_code: IntArray
     device_values: Any
     device_code: IntArray
@@ -301,18 +347,34 @@ class _Context:
     def emails(self, members: IntArray) -> list[str]:
         return [str(self.email_values[int(c)].as_py()) for c in self.email_code[members]]
 
+    def names(self, members: IntArray) -> list[str]:
+        """The voter ids of ``members``, sorted (only these are turned into Python strings)."""
+        return sorted(self.voters.labels_of(members))
+
 
 def _sequential_runs(
     local: Any, domain: Any, email_code: IntArray, empty: BoolArray, minimum: int
 ) -> IntArray:
     """Voters whose addresses are ``stem`` + consecutive numbers at one domain."""
-    parts = pc.extract_regex(local, r"^(?P<stem>.*[^0-9])(?P<num>[0-9]{1,6})$")
-    stem = pc.struct_field(parts, "stem")
-    number = pc.cast(pc.struct_field(parts, "num"), pa.int64())
-    stem_key = pc.binary_join_element_wise(stem, domain, "@")
-    key_code, _ = _codes(pc.fill_null(stem_key, ""))
-    has = ~pc.is_null(stem).to_numpy(zero_copy_only=False) & ~empty
-    num = pc.fill_null(number, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    # Only local parts ending in 1 to 6 digits after something else can match the pattern;
+    # the regular expression runs on those alone.
+    stem_guess = pc.ascii_rtrim(local, characters="0123456789")
+    stem_length = pc.binary_length(stem_guess).to_numpy(zero_copy_only=False)
+    digits = pc.binary_length(local).to_numpy(zero_copy_only=False) - stem_length
+    maybe = np.flatnonzero((digits >= 1) & (digits <= 6) & (stem_length >= 1) & ~empty)
+    key_code = np.full(len(local), -1, dtype=np.int64)
+    num = np.full(len(local), -1, dtype=np.int64)
+    if len(maybe):
+        picked = pa.array(maybe)
+        parts = pc.extract_regex(local.take(picked), r"^(?P<stem>.*[^0-9])(?P<num>[0-9]{1,6})$")
+        stem = pc.struct_field(parts, "stem")
+        number = pc.cast(pc.struct_field(parts, "num"), pa.int64())
+        stem_key = pc.binary_join_element_wise(stem, domain.take(picked), "@")
+        matched = ~pc.is_null(stem).to_numpy(zero_copy_only=False)
+        codes, _ = _codes(pc.fill_null(stem_key, ""))
+        key_code[maybe[matched]] = codes[matched]
+        num[maybe] = pc.fill_null(number, -1).to_numpy(zero_copy_only=False)
+    has = key_code >= 0
     voter_key = np.where(has[email_code], key_code[email_code], -1)
     voter_key = _shared(voter_key, minimum)
     voter_num = num[email_code]
@@ -332,26 +394,44 @@ def _sequential_runs(
 
 def _ip_blocks(ips: Any) -> tuple[IntArray, Any]:
     """Each distinct address's /24 block (IPv4) or /64 (IPv6), as codes."""
-    v4 = pc.replace_substring_regex(ips, r"^(\d+\.\d+\.\d+)\.\d+$", r"\1.0/24")
-    v6 = pc.replace_substring_regex(
-        v4, r"^([0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*):.*$", r"\1::/64"
+    # Dotted quads (four runs of digits) are cut with string kernels; the regular expressions
+    # run on the other addresses only.
+    quad = pc.and_(
+        pc.and_(
+            pc.equal(pc.count_substring(ips, "."), 3),
+            pc.ascii_is_decimal(pc.replace_substring(ips, ".", "")),
+        ),
+        pc.invert(
+            pc.or_(
+                pc.or_(pc.starts_with(ips, "."), pc.ends_with(ips, ".")),
+                pc.match_substring(ips, ".."),
+            )
+        ),
     )
-    return _codes(v6)
+    blocks = pc.binary_join_element_wise(pc.ascii_rtrim(ips, characters="0123456789"), "0/24", "")
+    other = pc.invert(quad)
+    if pc.any(other).as_py():
+        rest = pc.filter(ips, other)
+        v4 = pc.replace_substring_regex(rest, r"^(\d+\.\d+\.\d+)\.\d+$", r"\1.0/24")
+        v6 = pc.replace_substring_regex(
+            v4, r"^([0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*):.*$", r"\1::/64"
+        )
+        blocks = pc.replace_with_mask(blocks, other, v6)
+    return _codes(blocks)
 
 
-def _machine_timing(table: VoteTable, alloc: Allocations, limits: Thresholds) -> IntArray:
+def _machine_timing(
+    table: VoteTable, alloc: Allocations, limits: Thresholds, block_of_ip: IntArray
+) -> IntArray:
     """Runs of web ballots from one IP block arriving at a near-constant period."""
     n_rows = len(table)
     out = np.full(alloc.n_voters, -1, dtype=np.int64)
     web = np.flatnonzero(~table.sms)
     if len(web) < limits.bot_regular_gaps + 2:
         return out
-    ballots = table.ballot.codes[web].astype(np.int64)
-    first = np.full(len(table.ballot), n_rows, dtype=np.int64)
-    np.minimum.at(first, ballots, web)
-    starts = first[first < n_rows]
-    block_of_ip, _ = _ip_blocks(table.ip.values)
-    block = block_of_ip[table.ip.codes[starts]]
+    # In log order, however the ids are coded.
+    _, starts = first_rows(table.ballot.codes[web], web, len(table.ballot), n_rows)
+    block = block_of_ip[table.ip_of_ballots(starts)]
     ts = table.ts_us[starts]
     order = np.lexsort((ts, block))
     block, ts, starts = block[order], ts[order], starts[order]
@@ -392,9 +472,7 @@ def _identity_cluster(
     boxes = {int(m) for m in mailbox[members] if m >= 0}
     if boxes:
         names = sorted(
-            str(ctx.norm_values[ctx.norm_code[ctx.email_code[m]]].as_py())
-            for m in members
-            if mailbox[m] >= 0
+            str(ctx.normalised[int(ctx.email_code[m])].as_py()) for m in members if mailbox[m] >= 0
         )
         shapes = []
         if any("+" in e.split("@")[0] for e in emails):
@@ -423,19 +501,28 @@ def _identity_cluster(
     if disposable:
         facts.append(f"{disposable} disposable-domain address{'es' if disposable > 1 else ''}")
         signals["disposable"] = disposable
-    blocks = ctx.ip_block[0][ctx.ip_code[members]]
-    common = np.bincount(blocks).max()
+    common, block = _commonest_block(ctx, members)
     if common >= 2:
-        block = str(ctx.ip_block[1][int(np.bincount(blocks).argmax())].as_py())
         facts.append(f"{common} from {block}")
     facts.extend(_timing_and_ballot(ctx, members, signals))
     return Cluster(
         kind="multi-account",
-        voters=sorted(ctx.labels[m] for m in members),
+        voters=ctx.names(members),
         evidence="; ".join(facts),
         flagged=True,
         signals=signals,
     )
+
+
+def _commonest_block(ctx: _Context, members: IntArray) -> tuple[int, str]:
+    """How many members share the commonest IP block, and which (the lowest code on a tie).
+
+    Counted over the members' own blocks: a count per block of the night would cost as much
+    as the night's blocks for every cluster.
+    """
+    blocks, counts = np.unique(ctx.ip_block[0][ctx.ip_code[members]], return_counts=True)
+    top = int(counts.argmax())
+    return int(counts[top]), str(ctx.ip_block[1][int(blocks[top])].as_py())
 
 
 def _timing_and_ballot(ctx: _Context, members: IntArray, signals: dict[str, Any]) -> list[str]:
@@ -463,11 +550,7 @@ def _bot_clusters(ctx: _Context, bot: IntArray, flagged: BoolArray) -> list[Clus
     for members in _groups(bot, bot >= 0):
         ts = np.sort(ctx.alloc.web_ts[members][ctx.alloc.web_ts[members] != NO_TIME])
         gaps = np.diff(ts) / 1e6 if len(ts) > 1 else np.zeros(1)
-        block = str(
-            ctx.ip_block[1][
-                int(np.bincount(ctx.ip_block[0][ctx.ip_code[members]]).argmax())
-            ].as_py()
-        )
+        block = _commonest_block(ctx, members)[1]
         signals: dict[str, Any] = {
             "accounts": len(members),
             "period_s": round(float(np.median(gaps)), 3),
@@ -482,7 +565,7 @@ def _bot_clusters(ctx: _Context, bot: IntArray, flagged: BoolArray) -> list[Clus
         clusters.append(
             Cluster(
                 kind="bot",
-                voters=sorted(ctx.labels[m] for m in members),
+                voters=ctx.names(members),
                 evidence="; ".join(facts),
                 flagged=True,
                 signals=signals,
@@ -596,7 +679,7 @@ def _lockstep(
         clusters.append(
             Cluster(
                 kind="lockstep",
-                voters=sorted(ctx.labels[v] for v in voters),
+                voters=ctx.names(voters),
                 evidence="; ".join(facts),
                 flagged=False,
                 signals=signals,

@@ -19,8 +19,8 @@ The work is vectorised (numpy and pyarrow compute); only per-farm strings are bu
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -338,6 +338,44 @@ def generate(scenario: Scenario) -> Electorate:
 
     table = _rows(rng, scenario, accounts, ballots)
     return Electorate(table=table, truth=truth)
+
+
+def generate_shards(scenario: Scenario, shards: int) -> Iterator[Any]:
+    """A night too large for memory, as ``shards`` independent parts (pyarrow tables).
+
+    Each part is ``generate`` of ``voters / shards`` voters (farms, bots and campaigns
+    scaled alike) from its own child seed, so only one part is ever in memory; a writer
+    appends them in order (``ParquetWriter``: a row group each). Ballot ids keep counting
+    across parts and voter ids carry a two-digit part number, so no two parts share a ballot
+    or a voter; e-mails, phones and addresses are drawn independently and, like real ones,
+    collide across parts now and then. One part is ``generate(scenario).table`` itself.
+    """
+    if not 1 <= shards <= 99:
+        raise WrongType("shards must be from 1 to 99", field="shards")
+    if shards == 1:
+        yield generate(scenario).table
+        return
+    seeds = np.random.SeedSequence(scenario.seed).spawn(shards)
+    offset = 0
+    for number, child in enumerate(seeds):
+        voters = scenario.voters // shards + (number < scenario.voters % shards)
+        part = replace(
+            scenario,
+            voters=max(1, voters),
+            farms=max(1, scenario.farms // shards),
+            bots=max(1, scenario.bots // shards),
+            seed=int(child.generate_state(1)[0]),
+        )
+        table = generate(part).table
+        ballots = pc.cast(pc.utf8_slice_codeunits(table.column("ballot_id"), 1), pa.int64())
+        renumbered = _strings("b", pc.add(ballots, offset).to_numpy())
+        offset += int(pc.max(ballots).as_py() or 0)
+        voter = pc.binary_join_element_wise(
+            f"v{number:02d}", pc.utf8_slice_codeunits(table.column("voter"), 1), ""
+        )
+        table = table.set_column(table.schema.get_field_index("ballot_id"), "ballot_id",
+                                 renumbered)  # fmt: skip
+        yield table.set_column(table.schema.get_field_index("voter"), "voter", voter)
 
 
 @dataclass

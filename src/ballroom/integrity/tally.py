@@ -7,7 +7,8 @@ the SMS texts added up, each capped at 10 votes per couple per method. Everythin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -67,8 +68,14 @@ def single_window(table: VoteTable, window: str | None = None) -> VoteTable:
 
 
 def _subset(table: VoteTable, mask: npt.NDArray[np.bool_]) -> VoteTable:
+    if table.per_voter:
+        # Read as one window (identities per voter): the window picked is all of it.
+        if not mask.all():
+            raise InvalidInput("this log holds one window only", field="window")
+        return table
+
     def cat(column: Categorical) -> Categorical:
-        return Categorical(codes=column.codes[mask], values=column.values)
+        return replace(column, codes=column.codes[mask])
 
     return VoteTable(
         ballot=cat(table.ballot),
@@ -93,31 +100,35 @@ def allocations(table: VoteTable, couples: list[str] | None = None) -> Allocatio
     order = couples if couples is not None else labels
     column = {name: i for i, name in enumerate(order)}
     remap = np.asarray([column.get(name, -1) for name in labels], dtype=np.int64)
-    couple = remap[table.couple.codes] if n else np.zeros(0, np.int64)
+    remap = remap.astype(np.int8 if len(order) < np.iinfo(np.int8).max else np.int64)
+    couple = remap[table.couple.codes] if n else np.zeros(0, remap.dtype)
     if (couple < 0).any():
         first = int(np.argmax(couple < 0))
         raise UnknownCouple(
             f"row {first + 1}: couple {labels[table.couple.codes[first]]!r} is not dancing",
             field="couple",
         )
-    voter = table.voter.codes.astype(np.int64, copy=False)
-    rows = np.arange(n, dtype=np.int64)
+    # 4-byte temporaries where a 4-byte number holds: this runs over every row of the night.
+    index: type[np.signedinteger[Any]] = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    voter = table.voter.codes
+    rows = np.arange(n, dtype=index)
     web_rows = ~table.sms
     # The last web row of each voter belongs to their last saved ballot (rows are in order).
-    last_web = np.full(n_voters, -1, dtype=np.int64)
+    last_web = np.full(n_voters, -1, dtype=index)
     np.maximum.at(last_web, voter[web_rows], rows[web_rows])
     last_ballot = np.where(last_web >= 0, table.ballot.codes[np.maximum(last_web, 0)], -1)
     kept = table.sms | (table.ballot.codes == last_ballot[voter])
-    first_row = np.full(n_voters, n, dtype=np.int64)
-    np.minimum.at(first_row, voter, rows)
+    del last_ballot
+    if table.voter_first_row is not None:  # found while reading
+        first_row = table.voter_first_row
+    else:
+        first_row = np.full(n_voters, n, dtype=index)
+        np.minimum.at(first_row, voter, rows)
+    del rows
     width = len(order)
-    web = _capped(
-        voter[kept & web_rows],
-        couple[kept & web_rows],
-        table.votes[kept & web_rows],
-        n_voters,
-        width,
-    )
+    saved = kept & web_rows
+    web = _capped(voter[saved], couple[saved], table.votes[saved], n_voters, width)
+    del saved
     sms = _capped(voter[table.sms], couple[table.sms], table.votes[table.sms], n_voters, width)
     web_ts = np.where(last_web >= 0, table.ts_us[np.maximum(last_web, 0)], NO_TIME)
     return Allocations(
@@ -126,20 +137,37 @@ def allocations(table: VoteTable, couples: list[str] | None = None) -> Allocatio
         web=web,
         sms=sms,
         web_ts=web_ts.astype(np.int64),
-        first_row=first_row,
+        first_row=first_row.astype(np.int64),
         kept=kept,
     )
 
 
 def _capped(
-    voter: npt.NDArray[np.int64],
-    couple: npt.NDArray[np.int64],
+    voter: npt.NDArray[np.signedinteger[Any]],
+    couple: npt.NDArray[np.signedinteger[Any]],
     votes: npt.NDArray[np.int8],
     n_voters: int,
     width: int,
 ) -> npt.NDArray[np.int8]:
     """Sum votes per (voter, couple) and cap at 10, as the live cap check would have."""
-    if width == 0:
-        return np.zeros((n_voters, 0), dtype=np.int8)
-    flat = np.bincount(voter * width + couple, weights=votes, minlength=n_voters * width)
-    return np.minimum(flat, CAP).astype(np.int8).reshape(n_voters, width)
+    out = np.zeros((n_voters, width), dtype=np.int8)
+    if width == 0 or not len(voter):
+        return out
+    flat = out.reshape(-1)
+    key_type: type[np.signedinteger[Any]] = (
+        np.int32 if n_voters * width < np.iinfo(np.int32).max else np.int64
+    )
+    key = voter.astype(key_type) * width + couple
+    flat[key] = votes
+    if int(flat.sum(dtype=np.int64)) == int(votes.sum(dtype=np.int64)):
+        return out  # every (voter, couple) once, each 1 to 10: nothing to add or cap
+    # Some pairs repeat (texts): sum them over just the voters concerned, then cap.
+    present = np.zeros(n_voters, dtype=bool)
+    present[voter] = True
+    who = np.flatnonzero(present)
+    dense = np.cumsum(present, dtype=key_type) - 1
+    sums = np.bincount(
+        dense[voter].astype(key_type) * width + couple, weights=votes, minlength=len(who) * width
+    )
+    out[who] = np.minimum(sums, CAP).astype(np.int8).reshape(len(who), width)
+    return out

@@ -3,19 +3,22 @@
 Producers prepare a night (which creates its voting window with the couples dancing and
 their SMS keywords), open, close or schedule the window, lock the scores, compute the
 results through the season's rule set from the keyed scores and the window's tallies, and
-reveal them. Judges key only their own scores, for the performances of the current night,
-until the lock; a change is a correction with a reason. The score sheet's rules are those of
-``ballroom.domain.scoring.ScoreSheet``, rebuilt from the stored rows for every action. Every
-producer and judge action lands in the audit log, in the same transaction as its effect.
+reveal them. Votes of voters the producers voided after an integrity review (the
+``VoteExclusions`` port, see ``ballroom.services.integrity_review``) are left out of the
+results, and the results say so; the log itself never changes. Judges key only their own
+scores, for the performances of the current night, until the lock; a change is a correction
+with a reason. The score sheet's rules are those of ``ballroom.domain.scoring.ScoreSheet``,
+rebuilt from the stored rows for every action. Every producer and judge action lands in the
+audit log, in the same transaction as its effect.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
@@ -28,6 +31,27 @@ from ballroom.errors import Conflict, Forbidden, NotFound, WrongType
 from ballroom.services.accounts import Principal, Role, require_role
 from ballroom.services.ports import Clock
 from ballroom.services.voting import VotingService
+
+
+@dataclass(frozen=True)
+class Excluded:
+    """Voters whose votes leave a window's results, and the votes they had counted there."""
+
+    voters: tuple[str, ...] = ()
+    votes: Mapping[str, int] = field(default_factory=dict)
+
+
+class VoteExclusions(Protocol):
+    """Which votes the producers decided to leave out of a window's results."""
+
+    def excluded(self, window: str) -> Excluded: ...
+
+
+class NoExclusions:
+    """Every counted vote stays (no integrity decisions wired)."""
+
+    def excluded(self, window: str) -> Excluded:
+        return Excluded()
 
 
 @dataclass(frozen=True)
@@ -84,10 +108,12 @@ class ControlService:
         clock: Clock,
         voting: VotingService,
         season: Season,
+        exclusions: VoteExclusions | None = None,
     ) -> None:
         self._engine = engine
         self._clock = clock
         self._voting = voting
+        self._exclusions = exclusions if exclusions is not None else NoExclusions()
         self.season = season
         self._weeks = {season.window_id(week): week for week in season.weeks}
 
@@ -317,15 +343,23 @@ class ControlService:
         week = self._week(window)
         if self._voting.window_status(window).is_open:
             raise Conflict("close the voting window before computing the results", field="window")
+        # Read before the night's row is locked: it reads the decisions and the log elsewhere.
+        excluded = self._exclusions.excluded(window)
         with self._engine.begin() as connection:
             row = self._lock_row(connection, window)
             if row.locked_at is None:
                 raise Conflict("lock the scores before computing the results", field="window")
-            night = self._night_of(connection, window, week, row.locked_at)
+            night = self._night_of(connection, window, week, row.locked_at, excluded)
             result = compute(night).as_dict()
             result["window"] = window
             result["week"] = week.number
             result["theme"] = week.theme
+            if excluded.voters:
+                # Never silently: the results name how many voters and votes were voided.
+                result["voided"] = {
+                    "voters": len(excluded.voters),
+                    "votes": {c: v for c, v in sorted(excluded.votes.items()) if v},
+                }
             connection.execute(
                 nights.update()
                 .where(nights.c.window == window)
@@ -340,9 +374,26 @@ class ControlService:
                 actor,
                 "compute_results",
                 window,
-                {"eliminated": result.get("eliminated", [])},
+                {
+                    "eliminated": result.get("eliminated", []),
+                    "voided_voters": len(excluded.voters),
+                },
             )
         return result
+
+    def night_request(self, window: str) -> Night:
+        """The night as it stands now: keyed scores (locked or not), counted votes, carry-over.
+
+        What an integrity review measures its counterfactual against; ``NotFound`` for a
+        window that is not a week of the season.
+        """
+        week = self._week(window)
+        with self._engine.connect() as connection:
+            row = connection.execute(sa.select(nights).where(nights.c.window == window)).first()
+            locked_at = row.locked_at if row is not None else None
+            return self._night_of(
+                connection, window, week, locked_at, self._exclusions.excluded(window)
+            )
 
     def reveal_results(self, actor: Principal, window: str) -> dict[str, Any]:
         """Publish the computed results (the public results page shows them from now on)."""
@@ -463,11 +514,25 @@ class ControlService:
             sheet.lock(datetime.fromtimestamp(max(locked_at, last), UTC))
         return sheet
 
+    def _counted(self, window: str, excluded: Excluded | None = None) -> dict[str, int]:
+        """The window's tallies less the votes of voided voters."""
+        excluded = excluded if excluded is not None else self._exclusions.excluded(window)
+        totals = self._voting.tallies(window).totals()
+        return {c: max(0, v - excluded.votes.get(c, 0)) for c, v in totals.items()}
+
     def _night_of(
-        self, connection: sa.Connection, window: str, week: Week, locked_at: float
+        self,
+        connection: sa.Connection,
+        window: str,
+        week: Week,
+        locked_at: float | None,
+        excluded: Excluded,
     ) -> Night:
         sheet = self._sheet(connection, window, week, locked_at)
-        votes = dict(self._voting.tallies(window).totals())
+        try:
+            votes = self._counted(window, excluded)
+        except NotFound:
+            votes = {}  # a week whose voting window was never created has no votes yet
         carried_scores: dict[str, float] = {}
         carried_votes: dict[str, int] = {}
         previous = self._previous(week)
@@ -482,9 +547,7 @@ class ControlService:
                     if c in week.couples
                 }
                 carried_votes = {
-                    c: v
-                    for c, v in self._voting.tallies(before).totals().items()
-                    if c in week.couples
+                    c: v for c, v in self._counted(before).items() if c in week.couples
                 }
         head = self.season.head_judge
         return Night(

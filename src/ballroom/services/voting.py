@@ -2,9 +2,10 @@
 
 ``VotingService`` is what the HTTP API, the CLI and the benchmarks call. Every write goes
 through one group-commit writer (``ballroom.adapters.votelog``) and is answered only after it
-is durably committed. Blocking calls (``cast_web_ballot``) and future-returning calls
-(``submit_web_ballot``: ``await asyncio.wrap_future(service.submit_web_ballot(...))``) exist
-for each write.
+is durably committed. Blocking calls (``cast_web_ballot``), future-returning calls
+(``submit_web_ballot``, a ``concurrent.futures.Future``) and, for code on an event loop,
+awaitable ones (``await service.submit_web_ballot_async(...)``: an asyncio future the writer
+settles on that loop, a whole group commit with one wake-up) exist for each write.
 
 Live tallies: ``subscribe(window_id)`` returns a :class:`TallySubscription`. Its ``get()``
 blocks until a newer tally than the last one returned is committed (coalescing: a slow reader
@@ -15,6 +16,7 @@ t)`` to feed an SSE stream. ``Tally.version`` is the last log sequence number co
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
@@ -351,6 +353,19 @@ class VotingService:
         key = _key(idempotency_key)
         return self._writer.submit_web(window_id, voter, allocation, key, meta or VoteMeta())
 
+    def submit_web_ballot_async(
+        self,
+        window_id: str,
+        voter: str,
+        allocation: Mapping[str, int],
+        *,
+        idempotency_key: str,
+        meta: VoteMeta | None = None,
+    ) -> asyncio.Future[Receipt]:
+        """:meth:`submit_web_ballot` from a running event loop: await the returned future."""
+        key = _key(idempotency_key)
+        return self._writer.submit_web_async(window_id, voter, allocation, key, meta or VoteMeta())
+
     def cast_web_ballot(
         self,
         window_id: str,
@@ -374,6 +389,16 @@ class VotingService:
     ) -> Future[list[SmsOutcome]]:
         """Queue a batch of inbound texts; one outcome per text, refused ones included."""
         return self._writer.submit_sms(messages, _key(idempotency_key), window_id)
+
+    def submit_sms_async(
+        self,
+        messages: Sequence[SmsMessage],
+        *,
+        idempotency_key: str,
+        window_id: str | None = None,
+    ) -> asyncio.Future[list[SmsOutcome]]:
+        """:meth:`submit_sms` from a running event loop: await the returned future."""
+        return self._writer.submit_sms_async(messages, _key(idempotency_key), window_id)
 
     def ingest_sms(
         self,

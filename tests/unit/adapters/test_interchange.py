@@ -7,10 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ballroom.adapters.interchange import (
     COLUMNS,
     VoteRow,
+    first_rows,
     read_vote_rows,
     read_vote_table,
     write_vote_rows,
@@ -124,3 +127,43 @@ def test_columnar_codes_match_rows(tmp_path: Path) -> None:
     voters = table.voter.labels()
     assert [voters[c] for c in table.voter.codes] == [r.voter for r in rows]
     assert np.array_equal(table.sms, np.array([r.channel == "sms" for r in rows]))
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+@pytest.mark.parametrize(
+    ("ids", "numbered"),
+    [
+        (["b1", "b2", "b2", "b7"], True),  # a prefix and a counter: codes are the numbers
+        (["17", "18", "17", "20"], True),  # digits alone
+        (["b1", "b01", "b1", "b2"], False),  # a leading zero: b01 is not b1
+        (["b1", "c2", "b1", "b3"], False),  # two prefixes
+        (["b1", "b2", "b2", "b99999999"], False),  # too sparse to index arrays by
+        (["x", "y", "x", "z"], False),
+    ],
+)
+def test_ballot_ids_coded_by_number_or_by_dictionary(
+    tmp_path: Path, suffix: str, ids: list[str], numbered: bool
+) -> None:
+    path = tmp_path / f"votes.{suffix}"
+    rows = [VoteRow(ballot, T0, "w", f"v{i}", "web", "robert", 10) for i, ballot in enumerate(ids)]
+    write_vote_rows(path, rows)
+    ballot = read_vote_table(path).ballot
+    assert (ballot.values is None) is numbered
+    assert ballot.labels_of(ballot.codes) == ids
+    codes = ballot.codes.tolist()
+    assert [codes.index(c) for c in codes] == [ids.index(b) for b in ids]  # same grouping
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=40), st.booleans())
+def test_first_rows_are_the_smallest_row_of_each_code(codes: list[int], grouped: bool) -> None:
+    # Grouped: each code's rows together (as ballots are written), the run-start path.
+    values = np.asarray(sorted(codes) if grouped else codes, dtype=np.int32)
+    rows = np.arange(len(values), dtype=np.int64) * 2 + 1  # some rows, as web rows are
+    n_rows = 2 * len(values) + 1
+    expected = np.full(7, n_rows, dtype=np.int64)
+    for row, code in zip(rows, values, strict=True):
+        expected[code] = min(expected[code], row)
+    first, ordered = first_rows(values, rows, 7, n_rows)
+    assert first.tolist() == expected.tolist()
+    assert ordered.tolist() == sorted(r for r in expected.tolist() if r < n_rows)

@@ -1,0 +1,121 @@
+"""A command that fails half-way through a group commit leaves nothing behind: its rows, its
+cap use and its chain links go, and the chain head of a window that earlier commands of the
+same group had already extended goes back to where that command found it (SQLite and
+PostgreSQL)."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from ballroom.adapters.db import create_engine_for, schema, upgrade
+from ballroom.domain.voting import SmsMessage
+from ballroom.services.ports import FixedClock
+from ballroom.services.voting import VotingService
+
+COUPLES = {"hilaria": "HILARIA", "robert": "ROBERT"}
+NOW = datetime(2025, 10, 7, 20, tzinfo=UTC)
+
+
+class FailingIds:
+    """Ballot ids; the call numbered ``fail_at`` raises (a fault injected mid-command)."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+        self.calls = 0
+        self.fail_at = 0
+
+    def new_id(self) -> str:
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise RuntimeError("injected: the id generator failed")
+        return f"b-{next(self._counter)}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = create_engine_for(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _held(service: VotingService) -> tuple[threading.Event, threading.Thread]:
+    """Park the writer in an admin action so the commands queued meanwhile form one group."""
+    release = threading.Event()
+    parked = threading.Event()
+
+    def park() -> None:
+        parked.set()
+        release.wait(10)
+
+    thread = threading.Thread(target=service._writer.run_admin, args=(park,))
+    thread.start()
+    assert parked.wait(10)
+    return release, thread
+
+
+def _stored_seqs(engine: sa.Engine, window: str) -> list[int]:
+    with engine.connect() as connection:
+        return list(
+            connection.execute(
+                sa.select(schema.vote_log.c.seq)
+                .where(schema.vote_log.c.window_id == window)
+                .order_by(schema.vote_log.c.seq)
+            ).scalars()
+        )
+
+
+def test_a_command_failing_after_its_first_rows_restores_the_chain_head(
+    engine: sa.Engine,
+) -> None:
+    ids = FailingIds()
+    service = VotingService(engine, FixedClock(NOW), ids=ids, group_commit_ms=0)
+    service.start()
+    try:
+        service.create_window("w", COUPLES)
+        service.open_window("w")
+        release, parked = _held(service)
+        # One group: a web ballot extends w's chain, then a batch of two texts for w whose
+        # second id fails after the first text's row was already appended.
+        ids.fail_at = ids.calls + 3
+        web = service.submit_web_ballot(
+            "w", "ann@example.com", {"hilaria": 4}, idempotency_key="k1"
+        )
+        texts = service.submit_sms(
+            [SmsMessage("+15550100", "robert"), SmsMessage("+15550101", "hilaria")],
+            idempotency_key="t1",
+        )
+        release.set()
+        parked.join()
+        assert web.result(timeout=30).seq == 1
+        with pytest.raises(RuntimeError, match="injected"):
+            texts.result(timeout=30)
+        # The next ballot follows the web ballot directly: no gap, no link to a lost row.
+        after = service.cast_web_ballot("w", "bob@example.com", {"robert": 2}, idempotency_key="k2")
+        assert after.seq == 2
+        assert service.verify_log("w") is None
+        assert _stored_seqs(engine, "w") == [1, 2]
+        assert service.recount("w") == service.tallies("w")
+        # The failed texts used no cap room: the same batch, retried, counts both.
+        again = service.ingest_sms(
+            [SmsMessage("+15550100", "robert"), SmsMessage("+15550101", "hilaria")],
+            idempotency_key="t1",
+        )
+        assert [outcome.accepted for outcome in again] == [True, True]
+        assert [outcome.receipt.seq for outcome in again if outcome.receipt] == [3, 4]
+    finally:
+        service.stop()
+    restarted = VotingService(engine, FixedClock(NOW))
+    restarted.start()
+    try:
+        assert restarted.verify_log("w") is None
+        assert restarted.tallies("w") == restarted.recount("w")
+        assert restarted.tallies("w").couples["hilaria"].total == 5
+    finally:
+        restarted.stop()
