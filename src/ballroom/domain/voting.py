@@ -133,6 +133,12 @@ def check_web_allocation(
     active = couples if isinstance(couples, (set, frozenset, dict)) else set(couples)
     accepted: list[tuple[str, int]] = []
     for couple, votes in allocation.items():
+        # The hot path: the common case passes three cheap checks; a message is built only
+        # for a refusal.
+        if couple in active and type(votes) is int and 0 <= votes <= cap:
+            if votes:
+                accepted.append((couple, votes))
+            continue
         where = f"allocation.{couple}"
         if couple not in active:
             raise UnknownCouple(f"no couple {couple!r} is voting in this window", field=where)
@@ -144,8 +150,9 @@ def check_web_allocation(
             raise CapExceeded(
                 f"{votes} votes for {couple!r} is over the cap of {cap} per couple", field=where
             )
+        # An int subclass within range (not bool, which failed above): count it as an int.
         if votes:
-            accepted.append((couple, votes))
+            accepted.append((couple, int(votes)))
     if not accepted:
         raise InvalidInput("a ballot must give at least one vote", field="allocation")
     accepted.sort()
