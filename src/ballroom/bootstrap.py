@@ -1,8 +1,9 @@
 """The ONE place that wires adapters into services.
 
-``bootstrap(settings)`` builds the engine (and migrates it), the clock, the mailer, and the
-accounts, voting, control and integrity-review services over them, and returns them in an
-:class:`App` container. The HTTP app, the CLI and the tests all start from here.
+``bootstrap(settings)`` builds the engine (and migrates it), the clock, the mailer, the SMS
+gateway's signature check, and the accounts, voting, control and integrity-review services
+over them, and returns them in an :class:`App` container. The HTTP app, the CLI and the
+tests all start from here.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ballroom.services.accounts import AccountService
 from ballroom.services.control import ControlService
 from ballroom.services.integrity_review import IntegrityReview, VoidedVotes
 from ballroom.services.ports import Clock, SystemClock
+from ballroom.services.sms_gateway import SmsGatewayAuth
 from ballroom.services.voting import VotingService
 from ballroom.settings import Settings, load_settings
 
@@ -41,6 +43,7 @@ class App:
     control: ControlService
     season: Season
     integrity: IntegrityReview
+    sms_gateway: SmsGatewayAuth
     _started: bool = field(default=False, repr=False)
 
     def start(self) -> None:
@@ -100,11 +103,16 @@ def bootstrap(
         return clock.now().timestamp()
 
     mailer = OutboxMailer(engine, now)
+    sms_gateway = SmsGatewayAuth(
+        settings.sms_gateway_secret or _stored_secret(engine, "sms_gateway_key"),
+        now,
+        tolerance_s=settings.sms_signature_tolerance_s,
+    )
     accounts = AccountService(
         engine,
         now,
         mailer,
-        secret_key=settings.secret_key or _stored_secret(engine),
+        secret_key=settings.secret_key or _stored_secret(engine, "session_key"),
         session_ttl_s=settings.session_ttl_s,
         code_ttl_s=settings.code_ttl_s,
         code_attempts=settings.code_attempts,
@@ -134,22 +142,24 @@ def bootstrap(
         control=control,
         season=season,
         integrity=integrity,
+        sms_gateway=sms_gateway,
     )
 
 
-def _stored_secret(engine: sa.Engine) -> str:
-    """The server's signing key, made once and kept in the store so tokens outlive restarts."""
+def _stored_secret(engine: sa.Engine, name: str) -> str:
+    """A server secret (``session_key``, ``sms_gateway_key``), made once and kept in the store
+    so tokens and the aggregator's signatures outlive restarts."""
     with engine.begin() as connection:
         row = connection.execute(
-            sa.select(server_secrets.c.value).where(server_secrets.c.name == "session_key")
+            sa.select(server_secrets.c.value).where(server_secrets.c.name == name)
         ).first()
         if row is not None:
             return str(row.value)
     value = secrets.token_urlsafe(32)
     try:
         with engine.begin() as connection:
-            connection.execute(server_secrets.insert().values(name="session_key", value=value))
+            connection.execute(server_secrets.insert().values(name=name, value=value))
     except sa.exc.IntegrityError:
         # Another process made it first: use theirs.
-        return _stored_secret(engine)
+        return _stored_secret(engine, name)
     return value

@@ -27,7 +27,8 @@ one place (``ballroom.api.errors``); the CLI exits 2 on ``InvalidInput`` and its
     │   ├── InvalidToken             a forged, unknown or revoked session token
     │   ├── TokenExpired             a session token past its expiry
     │   ├── InvalidCode              a wrong, expired or already used one-time code
-    │   └── InvalidCredentials       a wrong name or password
+    │   ├── InvalidCredentials       a wrong name or password
+    │   └── InvalidSignature         an SMS-gateway call whose signature is missing, wrong or stale
     ├── Forbidden                    credentials valid, action not allowed (HTTP 403)
     │   └── UnverifiedVoter          the voter has not confirmed the emailed code
     ├── RateLimited                  too many attempts (HTTP 429)
@@ -203,6 +204,12 @@ class InvalidCredentials(Unauthorized):
     """A wrong account name or password."""
 
     code = "invalid_credentials"
+
+
+class InvalidSignature(Unauthorized):
+    """An SMS-gateway callback without a valid, fresh HMAC signature of its body."""
+
+    code = "invalid_signature"
 
 
 class UnverifiedVoter(Forbidden):

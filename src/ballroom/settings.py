@@ -30,6 +30,15 @@ class Settings(BaseSettings):
         min_length=16,
         description="Signs session tokens; generated once and kept in the store when unset.",
     )
+    sms_gateway_secret: str | None = Field(
+        None,
+        min_length=16,
+        description="Shared with the SMS aggregator, which signs each callback with it; "
+        "generated once and kept in the store when unset (`ballroom sms secret` prints it).",
+    )
+    sms_signature_tolerance_s: int = Field(
+        300, ge=1, le=86_400, description="How old (or early) a signed SMS callback may be."
+    )
     cap: int = Field(10, ge=1, le=1000, description="Votes per couple per method per voter.")
     group_commit_ms: float = Field(
         2.0, ge=0.0, le=1000.0, description="How long a commit waits to gather more votes."

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -11,6 +13,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from ballroom.services.sms_gateway import signed_headers
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -72,6 +76,20 @@ class Server:
             time.sleep(0.1)
         self.kill()
         raise RuntimeError(f"ballroom serve did not become healthy:\n{self.log.read_text()}")
+
+    @property
+    def sms_secret(self) -> str:
+        """The SMS-gateway secret that ``serve --demo`` printed."""
+        found = re.findall(r"gateway secret '([^']+)'", self.output)
+        assert found, self.output
+        return found[-1]
+
+    def post_sms(self, client: httpx.Client, texts: object, key: str) -> httpx.Response:
+        """Post a batch of texts as the aggregator does: signed with the shared secret."""
+        body = json.dumps(texts).encode()
+        headers = signed_headers(self.sms_secret, body, time.time())
+        headers |= {"Content-Type": "application/json", "Idempotency-Key": key}
+        return client.post("/api/v1/sms/inbound", content=body, headers=headers)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as in a crash or power loss."""

@@ -55,8 +55,9 @@ def _voters(client: httpx.Client, producer: dict[str, str]) -> list[dict[str, st
 class Load:
     """Threads posting ballots and texts until told to stop; they record what was acked."""
 
-    def __init__(self, base: str, voters: list[dict[str, str]]) -> None:
-        self.base = base
+    def __init__(self, server: Server, voters: list[dict[str, str]]) -> None:
+        self.server = server
+        self.base = server.base
         self.voters = voters
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -101,9 +102,7 @@ class Load:
                 ] * 3
                 key = f"sms-{index}-{n}"
                 try:
-                    response = client.post(
-                        "/api/v1/sms/inbound", json=texts, headers={"Idempotency-Key": key}
-                    )
+                    response = self.server.post_sms(client, texts, key)
                 except httpx.HTTPError:
                     return
                 if response.status_code == 200:
@@ -128,7 +127,7 @@ def test_acknowledged_votes_survive_sigkill(database_url: str, tmp_path: Path) -
     with httpx.Client(base_url=server.base, timeout=10.0) as client:
         producer = _producer(client)
         voters = _voters(client, producer)
-    with Load(server.base, voters) as load:
+    with Load(server, voters) as load:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and (len(load.acked) < 150 or len(load.sms_acked) < 12):
             time.sleep(0.05)
@@ -138,12 +137,12 @@ def test_acknowledged_votes_survive_sigkill(database_url: str, tmp_path: Path) -
     restarted = Server(db_url, log)
     try:
         with httpx.Client(base_url=restarted.base, timeout=10.0) as client:
-            _check_after_restart(client, load, db_url)
+            _check_after_restart(client, load, db_url, restarted)
     finally:
         restarted.stop()
 
 
-def _check_after_restart(client: httpx.Client, load: Load, db_url: str) -> None:
+def _check_after_restart(client: httpx.Client, load: Load, db_url: str, server: Server) -> None:
     producer = _producer(client)
     engine = create_engine_for(db_url)
     try:
@@ -194,10 +193,8 @@ def _check_after_restart(client: httpx.Client, load: Load, db_url: str) -> None:
     assert all(0 < v <= 10 for ballot in web_latest.values() for v in ballot.values())
     assert texts
     assert max(texts.values()) <= 10
-    more = client.post(
-        "/api/v1/sms/inbound",
-        json=[{"from": "+15550100000", "to": "21523", "body": COUPLES[0]}] * 11,
-        headers={"Idempotency-Key": "after-restart"},
+    more = server.post_sms(
+        client, [{"from": "+15550100000", "to": "21523", "body": COUPLES[0]}] * 11, "after-restart"
     ).json()["outcomes"]
     already = texts.get(("+15550100000", COUPLES[0]), 0)
     accepted = sum(1 for outcome in more if outcome["accepted"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import pytest
 from ballroom.api.app import create_app
 from ballroom.bootstrap import App, bootstrap
 from ballroom.services.ports import FixedClock
+from ballroom.services.sms_gateway import signed_headers
 from ballroom.settings import load_settings
 
 with warnings.catch_warnings():
@@ -82,6 +84,24 @@ class Api:
             json={"allocation": allocation},
             headers={**voter, "Idempotency-Key": key},
         )
+
+    def sms(
+        self,
+        texts: Any,
+        key: str | None,
+        *,
+        secret: str | None = None,
+        signed_at: float | None = None,
+    ) -> Any:
+        """Post ``texts`` to the SMS gateway as the aggregator does: signed with the shared
+        secret (or ``secret``) at the server's time (or ``signed_at``)."""
+        body = json.dumps(texts).encode()
+        when = self.clock.now().timestamp() if signed_at is None else signed_at
+        headers = signed_headers(secret or self.app.sms_gateway.secret, body, when)
+        headers["Content-Type"] = "application/json"
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return self.client.post("/api/v1/sms/inbound", content=body, headers=headers)
 
 
 def start_api(url: str, **settings: Any) -> Iterator[Api]:

@@ -162,31 +162,23 @@ def test_sms_batch_outcomes_caps_and_retry(api: Api) -> None:
     api.open_night(producer)
     texts = [{"from": "+1 555 010 0001", "to": "21523", "body": " hilaria!! "}] * 11
     texts = [*texts, {"from": "+15550100002", "to": "21523", "body": "who?"}]
-    response = api.client.post(
-        "/api/v1/sms/inbound", json=texts, headers={"Idempotency-Key": "batch-1"}
-    )
+    response = api.sms(texts, "batch-1")
     assert response.status_code == 200, response.text
     outcomes = response.json()["outcomes"]
     assert [o["accepted"] for o in outcomes] == [True] * 10 + [False, False]
     assert outcomes[10]["reason"] == "cap_exceeded"
     assert outcomes[11]["reason"] == "unknown_keyword"
     assert all(o["reply"] for o in outcomes)
-    again = api.client.post(
-        "/api/v1/sms/inbound", json=texts, headers={"Idempotency-Key": "batch-1"}
-    )
+    again = api.sms(texts, "batch-1")
 
     # A retry answers exactly the first answer: receipts, refusals with their couples, replies.
     assert again.status_code == 200, again.text
     assert again.json() == response.json()
     assert _tally(api, producer)["hilaria"]["sms"] == 10
 
-    bad = api.client.post(
-        "/api/v1/sms/inbound",
-        json=[{"from": 15550100001, "to": "21523", "body": "HILARIA"}],
-        headers={"Idempotency-Key": "batch-2"},
-    )
+    bad = api.sms([{"from": 15550100001, "to": "21523", "body": "HILARIA"}], "batch-2")
     assert_error(bad, 422, "wrong_type")
-    no_key = api.client.post("/api/v1/sms/inbound", json=texts)
+    no_key = api.sms(texts, None)
     assert_error(no_key, 422, "missing_field", "Idempotency-Key")
 
 

@@ -43,6 +43,7 @@ import orjson
 import sqlalchemy as sa
 
 from ballroom.adapters.db import schema
+from ballroom.domain.eligibility import sms_eligible
 from ballroom.domain.voting import (
     BUCKET_SECONDS,
     GENESIS_HASH,
@@ -1044,6 +1045,9 @@ class VoteLogWriter:
                 voter = normalise_phone(message.phone)
             except InvalidInput:
                 reason = SmsRefusal.INVALID_SENDER
+            else:
+                if not sms_eligible(voter):  # the domain's region rule: US and PR only
+                    reason = SmsRefusal.REGION
             if reason is None:
                 body = message.body
                 wanted = ""

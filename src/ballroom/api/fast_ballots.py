@@ -80,13 +80,13 @@ class BallotFastPath:
                 await _answer(errors.unexpected_response(error), scope, receive, send)
                 return
         try:
-            body = await _read_body(receive)
+            body = await read_body(receive)
         except HTTPException as error:  # the body limit, raised while streaming
             await _answer(errors.http_error_response(error), scope, receive, send)
             return
         allocation = _allocation(body)
         if allocation is None:
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay_body(body, receive), send)
             return
         client = scope.get("client")
         try:
@@ -119,7 +119,8 @@ class BallotFastPath:
         await send({"type": "http.response.body", "body": content})
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body (what arrived, if the client went away)."""
     chunks = []
     more = True
     while more:
@@ -149,7 +150,7 @@ def _allocation(body: bytes) -> dict[str, int] | None:
     return allocation
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
     """A ``receive`` that hands over the already read body once, then the real channel."""
     sent = False
 

@@ -25,6 +25,7 @@ from ballroom.api.models import (
 from ballroom.api.responses import JSONBody
 from ballroom.bootstrap import App
 from ballroom.services.accounts import Role, require_role
+from ballroom.services.sms_gateway import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 router = APIRouter(prefix="/api/v1", default_response_class=JSONBody)
 
@@ -247,13 +248,52 @@ async def cast_ballot(
     )
 
 
-@router.post("/sms/inbound", tags=["voting"], responses=ERRORS)
+SMS_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    401: {
+        **ERRORS[401],
+        "description": "Missing, wrong or stale gateway signature (code invalid_signature)",
+    },
+}
+
+
+@router.post("/sms/inbound", tags=["voting"], responses=SMS_ERRORS)
 async def sms_inbound(
     messages: Annotated[list[SmsMessageBody], Body(max_length=10_000)],
     idempotency_key: IdempotencyKey,
     app: Container,
+    # Checked on the raw body by ballroom.api.sms_auth before this runs; declared here so
+    # the OpenAPI document describes them.
+    signature: Annotated[
+        str,
+        Header(
+            alias=SIGNATURE_HEADER,
+            max_length=200,
+            description="`sha256=` and the lowercase hex HMAC-SHA256, keyed with the shared "
+            "secret, of the timestamp header's value, a `.`, and the raw body.",
+        ),
+    ],
+    timestamp: Annotated[
+        str,
+        Header(
+            alias=TIMESTAMP_HEADER,
+            max_length=12,
+            description="When the batch was signed, in whole Unix seconds; more than "
+            "5 minutes (the setting `sms_signature_tolerance_s`) off the server's clock "
+            "is refused.",
+        ),
+    ],
 ) -> dict[str, Any]:
-    """A batch of inbound texts from the SMS aggregator; one outcome and reply per text."""
+    """A batch of inbound texts from the SMS aggregator; one outcome and reply per text.
+
+    Only the aggregator may call this: it signs each batch with the secret it shares with
+    the server (`BALLROOM_SMS_GATEWAY_SECRET`, or the one `ballroom sms secret` prints).
+    A missing, wrong or stale signature is a 401 with code `invalid_signature` and nothing
+    is stored. Within the tolerance a replay is harmless: the `Idempotency-Key` answers
+    the first outcome again and counts nothing twice. A text from a number outside the US
+    and Puerto Rico is refused with reason `region`.
+    """
+    del signature, timestamp  # verified by the guard
     return await voting_bridge.ingest_sms(app, messages, idempotency_key)
 
 

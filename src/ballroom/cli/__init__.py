@@ -29,7 +29,7 @@ def _register() -> None:
     from ballroom.cli.integrity import integrity
     from ballroom.cli.results import results
     from ballroom.cli.season import season
-    from ballroom.cli.serve import outbox, serve, users
+    from ballroom.cli.serve import outbox, serve, sms, users
     from ballroom.cli.simulate import simulate
     from ballroom.cli.votes import export_votes, import_votes, verify
 
@@ -44,6 +44,7 @@ def _register() -> None:
     main.add_command(serve)
     main.add_command(users)
     main.add_command(outbox)
+    main.add_command(sms)
     main.add_command(integrity)
     main.add_command(simulate)
 

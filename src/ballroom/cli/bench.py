@@ -9,6 +9,10 @@ rows and the same commit size (CONTRACTS.md section 5):
 - **baseline**: the very rows the bulk path wrote to ``vote_log``, re-inserted into an
   identical table (same columns and indexes) with a bare ``executemany`` (SQLite) or ``COPY``
   (PostgreSQL), committing every ``commit`` rows with the same durability settings.
+
+With ``--peers``, the same texts also go through peer implementations of the same capped job
+(a Redis Lua cap script, a PostgreSQL capped upsert; see ``bench_peers``), in the same process
+right after, and the report gains ``peers``, ``vs_peers`` and ``peers_agree``.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import sqlalchemy as sa
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.db import schema as db
 from ballroom.cli._common import reports_errors
+from ballroom.cli.bench_peers import DEFAULT_REDIS, check_peers, run_peers
 from ballroom.domain.voting import SmsMessage
 from ballroom.errors import InvalidInput
 from ballroom.services.ports import SystemClock
@@ -58,18 +63,57 @@ def bench() -> None:
     show_default=True,
     help="Rows per commit, both sides: the writer's group size and the bare insert's batch.",
 )
+@click.option(
+    "--phones",
+    default=None,
+    type=int,
+    help="Distinct senders (default: votes / 6, so the cap of 10 never bites).",
+)
+@click.option(
+    "--peers",
+    is_flag=True,
+    help="Also run a Redis Lua cap script and a PostgreSQL capped upsert on the same texts.",
+)
+@click.option("--redis", "redis_url", default=DEFAULT_REDIS, show_default=True)
+@click.option(
+    "--peers-db",
+    default=None,
+    help="PostgreSQL server for the upsert peer (default: --db on postgresql, else local).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON object.")
 @reports_errors
 def ingest(  # noqa: PLR0917 - click passes every option
-    store: str, db_url: str | None, votes: int, batch: int, commit: int, as_json: bool
+    store: str,
+    db_url: str | None,
+    votes: int,
+    batch: int,
+    commit: int,
+    phones: int | None,
+    peers: bool,
+    redis_url: str,
+    peers_db: str | None,
+    as_json: bool,
 ) -> None:
     """Measure SMS-batch ingestion (caps, chain, durable commit) against a bare insert."""
     if votes < batch or batch < 1:
         raise InvalidInput("--votes must be at least --batch, and --batch positive", field="votes")
     if commit < 1:
         raise InvalidInput("--commit must be positive", field="commit")
+    if phones is not None and phones < 1:
+        raise InvalidInput("--phones must be positive", field="phones")
+    if peers_db is None:
+        peers_db = db_url if store == "postgresql" and db_url else DEFAULT_POSTGRES
+    if peers:
+        check_peers(redis_url, peers_db)
     with _scratch_store(store, db_url) as url:
-        report = run_ingest(url, votes=votes, batch=batch, commit=commit)
+        report = run_ingest(
+            url,
+            votes=votes,
+            batch=batch,
+            commit=commit,
+            phones=phones,
+            peers={"redis_url": redis_url, "postgres_url": peers_db} if peers else None,
+        )
     if not as_json:
         click.echo(
             f"{report['store']}: {report['votes_per_s']:,.0f} votes/s capped and durable vs "
@@ -77,6 +121,14 @@ def ingest(  # noqa: PLR0917 - click passes every option
             f"{report['baseline']['name']} = {report['ratio']:.2f}x",
             err=True,
         )
+        for peer in report.get("peers", []):
+            click.echo(
+                f"  peer {peer['name']}: {peer['votes_per_s']:,.0f} votes/s "
+                f"({'durable' if peer['durable'] else 'NOT durable'}), us / peer = "
+                f"{report['vs_peers'][peer['name']]:.2f}x, same accepted count: "
+                f"{peer['same_accepted']}",
+                err=True,
+            )
     click.echo(json.dumps(report))
 
 
@@ -103,25 +155,38 @@ def _scratch_store(store: str, url: str | None) -> Iterator[str]:
         admin.dispose()
 
 
-def _messages(votes: int, seed: int = 34) -> list[SmsMessage]:
-    """Texts from votes/6 phones (so some pass the cap and are refused, as on a real night)."""
+def _messages(votes: int, seed: int = 34, phones: int | None = None) -> list[SmsMessage]:
+    """Texts from ``phones`` senders (default votes/6: about 6 texts each over 8 couples).
+
+    Fewer senders make the cap of 10 per couple bite, so that refusals are exercised.
+    """
     rng = random.Random(seed)
-    phones = [f"+1555{n:07d}" for n in range(max(1, votes // 6))]
+    senders = [f"+1555{n:07d}" for n in range(phones or max(1, votes // 6))]
     keywords = [c.upper() for c in COUPLES]
-    return [SmsMessage(rng.choice(phones), rng.choice(keywords)) for _ in range(votes)]
+    return [SmsMessage(rng.choice(senders), rng.choice(keywords)) for _ in range(votes)]
 
 
-def run_ingest(url: str, *, votes: int, batch: int, commit: int = 10_000) -> dict[str, Any]:
+def run_ingest(
+    url: str,
+    *,
+    votes: int,
+    batch: int,
+    commit: int = 10_000,
+    phones: int | None = None,
+    peers: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Run both sides on the store at ``url``; return the CONTRACTS.md section 5 object.
 
     ``batch`` texts per gateway request; ``commit`` rows at most per durable commit on both
     sides (the writer groups queued requests up to that size; the bare insert commits every
-    ``commit`` rows).
+    ``commit`` rows). ``peers`` (``redis_url``, ``postgres_url``) also runs the peer
+    implementations of ``bench_peers`` on the same texts, after both sides.
     """
     engine = create_engine_for(url)
+    peer_reports: list[dict[str, Any]] | None = None
     try:
         upgrade(engine)
-        messages = _messages(votes)
+        messages = _messages(votes, phones=phones)
         batches = [messages[i : i + batch] for i in range(0, len(messages), batch)]
         # The pre-built texts are the gateway's, not the server's: keep them out of the
         # garbage collector's full passes, which would otherwise walk them hundreds of times.
@@ -157,12 +222,21 @@ def run_ingest(url: str, *, votes: int, batch: int, commit: int = 10_000) -> dic
             elapsed = time.perf_counter() - started
             accepted = sum(service.tallies("bench").totals().values())
         baseline_rows_per_s, baseline_name = _baseline(engine, commit)
+        if peers is not None:
+            peer_reports = run_peers(
+                messages,
+                {c.upper(): c for c in COUPLES},
+                batch=batch,
+                commit=commit,
+                redis_url=peers["redis_url"],
+                postgres_url=peers["postgres_url"],
+            )
     finally:
         gc.unfreeze()
         engine.dispose()
     votes_per_s = votes / elapsed
     ordered = sorted(latencies)
-    return {
+    report: dict[str, Any] = {
         "store": engine.dialect.name,
         "votes": votes,
         "accepted": accepted,
@@ -175,6 +249,16 @@ def run_ingest(url: str, *, votes: int, batch: int, commit: int = 10_000) -> dic
         "p50_ms": round(statistics.median(ordered) * 1000, 2),
         "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
     }
+    if peer_reports is not None:
+        for peer in peer_reports:
+            # Same texts, same cap: a peer that accepts a different number did another job.
+            peer["same_accepted"] = peer["accepted"] == accepted
+        report["peers"] = peer_reports
+        report["vs_peers"] = {
+            peer["name"]: round(votes_per_s / peer["votes_per_s"], 3) for peer in peer_reports
+        }
+        report["peers_agree"] = all(peer["same_accepted"] for peer in peer_reports)
+    return report
 
 
 def _baseline(engine: sa.Engine, batch: int) -> tuple[float, str]:

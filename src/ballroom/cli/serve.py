@@ -1,4 +1,5 @@
-"""``ballroom serve`` (the HTTP API and pages), ``ballroom users`` and ``ballroom outbox``."""
+"""``ballroom serve`` (the HTTP API and pages), ``ballroom users``, ``ballroom outbox`` and
+``ballroom sms secret``."""
 
 from __future__ import annotations
 
@@ -110,6 +111,10 @@ def serve(
             "  voter     sign up at /vote with any email; the code is in the control "
             "room's outbox and in `ballroom outbox`"
         )
+        click.echo(
+            f"  sms       POST {base}/api/v1/sms/inbound signed with the gateway secret "
+            f"{app.sms_gateway.secret!r} (`ballroom sms secret`)"
+        )
     click.echo(f"serving {settings.db_url} on {base} (docs at {base}/docs)", err=True)
     uvicorn.run(
         create_app(app),
@@ -190,6 +195,29 @@ def outbox(
         else:
             data = message.as_dict()
             click.echo(f"{data['created_at']}  {data['to']}  {data['body']}")
+
+
+@click.group()
+def sms() -> None:
+    """The SMS aggregator's access."""
+
+
+@sms.command("secret")
+@_DB
+@_SEASON
+@reports_errors
+def sms_secret(db: str | None, season: Path | None) -> None:
+    """Print the secret the SMS aggregator signs its callbacks with.
+
+    It is BALLROOM_SMS_GATEWAY_SECRET when set, else the one generated and kept in the store.
+    Each callback carries X-Ballroom-Timestamp (Unix seconds) and X-Ballroom-Signature:
+    sha256=HEX, the HMAC-SHA256 with this secret of the timestamp, a ".", and the raw body.
+    """
+    app = _app(db, season)
+    try:
+        click.echo(app.sms_gateway.secret)
+    finally:
+        app.stop()
 
 
 def _describe(account: Principal) -> str:

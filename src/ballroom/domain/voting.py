@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import NamedTuple
 
+from ballroom.domain.eligibility import SMS_REGION_REPLY
 from ballroom.errors import CapExceeded, InvalidInput, UnknownCouple, WrongType
 
 DEFAULT_CAP = 10
@@ -536,6 +537,8 @@ class SmsRefusal(StrEnum):
     UNKNOWN_KEYWORD = "unknown_keyword"
     CAP_EXCEEDED = "cap_exceeded"
     INVALID_SENDER = "invalid_sender"
+    REGION = "region"
+    """The sender's number is outside the SMS regions (``ballroom.domain.eligibility``)."""
 
 
 SMS_ACCEPTED = "Thanks! Your vote for {couple} counted."
@@ -544,6 +547,7 @@ SMS_REPLIES = {
     SmsRefusal.UNKNOWN_KEYWORD: "Sorry, we did not recognise that name. Text a couple's keyword.",
     SmsRefusal.CAP_EXCEEDED: "You have used all {cap} text votes for this couple tonight.",
     SmsRefusal.INVALID_SENDER: "Sorry, votes from this number cannot be counted.",
+    SmsRefusal.REGION: SMS_REGION_REPLY,
 }
 
 

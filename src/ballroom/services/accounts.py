@@ -1,11 +1,12 @@
 """Accounts: voters who sign up by email, producers and judges who log in with a password.
 
-Voters declare an age and a region and confirm an emailed one-time code; the account's cap
-identity is its normalised email, so "+" aliases and dotted Gmail spellings land on the same
-account and share one cap. Producer and judge accounts are created from the CLI with a
-password hashed by scrypt. Every login yields a session token ``<id>.<signature>``: the
-signature (HMAC of the id with the server's secret) rejects a forged token before any lookup,
-and the server-side row lets a token expire or be revoked.
+Voters declare an age and a region (checked by ``ballroom.domain.eligibility``) and confirm
+an emailed one-time code; the account's cap identity is its normalised email, so "+" aliases
+and dotted Gmail spellings land on the same account and share one cap. Producer and judge
+accounts are created from the CLI with a password hashed by scrypt. Every login yields a
+session token ``<id>.<signature>``: the signature (HMAC of the id with the server's secret)
+rejects a forged token before any lookup, and the server-side row lets a token expire or be
+revoked.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from ballroom.adapters.db.schema_accounts import sessions, staff, verification_codes, voters
+from ballroom.domain.eligibility import check_online_eligibility
 from ballroom.domain.voting import normalise_email
 from ballroom.errors import (
     Conflict,
     Forbidden,
-    IneligibleVoter,
     InvalidCode,
     InvalidCredentials,
     InvalidToken,
@@ -39,11 +40,6 @@ from ballroom.errors import (
     UnverifiedVoter,
     WrongType,
 )
-
-MINIMUM_AGE = 18
-MAXIMUM_AGE = 130
-ONLINE_REGIONS = frozenset({"US", "CA", "PR"})
-"""Online voting is open to the United States, Canada and Puerto Rico."""
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -183,8 +179,7 @@ class AccountService:
     def sign_up(self, email: Any, age: Any, region: Any) -> SignUp:
         """Register (or find) the voter behind ``email`` and email a one-time code."""
         address = _email(email)
-        years = _age(age)
-        place = _region(region)
+        years, place = check_online_eligibility(age, region)
         identity = normalise_email(address)
         now = self._now()
         with self._engine.begin() as connection:
@@ -494,30 +489,6 @@ def _email(value: Any) -> str:
     if len(address) > 254 or not _EMAIL.match(address):
         raise WrongType(f"{value!r} is not an email address", field="email")
     return address
-
-
-def _age(value: Any) -> int:
-    if value is None:
-        raise MissingField("age is required", field="age")
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise WrongType("age must be a whole number of years", field="age")
-    if not 0 <= value <= MAXIMUM_AGE:
-        raise WrongType(f"age must be between 0 and {MAXIMUM_AGE}", field="age")
-    if value < MINIMUM_AGE:
-        raise IneligibleVoter(f"voters must be {MINIMUM_AGE} or older", field="age")
-    return value
-
-
-def _region(value: Any) -> str:
-    if value is None:
-        raise MissingField("region is required", field="region")
-    if not isinstance(value, str):
-        raise WrongType("region must be a country code such as US", field="region")
-    code = value.strip().upper()
-    if code not in ONLINE_REGIONS:
-        allowed = ", ".join(sorted(ONLINE_REGIONS))
-        raise IneligibleVoter(f"online voting is open only in {allowed}", field="region")
-    return code
 
 
 def _b64(raw: bytes) -> str:

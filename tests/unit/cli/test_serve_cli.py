@@ -100,3 +100,30 @@ def test_seed_demo_opens_disney_night_and_is_repeatable(tmp_path: Path) -> None:
         assert app.control.current_night().window == "s34w04"
         assert {name for name, _ in first.judges} == {"carrie-ann", "derek", "bruno"}
         assert app.accounts.log_in(*first.producer).principal.role == "producer"
+
+
+def test_sms_secret_prints_the_stored_secret_or_the_setting(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = _db(tmp_path)
+    first = runner.invoke(main, ["sms", "secret", "--db", db])
+    assert first.exit_code == 0, first.output
+    secret = first.output.strip()
+    assert len(secret) >= 32
+    again = runner.invoke(main, ["sms", "secret", "--db", db])
+    assert again.output.strip() == secret  # kept in the store, as the server uses it
+    app = bootstrap(load_settings(db_url=db))
+    try:
+        assert app.sms_gateway.secret == secret
+    finally:
+        app.stop()
+    configured = runner.invoke(
+        main,
+        ["sms", "secret", "--db", db],
+        env={"BALLROOM_SMS_GATEWAY_SECRET": "from-the-environment"},
+    )
+    assert configured.output.strip() == "from-the-environment"
+    short = runner.invoke(
+        main, ["sms", "secret", "--db", db], env={"BALLROOM_SMS_GATEWAY_SECRET": "short"}
+    )
+    assert short.exit_code == 2
+    assert "sms_gateway_secret" in short.output

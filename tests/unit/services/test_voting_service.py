@@ -136,6 +136,22 @@ def test_texts_name_their_couple_and_are_capped(voting: VotingService) -> None:
     assert voting.tallies("w").couples["robert"].sms == 10
 
 
+def test_texts_from_outside_us_and_puerto_rico_are_refused_for_region(
+    voting: VotingService,
+) -> None:
+    voting.open_window("w")
+    texts = [
+        SmsMessage("+1 (604) 555-0100", "robert"),  # Vancouver
+        SmsMessage("+33 1 23 45 67 89", "robert"),  # Paris
+        SmsMessage("+1 939 555 0100", "robert"),  # Puerto Rico
+    ]
+    outcomes = voting.ingest_sms(texts, idempotency_key="r")
+    assert [o.reason for o in outcomes] == [SmsRefusal.REGION, SmsRefusal.REGION, None]
+    assert outcomes[0].reply == outcomes[1].reply
+    assert "Puerto Rico" in outcomes[0].reply
+    assert voting.tallies("w").couples["robert"].sms == 1
+
+
 def test_subscription_get_returns_only_newer_tallies(voting: VotingService) -> None:
     voting.open_window("w")
     subscription = voting.subscribe("w")

@@ -1,0 +1,59 @@
+"""The guard in front of ``POST /api/v1/sms/inbound``: only the aggregator gets through.
+
+The signature covers the raw body byte for byte, so it is checked here, on the bytes as they
+arrived and before anything parses them: an unsigned caller learns nothing about the body's
+validity, and nothing it sends reaches the voting service. A refusal is a 401 with code
+``invalid_signature`` through the one error mapping; a signed request goes on to the route
+with its body replayed. The scheme is ``ballroom.services.sms_gateway``'s.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ballroom.api import errors
+from ballroom.api.fast_ballots import read_body, replay_body
+from ballroom.errors import BallroomError
+from ballroom.services.sms_gateway import SIGNATURE_HEADER, TIMESTAMP_HEADER
+
+if TYPE_CHECKING:
+    from ballroom.bootstrap import App
+
+SMS_PATH = "/api/v1/sms/inbound"
+_SIGNATURE = SIGNATURE_HEADER.lower().encode()
+_TIMESTAMP = TIMESTAMP_HEADER.lower().encode()
+
+
+class SmsSignatureGuard:
+    """ASGI middleware: checks the signature of every request to :data:`SMS_PATH`."""
+
+    def __init__(self, app: ASGIApp, container: App) -> None:
+        self.app = app
+        self.container = container
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != SMS_PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        signed: bytes | None = None
+        timestamp: bytes | None = None
+        for name, value in scope["headers"]:
+            # The first one counts, as in Starlette.
+            if name == _SIGNATURE and signed is None:
+                signed = value
+            elif name == _TIMESTAMP and timestamp is None:
+                timestamp = value
+        try:
+            body = await read_body(receive)
+        except HTTPException as error:  # the body limit, raised while streaming
+            await errors.http_error_response(error)(scope, receive, send)
+            return
+        try:
+            self.container.sms_gateway.verify(signed, timestamp, body)
+        except BallroomError as error:
+            await errors.ballroom_error_response(error)(scope, receive, send)
+            return
+        await self.app(scope, replay_body(body, receive), send)
