@@ -131,6 +131,21 @@ def allocation_from_json(text: str) -> Allocation:
     return tuple(sorted((str(c), int(v)) for c, v in json.loads(text).items()))
 
 
+def log_entry_from_row(row: Any, window: str, allocation: Allocation | None = None) -> LogEntry:
+    """A stored vote-log row as the domain's entry (``allocation`` when already parsed)."""
+    return LogEntry(
+        seq=row.seq,
+        window=window,
+        ballot_id=row.ballot_id,
+        voter=row.voter,
+        channel=Channel(row.channel),
+        ts_us=row.ts_us,
+        allocation=allocation_from_json(row.allocation) if allocation is None else allocation,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
 class CommitFailed(RuntimeError):
     """The store refused or lost a group commit: nothing of that batch counts (a server fault,
     not the voter's: the API answers 503 and the client retries with the same key)."""
@@ -1447,14 +1462,4 @@ def read_log(connection: sa.Connection, window: str) -> Iterable[LogEntry]:
         .order_by(vote_log.c.seq)
     )
     for row in rows:
-        yield LogEntry(
-            seq=row.seq,
-            window=window,
-            ballot_id=row.ballot_id,
-            voter=row.voter,
-            channel=Channel(row.channel),
-            ts_us=row.ts_us,
-            allocation=allocation_from_json(row.allocation),
-            prev_hash=row.prev_hash,
-            hash=row.hash,
-        )
+        yield log_entry_from_row(row, window)

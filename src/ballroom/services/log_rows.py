@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from ballroom.adapters.db import schema as db
 from ballroom.adapters.interchange import COLUMNS, VoteRow, VoteTable, vote_table_from_arrow
-from ballroom.adapters.votelog import allocation_from_json
-from ballroom.domain.voting import Allocation, Channel, LogEntry, VoteMeta, datetime_from_us
+from ballroom.adapters.votelog import allocation_from_json, log_entry_from_row
+from ballroom.domain.voting import Allocation, LogEntry, VoteMeta, datetime_from_us
 from ballroom.errors import NotFound
 
 _IN_CHUNK = 500  # voters per IN (...) list: well under every driver's parameter limit
@@ -115,20 +115,7 @@ def read_window_log(
             found = parsed[text] = allocation_from_json(text)
         return found
 
-    entries = [
-        LogEntry(
-            seq=row.seq,
-            window=window,
-            ballot_id=row.ballot_id,
-            voter=row.voter,
-            channel=Channel(row.channel),
-            ts_us=row.ts_us,
-            allocation=allocation(row.allocation),
-            prev_hash=row.prev_hash,
-            hash=row.hash,
-        )
-        for row in rows
-    ]
+    entries = [log_entry_from_row(row, window, allocation(row.allocation)) for row in rows]
     meta = [VoteMeta(email=r.email, phone=r.phone, ip=r.ip, device=r.device) for r in rows]
     return WindowLog(window=window, couples=couples, entries=entries, meta=meta)
 

@@ -33,13 +33,12 @@ from ballroom.adapters.votelog import (
     ImportOutcome,
     VoteLogWriter,
     WindowState,
-    allocation_from_json,
+    log_entry_from_row,
     read_log,
 )
 from ballroom.domain.voting import (
     DEFAULT_CAP,
     GENESIS_HASH,
-    Channel,
     LogEntry,
     Receipt,
     SmsMessage,
@@ -532,20 +531,7 @@ def read_log_slice(
         .where(vote_log.c.window_id == window_id, vote_log.c.seq.between(first, last))
         .order_by(vote_log.c.seq)
     )
-    return [
-        LogEntry(
-            seq=row.seq,
-            window=window_id,
-            ballot_id=row.ballot_id,
-            voter=row.voter,
-            channel=Channel(row.channel),
-            ts_us=row.ts_us,
-            allocation=allocation_from_json(row.allocation),
-            prev_hash=row.prev_hash,
-            hash=row.hash,
-        )
-        for row in rows
-    ]
+    return [log_entry_from_row(row, window_id) for row in rows]
 
 
 def _dt(ts_us: int | None) -> datetime | None:
