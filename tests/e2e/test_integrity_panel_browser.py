@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from serve_support import CHROMIUM, CHROMIUM_ARGS, Server
+from playwright.sync_api import expect
+from serve_support import Server
 
 from ballroom.adapters.interchange import write_vote_arrow
 from ballroom.integrity.electorate import Campaign, Electorate, Scenario, generate
@@ -58,18 +58,6 @@ def night(tmp_path: Path) -> Iterator[tuple[Server, Electorate]]:
         yield running, electorate
     finally:
         running.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"no chromium at {CHROMIUM}: install Debian's chromium package")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def _votes(result: dict[str, Any]) -> dict[str, int]:

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from serve_support import CHROMIUM, CHROMIUM_ARGS, Server
+from playwright.sync_api import expect
+from serve_support import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -26,18 +26,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"no chromium at {CHROMIUM}: install Debian's chromium package")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def _log_in(page: object, base: str, path: str, name: str, password: str) -> None:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
 
-from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.db.schema import vote_log
 from ballroom.adapters.votelog import CommitFailed
 from ballroom.domain.voting import Channel, SmsMessage, SmsRefusal
@@ -19,32 +18,11 @@ from ballroom.errors import CapExceeded, IdempotencyMismatch
 from ballroom.services.ports import FixedClock
 from ballroom.services.voting import ImportBallot, VotingService
 
+if TYPE_CHECKING:  # the fixtures' types; pytest loads conftest itself
+    from tests.integration.conftest import CollidingIds
+
 COUPLES = {"hilaria": "HILARIA", "robert": "ROBERT", "alix": "ALIX"}
 START = datetime(2025, 10, 7, 20, 0, tzinfo=UTC)
-
-
-class FlakyIds:
-    """Ids that repeat once on demand: a real unique-index violation inside a commit."""
-
-    def __init__(self) -> None:
-        self._counter = itertools.count(1)
-        self.repeat_next = False
-        self._last = ""
-
-    def new_id(self) -> str:
-        if self.repeat_next and self._last:
-            self.repeat_next = False
-            return self._last
-        self._last = f"b-{next(self._counter)}"
-        return self._last
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = create_engine_for(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
@@ -195,9 +173,9 @@ def test_a_tampered_row_is_found_by_the_chain_and_the_receipt(
 
 
 def test_a_failed_commit_counts_nothing_and_changes_no_cap(
-    engine: sa.Engine, clock: FixedClock
+    engine: sa.Engine, clock: FixedClock, colliding_ids: CollidingIds
 ) -> None:
-    ids = FlakyIds()
+    ids = colliding_ids
     service = _service(engine, clock, ids=ids)
     try:
         service.create_window("w", COUPLES)

@@ -3,68 +3,28 @@ both before n + 1 is checked again from the true state (SQLite and PostgreSQL)."
 
 from __future__ import annotations
 
-import itertools
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
 
-from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.votelog import CommitFailed
 from ballroom.domain.voting import SmsMessage, SmsRefusal
 from ballroom.services.ports import FixedClock
 from ballroom.services.voting import VotingService
 
+if TYPE_CHECKING:  # the fixtures' types; pytest loads conftest itself
+    from tests.integration.conftest import CollidingIds, HoldWriter
+
 COUPLES = {"hilaria": "HILARIA", "robert": "ROBERT"}
 PHONE = "+15550100"
 
 
-class CollidingIds:
-    """Ballot ids that repeat the previous one on demand: a real unique-index violation."""
-
-    def __init__(self) -> None:
-        self._counter = itertools.count(1)
-        self.repeat_next = False
-        self._last = ""
-
-    def new_id(self) -> str:
-        if self.repeat_next and self._last:
-            self.repeat_next = False
-            return self._last
-        self._last = f"b-{next(self._counter)}"
-        return self._last
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = create_engine_for(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-def _held(service: VotingService) -> tuple[threading.Event, threading.Thread]:
-    """Park the writer thread in an admin action until the event is set, so the commands
-    queued meanwhile reach it together (and the second is checked while the first commits)."""
-    release = threading.Event()
-    parked = threading.Event()
-
-    def park() -> None:
-        parked.set()
-        release.wait(10)
-
-    thread = threading.Thread(target=service._writer.run_admin, args=(park,))
-    thread.start()
-    assert parked.wait(10)
-    return release, thread
-
-
 def test_a_failed_commit_in_flight_undoes_the_batch_checked_behind_it(
-    engine: sa.Engine,
+    engine: sa.Engine, colliding_ids: CollidingIds, hold_writer: HoldWriter
 ) -> None:
-    ids = CollidingIds()
+    ids = colliding_ids
     service = VotingService(
         engine,
         FixedClock(datetime(2025, 10, 7, 20, tzinfo=UTC)),
@@ -78,7 +38,7 @@ def test_a_failed_commit_in_flight_undoes_the_batch_checked_behind_it(
         service.open_window("w")
         for n in range(9):
             service.ingest_sms([SmsMessage(PHONE, "robert")], idempotency_key=f"ok{n}")
-        release, parked = _held(service)
+        release, parked = hold_writer(service)
         ids.repeat_next = True  # the 10th text's ballot id collides with the 9th's
         failing = service.submit_sms([SmsMessage(PHONE, "robert")], idempotency_key="tenth")
         # Checked against memory holding the failing text, this would be over the cap.
@@ -105,7 +65,7 @@ def test_a_failed_commit_in_flight_undoes_the_batch_checked_behind_it(
 
 
 def test_a_retry_of_a_batch_still_committing_gets_the_same_answer_after_it(
-    engine: sa.Engine,
+    engine: sa.Engine, hold_writer: HoldWriter
 ) -> None:
     service = VotingService(
         engine,
@@ -118,7 +78,7 @@ def test_a_retry_of_a_batch_still_committing_gets_the_same_answer_after_it(
         service.create_window("w", COUPLES)
         service.open_window("w")
         texts = [SmsMessage(PHONE, "robert")] * 11 + [SmsMessage(PHONE, "who?")]
-        release, parked = _held(service)
+        release, parked = hold_writer(service)
         first = service.submit_sms(texts, idempotency_key="k")
         retry = service.submit_sms(texts, idempotency_key="k")
         release.set()

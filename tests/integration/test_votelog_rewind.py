@@ -6,17 +6,19 @@ PostgreSQL)."""
 from __future__ import annotations
 
 import itertools
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
 
-from ballroom.adapters.db import create_engine_for, schema, upgrade
+from ballroom.adapters.db import schema
 from ballroom.domain.voting import SmsMessage
 from ballroom.services.ports import FixedClock
 from ballroom.services.voting import VotingService
+
+if TYPE_CHECKING:  # the fixtures' types; pytest loads conftest itself
+    from tests.integration.conftest import HoldWriter
 
 COUPLES = {"hilaria": "HILARIA", "robert": "ROBERT"}
 NOW = datetime(2025, 10, 7, 20, tzinfo=UTC)
@@ -37,29 +39,6 @@ class FailingIds:
         return f"b-{next(self._counter)}"
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = create_engine_for(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-def _held(service: VotingService) -> tuple[threading.Event, threading.Thread]:
-    """Park the writer in an admin action so the commands queued meanwhile form one group."""
-    release = threading.Event()
-    parked = threading.Event()
-
-    def park() -> None:
-        parked.set()
-        release.wait(10)
-
-    thread = threading.Thread(target=service._writer.run_admin, args=(park,))
-    thread.start()
-    assert parked.wait(10)
-    return release, thread
-
-
 def _stored_seqs(engine: sa.Engine, window: str) -> list[int]:
     with engine.connect() as connection:
         return list(
@@ -72,7 +51,7 @@ def _stored_seqs(engine: sa.Engine, window: str) -> list[int]:
 
 
 def test_a_command_failing_after_its_first_rows_restores_the_chain_head(
-    engine: sa.Engine,
+    engine: sa.Engine, hold_writer: HoldWriter
 ) -> None:
     ids = FailingIds()
     service = VotingService(engine, FixedClock(NOW), ids=ids, group_commit_ms=0)
@@ -80,7 +59,7 @@ def test_a_command_failing_after_its_first_rows_restores_the_chain_head(
     try:
         service.create_window("w", COUPLES)
         service.open_window("w")
-        release, parked = _held(service)
+        release, parked = hold_writer(service)
         # One group: a web ballot extends w's chain, then a batch of two texts for w whose
         # second id fails after the first text's row was already appended.
         ids.fail_at = ids.calls + 3

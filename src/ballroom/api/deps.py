@@ -7,16 +7,14 @@ service has not checked recently goes to the thread pool, for its store read.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from ballroom.bootstrap import App
 from ballroom.services.accounts import Principal
-
-if TYPE_CHECKING:
-    from ballroom.bootstrap import App
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -65,3 +63,5 @@ async def optional_principal(
 
 Caller = Annotated[Principal, Depends(principal)]
 MaybeCaller = Annotated[Principal | None, Depends(optional_principal)]
+Container = Annotated[App, Depends(container)]
+WindowId = Annotated[str, Path(max_length=64, description="A night's window id, e.g. s34w04.")]

@@ -17,6 +17,17 @@ class JSONBody(JSONResponse):
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
 
+def error_responses(*described: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the given (status, description) pairs, each an ``Error`` body."""
+    return {
+        status: {
+            "description": text,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for status, text in described
+    }
+
+
 def _too_large(limit: int) -> bytes:
     return orjson.dumps(
         {

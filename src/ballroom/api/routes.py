@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from ballroom.api import voting_bridge
-from ballroom.api.deps import Caller, MaybeCaller, bearer, container
+from ballroom.api.deps import Caller, Container, MaybeCaller, WindowId, bearer
 from ballroom.api.models import (
     BallotBody,
     LoginBody,
@@ -22,15 +22,12 @@ from ballroom.api.models import (
     SmsMessageBody,
     VerifyBody,
 )
-from ballroom.api.responses import JSONBody
-from ballroom.bootstrap import App
+from ballroom.api.responses import JSONBody, error_responses
 from ballroom.services.accounts import Role, require_role
 from ballroom.services.sms_gateway import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 router = APIRouter(prefix="/api/v1", default_response_class=JSONBody)
 
-Container = Annotated[App, Depends(container)]
-WindowId = Annotated[str, Path(max_length=64, description="A night's window id, e.g. s34w04.")]
 IdempotencyKey = Annotated[
     str,
     Header(
@@ -41,22 +38,16 @@ IdempotencyKey = Annotated[
     ),
 ]
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {
-        "description": text,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
-    for status, text in (
-        (400, "Malformed request"),
-        (401, "Missing, forged, revoked or expired token"),
-        (403, "Not allowed for this role"),
-        (404, "Unknown id"),
-        (409, "State forbids it"),
-        (413, "Body too large"),
-        (422, "Invalid field"),
-        (429, "Too many attempts"),
-    )
-}
+ERRORS = error_responses(
+    (400, "Malformed request"),
+    (401, "Missing, forged, revoked or expired token"),
+    (403, "Not allowed for this role"),
+    (404, "Unknown id"),
+    (409, "State forbids it"),
+    (413, "Body too large"),
+    (422, "Invalid field"),
+    (429, "Too many attempts"),
+)
 
 
 # -- accounts ----------------------------------------------------------------------------

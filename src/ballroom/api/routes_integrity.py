@@ -6,34 +6,24 @@ the flagged-only rule and the audit live there.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from ballroom.api.deps import Caller, container
-from ballroom.api.responses import JSONBody
-from ballroom.bootstrap import App
+from ballroom.api.deps import Caller, Container, WindowId
+from ballroom.api.responses import JSONBody, error_responses
 
 router = APIRouter(prefix="/api/v1", default_response_class=JSONBody, tags=["integrity"])
 
-Container = Annotated[App, Depends(container)]
-WindowId = Annotated[str, Path(max_length=64, description="A night's window id, e.g. s34w04.")]
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {
-        "description": text,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
-    for status, text in (
-        (400, "Malformed request"),
-        (401, "Missing, forged, revoked or expired token"),
-        (403, "Not a producer"),
-        (404, "Unknown window or voter"),
-        (409, "Voter not flagged, or the night's results are published"),
-        (422, "Invalid field (action, reason, voter)"),
-    )
-}
+ERRORS = error_responses(
+    (400, "Malformed request"),
+    (401, "Missing, forged, revoked or expired token"),
+    (403, "Not a producer"),
+    (404, "Unknown window or voter"),
+    (409, "Voter not flagged, or the night's results are published"),
+    (422, "Invalid field (action, reason, voter)"),
+)
 
 
 class DecisionBody(BaseModel):

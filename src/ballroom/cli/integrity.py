@@ -158,6 +158,11 @@ def eval_command(*, seeds: int, sizes: str, write_doc: Path | None) -> None:
         raise WrongType(
             f"--sizes: {sizes!r} is not a comma-separated list of numbers", field="sizes"
         ) from error
+    # an empty grid would "meet every target" without scoring anything
+    if not size_list:
+        raise WrongType("--sizes: give at least one electorate size", field="sizes")
+    if seeds < 1:
+        raise WrongType("--seeds must be at least 1", field="seeds")
     outcomes = [evaluate(scenario) for scenario in grid(seeds=seeds, sizes=size_list)]
     table = markdown(outcomes)
     click.echo(table)

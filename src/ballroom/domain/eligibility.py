@@ -116,7 +116,7 @@ def phone_region(number: str) -> str | None:
 @functools.lru_cache(maxsize=1 << 16)  # once per text on the bulk path; senders repeat
 def sms_eligible(number: str) -> bool:
     """Whether a text from this normalised number may count (US and Puerto Rico only)."""
-    return number[:2] == "+1" and NANP_AREA_REGIONS.get(number[2:5], "US") in SMS_REGIONS
+    return phone_region(number) in SMS_REGIONS
 
 
 def check_sms_eligibility(number: str) -> None:

@@ -102,13 +102,16 @@ class Night:
         for judge, couple in save_votes.items():
             if judge not in known_judges:
                 raise UnknownJudge(f"save_votes names unknown judge {judge!r}", field="save_votes")
-            if couple not in known_couples:
+            # A non-string (a list, say) is unhashable: reject it before the set lookup.
+            if not isinstance(couple, str) or couple not in known_couples:
                 raise UnknownCouple(
                     f"save_votes.{judge} names unknown couple {couple!r}",
                     field=f"save_votes.{judge}",
                 )
         head_judge = data.get("head_judge")
-        if head_judge is not None and head_judge not in known_judges:
+        if head_judge is not None and (
+            not isinstance(head_judge, str) or head_judge not in known_judges
+        ):
             raise UnknownJudge(f"head_judge {head_judge!r} is not on the panel", field="head_judge")
         final = _optional(data, "final", bool, False)
         return cls(

@@ -112,9 +112,6 @@ class Findings:
     clusters: list[Cluster]
     campaigns: list[Campaign]
 
-    def flagged_ids(self, labels: list[str]) -> list[str]:
-        return sorted(labels[i] for i in np.flatnonzero(self.flagged))
-
 
 # --------------------------------------------------------------------------- e-mail
 

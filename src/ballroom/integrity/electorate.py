@@ -107,11 +107,19 @@ class Scenario:
             if campaign.target not in self.couples:
                 raise WrongType(f"campaign target {campaign.target!r} is not dancing",
                                 field="campaigns")  # fmt: skip
+            if not 0.0 < campaign.share <= 1.0:
+                raise WrongType(f"campaign {campaign.target!r}: share must be between 0 and 1",
+                                field="campaigns")  # fmt: skip
         for name in ("sms_share", "revision_rate", "camouflage"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise WrongType(f"{name} must be between 0 and 1", field=name)
-        if self.duration_s < 600 or self.time_spread <= 0:
+        for name in ("farms", "bots"):
+            if getattr(self, name) < 0:
+                raise WrongType(f"{name} must be 0 or more", field=name)
+        if self.duration_s < 600:
             raise WrongType("the window must last 10 minutes or more", field="duration_s")
+        if self.time_spread <= 0:
+            raise WrongType("time_spread must be more than 0", field="time_spread")
 
 
 @dataclass

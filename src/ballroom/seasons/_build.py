@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from ballroom.domain.night import MAX_SCORE, MIN_SCORE
+from ballroom.domain.rules import RULE_SET_NAMES
 from ballroom.domain.season import Couple, Judge, JudgeRole, Performance, Season, Week
 from ballroom.errors import (
     DuplicateScore,
@@ -28,7 +29,7 @@ from ballroom.errors import (
     WrongType,
 )
 
-KNOWN_RULES = ("dwts", "dwts-judges-save", "strictly", "skating")
+KNOWN_RULES = RULE_SET_NAMES
 MAX_ELIMINATIONS = 2
 DEFAULT_ROUND = "Dance"
 

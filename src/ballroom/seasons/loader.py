@@ -79,12 +79,7 @@ def _parse_toml(text: str, source: str) -> tuple[Any, LineIndex]:
         # A key written twice is a syntax error to tomllib; name it the way a user thinks
         # of it (a judge scoring twice) when our index saw which key it was.
         if index.duplicates:
-            path, line = index.duplicates[0]
-            if ".scores." in path:
-                raise DuplicateScore(
-                    f"{source}:{line}: {path}: judge scored this dance twice", field=path
-                ) from None
-            raise MalformedDocument(f"{source}:{line}: {path}: defined twice", field=path) from None
+            raise _duplicate_key(index, source) from None
         message = str(error)
         position = _TOML_POSITION.search(message)
         if position:
@@ -103,12 +98,7 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, LineIndex]:
             raise MalformedDocument(f"{source}:1: the document is empty")
         index = yaml_index(root)
         if index.duplicates:
-            path, line = index.duplicates[0]
-            if ".scores." in path:
-                raise DuplicateScore(
-                    f"{source}:{line}: {path}: judge scored this dance twice", field=path
-                )
-            raise MalformedDocument(f"{source}:{line}: {path}: defined twice", field=path)
+            raise _duplicate_key(index, source)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -118,3 +108,11 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, LineIndex]:
     except yaml.YAMLError as error:
         raise MalformedDocument(f"{source}: not valid YAML ({error})") from None
     return data, index
+
+
+def _duplicate_key(index: LineIndex, source: str) -> InvalidInput:
+    """The first key written twice: a judge scoring one dance twice, or any other key."""
+    path, line = index.duplicates[0]
+    if ".scores." in path:
+        return DuplicateScore(f"{source}:{line}: {path}: judge scored this dance twice", field=path)
+    return MalformedDocument(f"{source}:{line}: {path}: defined twice", field=path)

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ballroom.domain.night import DanceScores, Night, NightResult
-from ballroom.domain.rules import compute
+from ballroom.domain.rules import RULE_SET_NAMES, compute
 from ballroom.domain.rules.skating import DanceMarks, SkatingRequest, place_final
 from ballroom.domain.season import Season, Week
 from ballroom.domain.weeks import known_points, max_points
@@ -51,7 +51,7 @@ from ballroom.services.simulated_night import (
     week_layout,
 )
 
-RULE_SETS = ("dwts", "dwts-judges-save", "strictly", "skating")
+RULE_SETS = RULE_SET_NAMES
 SAVE_RULE_SETS = frozenset({"dwts-judges-save", "strictly"})
 MAX_ELECTORATES = 100_000
 
@@ -573,7 +573,8 @@ def _check_known(
             raise InvalidInput(
                 f"week {week.number}: {couple}'s known points are {real:g} but the score "
                 f"sheet adds up to {float(points[i]):g}",
-                field=f"weeks[{week.number}].performances",
+                # Season files list weeks from 1 at position 0 (the loader checks it).
+                field=f"weeks[{week.number - 1}].performances",
             )
 
 

@@ -166,7 +166,7 @@ def week_layout(week: Week, couples: Sequence[str]) -> WeekLayout:
                 if judge not in judge_index:
                     raise InvalidInput(
                         f"week {week.number}: {couple} scored by {judge!r}, not on the panel",
-                        field=f"weeks[{week.number}].performances",
+                        field=f"weeks[{week.number - 1}].performances",
                     )
                 known[c, r, judge_index[judge]] = float(score)
             if performance is not None and performance.total is not None:
@@ -197,7 +197,7 @@ def _add_group(
         raise InvalidInput(
             f"week {week.number}: a published total leaves {target:g} points for {slots} "
             f"unknown scores, which whole scores of 1-10 cannot make",
-            field=f"weeks[{week.number}].totals",
+            field=f"weeks[{week.number - 1}].totals",
         )
     groups.append((mask, int(target)))
 

@@ -135,3 +135,17 @@ def test_eval_prints_the_table_and_writes_the_doc(tmp_path: Path) -> None:
         main, ["integrity", "eval", "--seeds", "1", "--sizes", "2000", "--write", str(doc)]
     )
     assert doc.read_text().count("integrity-eval:begin") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["integrity", "eval", "--sizes", ""], "[sizes]"),
+        (["integrity", "eval", "--seeds", "0", "--sizes", "2000"], "[seeds]"),
+        (["simulate", "unused.csv", "--bots", "-3"], "[bots]"),
+    ],
+)
+def test_bad_options_exit_2_naming_the_field(args: list[str], field: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert field in result.output

@@ -62,3 +62,9 @@ def test_bad_scenarios_are_refused() -> None:
         Scenario(campaigns=(Campaign("nobody"),))
     with pytest.raises(WrongType, match="voters"):
         Scenario(voters=0)
+    with pytest.raises(WrongType, match="bots must be 0 or more"):
+        Scenario(bots=-1)
+    with pytest.raises(WrongType, match="share must be between"):
+        Scenario(campaigns=(Campaign("hilaria", 2.0),))
+    with pytest.raises(WrongType, match="time_spread"):
+        Scenario(time_spread=0)

@@ -222,6 +222,22 @@ def test_hand_built_night_eliminating_everyone_is_rejected() -> None:
     assert error.value.field == "eliminate"
 
 
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"save_votes": {"derek": ["robert"]}}, "save_votes.derek"),
+        ({"head_judge": ["derek"]}, "head_judge"),
+        ({"head_judge": {"id": "derek"}}, "head_judge"),
+    ],
+)
+def test_non_string_save_vote_or_head_judge_names_the_field(
+    extra: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidInput) as error:
+        Night.from_mapping({**CONTRACT_REQUEST, **extra})
+    assert error.value.field == field
+
+
 def test_dispatcher_picks_the_rule_set_and_rejects_unknown_names() -> None:
     request = dict(CONTRACT_REQUEST)
     assert compute(Night.from_mapping(request, rules="dwts-judges-save")).rules == (
