@@ -27,7 +27,6 @@ def _load(path: Path | None) -> Season:
     except InvalidInput as error:
         # The message already names the file, line and field; nothing to add.
         fail(error.message)
-        raise  # unreachable: fail() exits
 
 
 @season.command()

@@ -94,5 +94,4 @@ def verify(export_dir: Path) -> None:
         report = verify_export(export_dir)
     except VerificationFailed as mismatch:
         fail(f"mismatch: {mismatch}", EXIT_CHECK_FAILED)
-        return
     click.echo(json.dumps(report))
