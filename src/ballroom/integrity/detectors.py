@@ -132,8 +132,12 @@ def normalise_emails(emails: Any) -> tuple[Any, Any, Any]:
     """
     raw = pa.array(emails, type=pa.string())
     lower = pc.utf8_lower(pc.utf8_trim_whitespace(raw))
-    valid = pc.equal(pc.count_substring(lower, "@"), 1)
-    parts = pc.split_pattern(pc.if_else(valid, lower, "@"), "@", max_splits=1)
+    # One split gives both the '@' count (list length) and, nearly always, the parts; only
+    # when some address lacks exactly one '@' is it split again with those blanked.
+    parts = pc.split_pattern(lower, "@")
+    valid = pc.equal(pc.list_value_length(parts), 2)
+    if not pc.all(valid).as_py():
+        parts = pc.split_pattern(pc.if_else(valid, lower, "@"), "@", max_splits=1)
     local, domain = pc.list_element(parts, 0), pc.list_element(parts, 1)
     # Only these can normalise to something else than the address as written (a superset);
     # the exact rules, regular expressions included, run on them alone.
@@ -278,9 +282,8 @@ def detect(table: VoteTable, alloc: Allocations, thresholds: Thresholds | None =
     # Identity: normalised mailbox, busy device, sequential names.
     normalised, domain, local = normalise_emails(table.email.values)
     norm_code = _mailbox_codes(table.email.values, normalised)
-    empty_email = pc.equal(pc.utf8_trim_whitespace(table.email.values), "").to_numpy(
-        zero_copy_only=False
-    )
+    # An address normalises to "" exactly when it is blank (a real one keeps its '@').
+    empty_email = pc.equal(normalised, "").to_numpy(zero_copy_only=False)
     mailbox = np.where(empty_email[email_code], -1, norm_code[email_code])
     mailbox = _shared(mailbox, 2)
     empty_device = pc.equal(table.device.values, "").to_numpy(zero_copy_only=False)

@@ -115,3 +115,15 @@ def test_ip_blocks_match_the_regular_expressions(ips: list[str]) -> None:
     want = pc.dictionary_encode(v6)
     assert codes.tolist() == want.indices.to_pylist()
     assert blocks.to_pylist() == want.dictionary.to_pylist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_ADDRESS, min_size=1, max_size=40, unique=True), st.booleans())
+def test_normalised_is_blank_exactly_when_the_address_is(addresses: list[str], valid: bool) -> None:
+    if valid:  # every address with exactly one '@': the single-split path
+        addresses = [a for a in addresses if a.count("@") == 1] or ["a.b+c@gmail.com"]
+    fast = normalise_emails(addresses)
+    exact = _normalise_exactly(pa.array(addresses, type=pa.string()))
+    assert fast[0].to_pylist() == exact[0].to_pylist()
+    blank = pc.equal(pc.utf8_trim_whitespace(pa.array(addresses, type=pa.string())), "")
+    assert pc.equal(fast[0], "").to_pylist() == blank.to_pylist()
