@@ -1,14 +1,13 @@
 """The ONE place that wires adapters into services.
 
-``bootstrap(settings)`` builds the engine (and migrates it), the clock, the mailer, the SMS
-gateway's signature check, and the accounts, voting, control and integrity-review services
-over them, and returns them in an :class:`App` container. The HTTP app, the CLI and the
-tests all start from here.
+``bootstrap(settings)`` builds the engine (and migrates it), the clock, the mail sender (the
+development outbox or an SMTP relay, by ``mail_backend``), the SMS gateway's signature check,
+and the accounts, voting, control and integrity-review services over them, and returns them
+in an :class:`App` container. The HTTP app, the CLI and the tests all start from here.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -17,15 +16,16 @@ from typing import Self
 import sqlalchemy as sa
 
 from ballroom.adapters.db.engine import create_engine_for, upgrade
-from ballroom.adapters.db.schema_accounts import server_secrets
-from ballroom.adapters.mail import OutboxMailer
+from ballroom.adapters.mail import OutboxMailer, SmtpMailer
+from ballroom.adapters.secrets import SESSION_KEY, SMS_GATEWAY_KEY, rotate_secret, stored_secret
 from ballroom.domain.season import Season
+from ballroom.errors import Conflict, WrongType
 from ballroom.seasons import bundled_season34
-from ballroom.services.accounts import AccountService
+from ballroom.services.accounts import AccountService, Mailer
 from ballroom.services.control import ControlService
 from ballroom.services.integrity_review import IntegrityReview, VoidedVotes
 from ballroom.services.ports import Clock, SystemClock
-from ballroom.services.sms_gateway import SmsGatewayAuth
+from ballroom.services.sms_gateway import GatewaySecrets, SmsGatewayAuth
 from ballroom.services.voting import VotingService
 from ballroom.settings import Settings, load_settings
 
@@ -38,6 +38,10 @@ class App:
     engine: sa.Engine
     clock: Clock
     mailer: OutboxMailer
+    """The development outbox, as the control room and ``ballroom outbox`` read it (empty when
+    mail goes out through SMTP)."""
+    mail_sender: Mailer
+    """What sign-up codes are sent through: ``mailer`` itself, or the SMTP relay."""
     accounts: AccountService
     voting: VotingService
     control: ControlService
@@ -71,6 +75,27 @@ class App:
     ) -> None:
         self.stop()
 
+    def rotate_sms_gateway_secret(self, *, grace_s: float, actor: str) -> GatewaySecrets:
+        """Make a new stored SMS gateway secret current, the old one accepted ``grace_s`` more
+        seconds; audited as ``actor``. ``Conflict`` when ``sms_gateway_secret`` is set: that
+        secret is rotated in the settings (``sms_gateway_previous_secret``/``_until``)."""
+        if self.settings.sms_gateway_secret is not None:
+            raise Conflict(
+                "the SMS gateway secret is set by BALLROOM_SMS_GATEWAY_SECRET: rotate it there, "
+                "keeping the old one as BALLROOM_SMS_GATEWAY_PREVIOUS_SECRET until "
+                "BALLROOM_SMS_GATEWAY_PREVIOUS_UNTIL",
+                field="sms_gateway_secret",
+            )
+        rotate_secret(
+            self.engine,
+            SMS_GATEWAY_KEY,
+            now=self.clock.now().timestamp(),
+            grace_s=grace_s,
+            actor=actor,
+        )
+        self.sms_gateway.refresh()
+        return self.sms_gateway.secrets
+
     def store_reachable(self) -> bool:
         """Whether the database answers a trivial query."""
         try:
@@ -102,17 +127,37 @@ def bootstrap(
     def now() -> float:
         return clock.now().timestamp()
 
-    mailer = OutboxMailer(engine, now)
-    sms_gateway = SmsGatewayAuth(
-        settings.sms_gateway_secret or _stored_secret(engine, "sms_gateway_key"),
-        now,
-        tolerance_s=settings.sms_signature_tolerance_s,
-    )
+    outbox = OutboxMailer(engine, now)
+    mail_sender = _mail_sender(settings, outbox)
+
+    def stored_gateway_secrets() -> GatewaySecrets:
+        stored = stored_secret(engine, SMS_GATEWAY_KEY)
+        return GatewaySecrets(stored.value, stored.previous, stored.previous_until)
+
+    if settings.sms_gateway_secret is not None:
+        # The operator's secret is current and the store's are not used (settings.py).
+        until = settings.sms_gateway_previous_until
+        sms_gateway = SmsGatewayAuth(
+            GatewaySecrets(
+                settings.sms_gateway_secret,
+                settings.sms_gateway_previous_secret,
+                None if until is None else until.timestamp(),
+            ),
+            now,
+            tolerance_s=settings.sms_signature_tolerance_s,
+        )
+    else:
+        sms_gateway = SmsGatewayAuth(
+            stored_gateway_secrets(),
+            now,
+            tolerance_s=settings.sms_signature_tolerance_s,
+            reload=stored_gateway_secrets,
+        )
     accounts = AccountService(
         engine,
         now,
-        mailer,
-        secret_key=settings.secret_key or _stored_secret(engine, "session_key"),
+        mail_sender,
+        secret_key=settings.secret_key or stored_secret(engine, SESSION_KEY).value,
         session_ttl_s=settings.session_ttl_s,
         code_ttl_s=settings.code_ttl_s,
         code_attempts=settings.code_attempts,
@@ -136,7 +181,8 @@ def bootstrap(
         settings=settings,
         engine=engine,
         clock=clock,
-        mailer=mailer,
+        mailer=outbox,
+        mail_sender=mail_sender,
         accounts=accounts,
         voting=voting,
         control=control,
@@ -146,20 +192,20 @@ def bootstrap(
     )
 
 
-def _stored_secret(engine: sa.Engine, name: str) -> str:
-    """A server secret (``session_key``, ``sms_gateway_key``), made once and kept in the store
-    so tokens and the aggregator's signatures outlive restarts."""
-    with engine.begin() as connection:
-        row = connection.execute(
-            sa.select(server_secrets.c.value).where(server_secrets.c.name == name)
-        ).first()
-        if row is not None:
-            return str(row.value)
-    value = secrets.token_urlsafe(32)
-    try:
-        with engine.begin() as connection:
-            connection.execute(server_secrets.insert().values(name=name, value=value))
-    except sa.exc.IntegrityError:
-        # Another process made it first: use theirs.
-        return _stored_secret(engine, name)
-    return value
+def _mail_sender(settings: Settings, outbox: OutboxMailer) -> Mailer:
+    """The outbox in development, the SMTP relay when ``mail_backend`` is ``smtp``."""
+    if settings.mail_backend == "outbox":
+        return outbox
+    if settings.smtp_from is None:  # the settings refuse this; a hand-built object may not
+        raise WrongType("smtp_from is required when mail_backend is smtp", field="smtp_from")
+    password = settings.smtp_password
+    return SmtpMailer(
+        settings.smtp_host,
+        sender=settings.smtp_from,
+        port=settings.smtp_port,
+        security=settings.smtp_tls,
+        username=settings.smtp_username,
+        password=None if password is None else password.get_secret_value(),
+        timeout_s=settings.smtp_timeout_s,
+        ca_file=settings.smtp_ca_file,
+    )

@@ -32,6 +32,8 @@ one place (``ballroom.api.errors``); the CLI exits 2 on ``InvalidInput`` and its
     ├── Forbidden                    credentials valid, action not allowed (HTTP 403)
     │   └── UnverifiedVoter          the voter has not confirmed the emailed code
     ├── RateLimited                  too many attempts (HTTP 429)
+    ├── Unavailable                  a service the action needs is out of reach (HTTP 503)
+    │   └── MailNotSent              the mail relay refused the message or could not be reached
     └── VerificationFailed           a recount that does not match what was published (exit 1)
 """
 
@@ -174,6 +176,18 @@ class RateLimited(BallroomError):
     """Too many attempts in too short a time."""
 
     code = "rate_limited"
+
+
+class Unavailable(BallroomError):
+    """A service the action needs (the mail relay, ...) is out of reach; try again later."""
+
+    code = "unavailable"
+
+
+class MailNotSent(Unavailable):
+    """The mail relay refused the message or could not be reached; nothing was delivered."""
+
+    code = "mail_not_sent"
 
 
 class PayloadTooLarge(InvalidInput):

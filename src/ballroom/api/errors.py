@@ -28,6 +28,7 @@ from ballroom.errors import (
     PayloadTooLarge,
     RateLimited,
     Unauthorized,
+    Unavailable,
 )
 
 log = logging.getLogger("ballroom.api")
@@ -41,6 +42,7 @@ STATUS: tuple[tuple[type[BallroomError], int], ...] = (
     (Unauthorized, 401),
     (Forbidden, 403),
     (RateLimited, 429),
+    (Unavailable, 503),
 )
 """Most specific first: the first class an error is an instance of decides its status."""
 

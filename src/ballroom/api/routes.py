@@ -48,12 +48,13 @@ ERRORS = error_responses(
     (422, "Invalid field"),
     (429, "Too many attempts"),
 )
+SIGN_UP_ERRORS = ERRORS | error_responses((503, "The mail relay did not take the code; ask again"))
 
 
 # -- accounts ----------------------------------------------------------------------------
 
 
-@router.post("/accounts", status_code=202, tags=["accounts"], responses=ERRORS)
+@router.post("/accounts", status_code=202, tags=["accounts"], responses=SIGN_UP_ERRORS)
 def sign_up(body: SignUpBody, app: Container) -> dict[str, Any]:
     """Sign up (or sign in again) for online voting; a one-time code is emailed."""
     return app.accounts.sign_up(body.email, body.age, body.region).as_dict()

@@ -5,12 +5,16 @@ arrived and before anything parses them: an unsigned caller learns nothing about
 validity, and nothing it sends reaches the voting service. A refusal is a 401 with code
 ``invalid_signature`` through the one error mapping; a signed request goes on to the route
 with its body replayed. The scheme is ``ballroom.services.sms_gateway``'s.
+
+When the gateway's secrets are due to be re-read from the store (a rotation made by the CLI
+reaches a running server that way), the read runs in the thread pool, never on the event loop.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -51,8 +55,11 @@ class SmsSignatureGuard:
         except HTTPException as error:  # the body limit, raised while streaming
             await errors.http_error_response(error)(scope, receive, send)
             return
+        gateway = self.container.sms_gateway
+        if gateway.reload_due():
+            await run_in_threadpool(gateway.refresh)
         try:
-            self.container.sms_gateway.verify(signed, timestamp, body)
+            gateway.check(signed, timestamp, body)
         except BallroomError as error:
             await errors.ballroom_error_response(error)(scope, receive, send)
             return

@@ -12,6 +12,7 @@ from rich.table import Table
 from ballroom.cli._common import read_json_file, reports_errors
 from ballroom.domain.night import Night
 from ballroom.errors import WrongType
+from ballroom.integrity import coaction
 from ballroom.integrity.analysis import Report, analyze_file
 from ballroom.integrity.evaluate import evaluate, grid, markdown, meets_targets
 from ballroom.integrity.html import report_html
@@ -42,6 +43,15 @@ def integrity() -> None:
 @click.option("--window", default=None, help="Analyse this window when the log holds several.")
 @click.option("--draws", default=200, show_default=True, help="Bootstrap draws.")
 @click.option("--seed", default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option(
+    "--accel",
+    type=click.Choice(coaction.ACCELS, case_sensitive=False),
+    envvar=coaction.ACCEL_ENV,
+    default="auto",
+    show_default=True,
+    help="Co-action (lockstep) kernel: torch on a CUDA GPU when present (auto), numpy (cpu), "
+    f"or PyTorch on CUDA else CPU (torch). Also {coaction.ACCEL_ENV}. Same report on each.",
+)
 @reports_errors
 def analyze(
     *,
@@ -52,6 +62,7 @@ def analyze(
     window: str | None,
     draws: int,
     seed: int,
+    accel: str,
 ) -> None:
     """Analyse one night's vote log (CSV or Parquet, CONTRACTS.md section 2).
 
@@ -65,7 +76,8 @@ def analyze(
         if not isinstance(data, dict):
             raise WrongType("the request must be a JSON object", field="$")
         night = Night.from_mapping(data)
-    report = analyze_file(votes_file, night, window=window, seed=seed, draws=draws)
+    with coaction.selected(accel):
+        report = analyze_file(votes_file, night, window=window, seed=seed, draws=draws)
     body = report.as_dict()
     if html_out is not None:
         html_out.write_text(report_html(body, report.timeline, str(votes_file)), encoding="utf-8")

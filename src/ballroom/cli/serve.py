@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -21,6 +23,10 @@ DEMO_WEEK = 4
 """Disney Night (s34w04): the demo opens its window for voting."""
 DEMO_PRODUCER = ("producer", "producer-demo")
 DEMO_JUDGE_PASSWORD = "judge-demo"  # noqa: S105 - printed for anyone to use: a demo login
+DEFAULT_GRACE_S = 3600
+"""How long an old SMS gateway secret stays accepted after ``sms secret --rotate``."""
+MAX_GRACE_S = 7 * 86_400
+"""The longest grace ``--grace`` allows."""
 
 
 @dataclass(frozen=True)
@@ -205,19 +211,54 @@ def sms() -> None:
 @sms.command("secret")
 @_DB
 @_SEASON
+@click.option(
+    "--rotate",
+    is_flag=True,
+    help="Make a new secret current; the old one is still accepted for --grace seconds.",
+)
+@click.option(
+    "--grace",
+    type=click.IntRange(0, MAX_GRACE_S),
+    help="With --rotate: seconds the old secret stays accepted (default 3600; 0: refused at once).",
+)
 @reports_errors
-def sms_secret(db: str | None, season: Path | None) -> None:
+def sms_secret(db: str | None, season: Path | None, rotate: bool, grace: int | None) -> None:
     """Print the secret the SMS aggregator signs its callbacks with.
 
     It is BALLROOM_SMS_GATEWAY_SECRET when set, else the one generated and kept in the store.
     Each callback carries X-Ballroom-Timestamp (Unix seconds) and X-Ballroom-Signature:
     sha256=HEX, the HMAC-SHA256 with this secret of the timestamp, a ".", and the raw body.
+
+    --rotate makes a new stored secret current and prints it; callbacks signed with the old
+    one are accepted until the grace ends (running servers see the change within seconds),
+    then refused. Only one old secret is kept. The rotation is written to the audit log. A
+    secret set by BALLROOM_SMS_GATEWAY_SECRET is rotated there instead, keeping the old one as
+    BALLROOM_SMS_GATEWAY_PREVIOUS_SECRET until BALLROOM_SMS_GATEWAY_PREVIOUS_UNTIL.
     """
+    if grace is not None and not rotate:
+        raise click.UsageError("--grace goes with --rotate")
     app = _app(db, season)
     try:
-        click.echo(app.sms_gateway.secret)
+        if rotate:
+            secrets = app.rotate_sms_gateway_secret(
+                grace_s=DEFAULT_GRACE_S if grace is None else grace, actor=_operator()
+            )
+        else:
+            secrets = app.sms_gateway.secrets
     finally:
         app.stop()
+    click.echo(secrets.current)
+    if secrets.previous_until is not None and secrets.previous_until > app.clock.now().timestamp():
+        until = datetime.fromtimestamp(secrets.previous_until, UTC).isoformat()
+        click.echo(f"the previous secret is accepted until {until}", err=True)
+
+
+def _operator() -> str:
+    """Who ran a CLI action, for the audit log: the operating-system user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name and no password entry (some containers)
+        return "cli"
 
 
 def _describe(account: Principal) -> str:

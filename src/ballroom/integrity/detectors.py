@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ballroom.adapters.interchange import Categorical, VoteTable, first_rows
+from ballroom.integrity.coaction import co_action
 from ballroom.integrity.tally import NO_TIME, Allocations
 
 IntArray = npt.NDArray[np.int64]
@@ -271,29 +272,78 @@ def _groups(labels: IntArray, members: BoolArray) -> list[IntArray]:
 # --------------------------------------------------------------------------- the detectors
 
 
-def detect(table: VoteTable, alloc: Allocations, thresholds: Thresholds | None = None) -> Findings:
-    """Run every detector over one window's log and its cap-applied allocations."""
+@dataclass(frozen=True)
+class IdentityValues:
+    """What the detectors derive from the distinct e-mails, devices and addresses alone.
+
+    It needs no allocation, so ``analysis`` computes it in a second thread while the
+    allocations are made (Arrow kernels release the GIL).
+    """
+
+    normalised: Any  # per distinct address (Arrow strings), as are domain and local
+    domain: Any
+    local: Any
+    mailbox: IntArray  # per distinct address: its mailbox code
+    empty_email: BoolArray
+    empty_device: BoolArray
+    sequence_key: IntArray  # per distinct address: stem@domain code, -1 if no numbered name
+    sequence_number: IntArray
+    ip_block: tuple[IntArray, Any]  # per distinct address: block code; the blocks
+    disposable: BoolArray  # per distinct address
+
+
+def identity_values(table: VoteTable) -> IdentityValues:
+    """``IdentityValues`` of a table's distinct identity strings."""
+    normalised, domain, local = normalise_emails(table.email.values)
+    # An address normalises to "" exactly when it is blank (a real one keeps its '@').
+    empty_email = pc.equal(normalised, "").to_numpy(zero_copy_only=False)
+    key, number = _sequence_keys(local, domain, empty_email)
+    return IdentityValues(
+        normalised=normalised,
+        domain=domain,
+        local=local,
+        mailbox=_mailbox_codes(table.email.values, normalised),
+        empty_email=empty_email,
+        empty_device=pc.equal(table.device.values, "").to_numpy(zero_copy_only=False),
+        sequence_key=key,
+        sequence_number=number,
+        ip_block=_ip_blocks(table.ip.values),  # once: its regexes run over every address
+        disposable=pc.is_in(domain, value_set=pa.array(sorted(disposable_domains()))).to_numpy(
+            zero_copy_only=False
+        ),
+    )
+
+
+def detect(
+    table: VoteTable,
+    alloc: Allocations,
+    thresholds: Thresholds | None = None,
+    identities: IdentityValues | None = None,
+) -> Findings:
+    """Run every detector over one window's log and its cap-applied allocations.
+
+    ``identities``: ``identity_values(table)`` when already computed.
+    """
     limits = thresholds or Thresholds()
+    values = identities if identities is not None else identity_values(table)
     n = alloc.n_voters
     email_code = table.voter_codes(table.email, alloc.first_row)
     device_code = table.voter_codes(table.device, alloc.first_row)
     ip_code = table.voter_codes(table.ip, alloc.first_row)
 
     # Identity: normalised mailbox, busy device, sequential names.
-    normalised, domain, local = normalise_emails(table.email.values)
-    norm_code = _mailbox_codes(table.email.values, normalised)
-    # An address normalises to "" exactly when it is blank (a real one keeps its '@').
-    empty_email = pc.equal(normalised, "").to_numpy(zero_copy_only=False)
-    mailbox = np.where(empty_email[email_code], -1, norm_code[email_code])
+    mailbox = np.where(values.empty_email[email_code], -1, values.mailbox[email_code])
     mailbox = _shared(mailbox, 2)
-    empty_device = pc.equal(table.device.values, "").to_numpy(zero_copy_only=False)
-    device = _shared(np.where(empty_device[device_code], -1, device_code), limits.device_accounts)
-    sequence = _sequential_runs(local, domain, email_code, empty_email, limits.sequential_run)
+    device = _shared(
+        np.where(values.empty_device[device_code], -1, device_code), limits.device_accounts
+    )
+    sequence = _voter_runs(
+        values.sequence_key, values.sequence_number, email_code, limits.sequential_run
+    )
     labels = _components(n, [mailbox, device, sequence])
     linked = (mailbox >= 0) | (device >= 0) | (sequence >= 0)
 
-    ip_block = _ip_blocks(table.ip.values)  # once: its regexes run over every distinct address
-    bot = _machine_timing(table, alloc, limits, ip_block[0])
+    bot = _machine_timing(table, alloc, limits, values.ip_block[0])
     reasons = {
         "mailbox": mailbox >= 0,
         "device": device >= 0,
@@ -302,22 +352,19 @@ def detect(table: VoteTable, alloc: Allocations, thresholds: Thresholds | None =
     }
     flagged = linked | (bot >= 0)
 
-    disposable = pc.is_in(domain, value_set=pa.array(sorted(disposable_domains()))).to_numpy(
-        zero_copy_only=False
-    )
     context = _Context(
         couples=alloc.couples,
         voters=alloc.voters,
         alloc=alloc,
         email_values=table.email.values,
-        normalised=normalised,
+        normalised=values.normalised,
         email_code=email_code,
         device_values=table.device.values,
         device_code=device_code,
         ip_values=table.ip.values,
         ip_code=ip_code,
-        ip_block=ip_block,
-        disposable=disposable,
+        ip_block=values.ip_block,
+        disposable=values.disposable,
     )
     clusters = [
         _identity_cluster(context, members, mailbox, device, sequence)
@@ -356,6 +403,12 @@ def _sequential_runs(
     local: Any, domain: Any, email_code: IntArray, empty: BoolArray, minimum: int
 ) -> IntArray:
     """Voters whose addresses are ``stem`` + consecutive numbers at one domain."""
+    key_code, num = _sequence_keys(local, domain, empty)
+    return _voter_runs(key_code, num, email_code, minimum)
+
+
+def _sequence_keys(local: Any, domain: Any, empty: BoolArray) -> tuple[IntArray, IntArray]:
+    """Per distinct address: a code of ``stem@domain`` (-1: not stem + number) and the number."""
     # Only local parts ending in 1 to 6 digits after something else can match the pattern;
     # the regular expression runs on those alone.
     stem_guess = pc.ascii_rtrim(local, characters="0123456789")
@@ -374,6 +427,11 @@ def _sequential_runs(
         codes, _ = _codes(pc.fill_null(stem_key, ""))
         key_code[maybe[matched]] = codes[matched]
         num[maybe] = pc.fill_null(number, -1).to_numpy(zero_copy_only=False)
+    return key_code, num
+
+
+def _voter_runs(key_code: IntArray, num: IntArray, email_code: IntArray, minimum: int) -> IntArray:
+    """Per voter: a run id where ``minimum`` or more voters' addresses count up, else -1."""
     has = key_code >= 0
     voter_key = np.where(has[email_code], key_code[email_code], -1)
     voter_key = _shared(voter_key, minimum)
@@ -629,33 +687,22 @@ def _lockstep(
     if voted.sum() < limits.lockstep_min:
         return []
     idx = np.flatnonzero(voted)
-    # Pack each allocation (0-10 per couple) into a hash; equal ballots share it.
-    weights = np.random.default_rng(0x10CC).integers(1, 2**61, alloc.web.shape[1], dtype=np.int64)
-    signature = (alloc.web[idx].astype(np.int64) * weights).sum(axis=1)
-    sig_code, _ = _codes(pa.array(signature))
-    bucket = alloc.web_ts[idx] // (limits.lockstep_seconds * 1_000_000)
-    bucket = bucket - bucket.min()
-    n_buckets = int(bucket.max()) + 1
-    key = sig_code * n_buckets + bucket
-    key_code, key_values = _codes(pa.array(key))
-    observed = np.bincount(key_code)
-    sig_total = np.bincount(sig_code)
-    bucket_total = np.bincount(bucket, minlength=n_buckets)
-    kv = key_values.to_numpy(zero_copy_only=False)
-    expected = sig_total[kv // n_buckets] * bucket_total[kv % n_buckets] / len(idx)
-    dense = (observed >= limits.lockstep_min) & (
-        observed >= expected + limits.lockstep_z * np.sqrt(expected + 1)
+    # The numeric kernel (numpy, or PyTorch when selected): dense (allocation, minute) cells.
+    cells = co_action(
+        alloc.web[idx],
+        alloc.web_ts[idx],
+        window_us=limits.lockstep_seconds * 1_000_000,
+        minimum=limits.lockstep_min,
+        z=limits.lockstep_z,
     )
-    if not dense.any():
+    if not len(cells.signature):
         return []
     # Merge a signature's dense minutes into one group.
-    member = dense[key_code]
-    groups = _groups(np.where(member, sig_code, -1), member)
+    groups = _groups(cells.labels, cells.labels >= 0)
     clusters = []
     for group in groups:
         voters = idx[group]
-        sig = int(sig_code[group[0]])
-        exp = float(expected[dense & (kv // n_buckets == sig)].sum())
+        exp = cells.expected_of(int(cells.labels[group[0]]))
         n_flag = int(flagged[voters].sum())
         ballot = _allocation_text(alloc.web[voters[0]], ctx.couples)
         campaign = next((c.target for c in campaigns if c.members[voters].all()), None)

@@ -18,6 +18,7 @@ The work is vectorised (numpy and pyarrow compute); only per-farm strings are bu
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -30,6 +31,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ballroom.domain.eligibility import sms_eligible
 from ballroom.errors import WrongType
 
 IntArray = npt.NDArray[np.int64]
@@ -222,6 +224,22 @@ def _distinct(rng: np.random.Generator, count: int, low: int, high: int) -> IntA
     return rng.permutation(values)[:count].astype(np.int64)
 
 
+@functools.cache
+def _us_area_codes() -> IntArray:
+    """Area code -> itself if it texts from the US/PR, else the next such code (cyclically)."""
+    eligible = np.array([sms_eligible(f"+1{area:03d}0000000") for area in range(1000)])
+    usable = np.flatnonzero(eligible)
+    nxt = np.searchsorted(usable, np.arange(1000)) % len(usable)
+    return np.where(eligible, np.arange(1000), usable[nxt]).astype(np.int64)
+
+
+def _us_numbers(numbers: IntArray) -> IntArray:
+    """+1 numbers moved to US/PR area codes: the show's texters are where text votes count,
+    as the gateway and import refuse Canadian and Caribbean senders."""
+    area, line = np.divmod(numbers, 10_000_000)
+    return _us_area_codes()[area] * 10_000_000 + line
+
+
 def _ip_text(addresses: IntArray) -> Any:
     octets = [pa.array((addresses >> shift) & 255).cast(pa.string()) for shift in (24, 16, 8, 0)]
     return pc.binary_join_element_wise(*octets, ".")
@@ -406,7 +424,7 @@ def _people(rng: np.random.Generator, n: int, sms_share: float, voter_ids: Any) 
     )  # fmt: skip
     texter = rng.random(n) < sms_share
     web = ~texter | (rng.random(n) < 0.4)
-    phone_numbers = _distinct(rng, n, 2_000_000_000, 9_999_999_999)
+    phone_numbers = _us_numbers(_distinct(rng, n, 2_000_000_000, 9_999_999_999))
     has_phone = texter | (rng.random(n) < 0.3)
     phone = pc.if_else(pa.array(has_phone), _strings("+1", phone_numbers), "")
     # Households of 1-4 share a home address; some people vote over a carrier's shared block.

@@ -37,6 +37,7 @@ from ballroom.errors import (
     NotFound,
     RateLimited,
     TokenExpired,
+    Unavailable,
     UnverifiedVoter,
     WrongType,
 )
@@ -220,11 +221,22 @@ class AccountService:
                 )
             )
         minutes = int(self._code_ttl // 60)
-        self._mailer.send(
-            address,
-            "Your ballroom voting code",
-            f"Your code is {code}. It is valid for {minutes} minutes.",
-        )
+        try:
+            self._mailer.send(
+                address,
+                "Your ballroom voting code",
+                f"Your code is {code}. It is valid for {minutes} minutes.",
+            )
+        except Unavailable:
+            # Stored before sending (a slow relay must not hold the store's write lock); an
+            # undelivered code must neither count toward the hourly limit nor void a delivered one.
+            with self._engine.begin() as connection:
+                connection.execute(
+                    verification_codes.delete()
+                    .where(verification_codes.c.voter_id == voter_id)
+                    .where(verification_codes.c.code_hash == self._code_hash(voter_id, code))
+                )
+            raise
         return SignUp(voter=voter_id, email=address, new=new)
 
     def verify(self, email: Any, code: Any) -> Session:

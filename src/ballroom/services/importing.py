@@ -5,6 +5,12 @@ ballot goes through the same validation, caps and hash chain as a live vote. Imp
 keep their ids and timestamps, so the window check uses each ballot's own time (inside the
 window's recorded open/close times when the store knows them), not the clock. A window or
 couples the store does not know are created as a bare night.
+
+Text ballots pass the live gateway's region rule (``ballroom.domain.eligibility``: US and
+Puerto Rico only, so a +1 number of Canada or the Caribbean is refused) on the sender's
+number: the ``phone`` column, else the ``voter`` when it is a number (a live night's export
+keeps the number as the voter). A text ballot that carries no number at all (the interchange
+allows an empty ``phone``) cannot be placed and is not judged by it.
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ballroom.adapters.interchange import VoteRow, read_vote_rows
-from ballroom.domain.voting import Channel, VoteMeta, us_from_datetime
-from ballroom.errors import MalformedDocument, NotFound
+from ballroom.domain.eligibility import check_sms_eligibility
+from ballroom.domain.voting import Channel, VoteMeta, normalise_phone, us_from_datetime
+from ballroom.errors import BallroomError, InvalidInput, MalformedDocument, NotFound
 from ballroom.services.voting import ImportBallot, ImportOutcome, VotingService
 
 CHUNK = 5000
@@ -75,6 +82,38 @@ def import_file(service: VotingService, path: Path) -> list[ImportOutcome]:
     return import_ballots(service, ballots_from_rows(read_vote_rows(path)))
 
 
+def sender_refusal(ballot: ImportBallot) -> BallroomError | None:
+    """Why a text ballot's sender may not vote by text (the live gateway's region rule), or
+    ``None``: web ballots, US/PR senders and texts without a number pass."""
+    if ballot.channel is not Channel.SMS:
+        return None
+    try:
+        if ballot.meta.phone:
+            number = normalise_phone(ballot.meta.phone)
+        else:
+            try:
+                number = normalise_phone(ballot.voter)
+            except InvalidInput:
+                return None  # the voter is an account id, not a number: nothing to place
+        check_sms_eligibility(number)
+    except BallroomError as error:
+        return error
+    return None
+
+
+@dataclass
+class _Chunk:
+    """Ballots handed to the writer, and the outcomes of those refused before it, by index."""
+
+    size: int
+    decided: dict[int, ImportOutcome]
+    future: Future[list[ImportOutcome]] | None
+
+    def outcomes(self) -> list[ImportOutcome]:
+        written = iter(self.future.result() if self.future is not None else ())
+        return [self.decided[i] if i in self.decided else next(written) for i in range(self.size)]
+
+
 def import_ballots(
     service: VotingService, ballots: Iterable[ImportBallot], *, chunk_size: int = CHUNK
 ) -> list[ImportOutcome]:
@@ -82,16 +121,27 @@ def import_ballots(
 
     Up to ``IN_FLIGHT`` chunks wait at the writer while the next is read, so parsing the file
     overlaps the group commits; the writer handles chunks in submission order, so caps and the
-    chain see the ballots exactly in file order, as a single blocking loop would.
+    chain see the ballots exactly in file order, as a single blocking loop would. A text from
+    outside the SMS regions is refused before it reaches the writer (:func:`sender_refusal`).
     """
     outcomes: list[ImportOutcome] = []
     known: dict[str, set[str]] = {}
-    pending: list[Future[list[ImportOutcome]]] = []
+    pending: list[_Chunk] = []
     chunk: list[ImportBallot] = []
 
     def submit() -> None:
+        decided: dict[int, ImportOutcome] = {}
+        admitted: list[ImportBallot] = []
+        for index, ballot in enumerate(chunk):
+            refusal = sender_refusal(ballot)
+            if refusal is None:
+                admitted.append(ballot)
+            else:
+                decided[index] = ImportOutcome(
+                    ballot.ballot_id, "refused", refusal.code, refusal.message
+                )
         needed: dict[str, set[str]] = {}
-        for ballot in chunk:
+        for ballot in admitted:
             needed.setdefault(ballot.window, set()).update(ballot.allocation)
         for window, couples in needed.items():
             if window not in known:
@@ -103,10 +153,11 @@ def import_ballots(
             if missing or not known[window]:
                 service.ensure_window(window, sorted(missing))
                 known[window] |= missing
-        pending.append(service.submit_import(list(chunk)))
+        future = service.submit_import(admitted) if admitted else None
+        pending.append(_Chunk(len(chunk), decided, future))
         chunk.clear()
         while len(pending) > IN_FLIGHT:
-            outcomes.extend(pending.pop(0).result())
+            outcomes.extend(pending.pop(0).outcomes())
 
     try:
         for ballot in ballots:
@@ -117,8 +168,8 @@ def import_ballots(
             submit()
     finally:
         # Whatever happens to the reading, what was handed to the writer is settled first.
-        for future in pending:
-            outcomes.extend(future.result())
+        for handed in pending:
+            outcomes.extend(handed.outcomes())
     return outcomes
 
 

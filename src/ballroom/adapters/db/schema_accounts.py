@@ -74,6 +74,10 @@ server_secrets = sa.Table(
     metadata,
     sa.Column("name", sa.String(40), primary_key=True),
     sa.Column("value", sa.String(200), nullable=False),
+    # After a rotation: the replaced value, accepted until previous_until (a grace period).
+    sa.Column("previous_value", sa.String(200), nullable=True),
+    sa.Column("previous_until", sa.Float, nullable=True),
+    sa.Column("rotated_at", sa.Float, nullable=True),
 )
 
 nights = sa.Table(
