@@ -131,3 +131,44 @@ def test_a_live_night_through_the_pages(server: Server, browser: object) -> None
     expect(docs.locator(".swagger-ui .title").first).to_contain_text("ballroom")
 
     assert requests_elsewhere == []
+
+
+def test_the_staff_log_in_refuses_wrong_passwords_and_wrong_roles(
+    server: Server, browser: object
+) -> None:
+    """The one log-in form both staff pages share: errors shown, no token kept, then in and out."""
+    base = server.base
+    control = browser.new_page()  # type: ignore[attr-defined]
+    judge = browser.new_page()  # type: ignore[attr-defined]
+
+    _log_in(control, base, "/control", "producer", "not-the-password")
+    expect(control.get_by_test_id("login-message-error")).to_be_visible()
+    # A judge is refused by the control room's own role check (on entering).
+    _log_in(control, base, "/control", "derek", "judge-demo")
+    expect(control.get_by_test_id("login-message-error")).to_contain_text(
+        "this account is not a producer's"
+    )
+    # A producer is refused by the judge's desk before its token is kept.
+    _log_in(judge, base, "/judge", "producer", "producer-demo")
+    expect(judge.get_by_test_id("login-message-error")).to_contain_text(
+        "this account is not a judge's"
+    )
+    for page, key in ((control, "ballroom.token.control"), (judge, "ballroom.token.judge")):
+        assert page.evaluate(f"sessionStorage.getItem('{key}')") is None
+        expect(page.locator("#login-section")).to_be_visible()
+
+    judge.fill("#name", "derek")
+    judge.fill("#password", "judge-demo")
+    judge.click("#login")
+    expect(judge.locator("#sheet-section")).to_be_visible()
+    expect(judge.locator("#login-section")).to_be_hidden()
+    expect(judge.get_by_test_id("login-message-error")).to_have_count(0)
+    judge.click("#log-out")
+    expect(judge.locator("#login-section")).to_be_visible()
+    assert judge.evaluate("sessionStorage.getItem('ballroom.token.judge')") is None
+
+    control.fill("#name", "producer")
+    control.fill("#password", "producer-demo")
+    control.click("#login")
+    expect(control.get_by_test_id("phase")).to_have_text("open")
+    expect(control.locator("#login-section")).to_be_hidden()

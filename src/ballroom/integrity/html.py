@@ -5,23 +5,29 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-_PALETTE = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-    "#393b79",
-    "#637939",
-    "#8c6d31",
-    "#843c39",
-)
+from ballroom.web.svg import CATEGORY10, SVG_NAMESPACE, colours, element, points, text
+
+_PALETTE = (*CATEGORY10, "#393b79", "#637939", "#8c6d31", "#843c39")
 _KIND_COLOUR = {"multi-account": "#d62728", "bot": "#9467bd", "lockstep": "#1f77b4"}
+_OTHER_KIND = "#7f7f7f"
+
+
+def _svg(width: int, height: int, label: str, parts: list[str]) -> str:
+    return element(
+        "svg",
+        (
+            ("xmlns", SVG_NAMESPACE),
+            ("width", width),
+            ("height", height),
+            ("role", "img"),
+            ("aria-label", label),
+        ),
+        "".join(parts),
+    )
+
+
+def _line(x1: float, y1: float, x2: float, y2: float) -> str:
+    return element("line", (("x1", x1), ("y1", y1), ("x2", x2), ("y2", y2), ("stroke", "#333")))
 
 
 def votes_over_time_svg(timeline: dict[str, Any], width: int = 760, height: int = 300) -> str:
@@ -34,42 +40,44 @@ def votes_over_time_svg(timeline: dict[str, Any], width: int = 760, height: int 
     left, bottom, right, top_pad = 60, 30, 140, 10
     plot_w, plot_h = width - left - right, height - bottom - top_pad
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'role="img" aria-label="votes over time per couple">'
+        _line(left, top_pad + plot_h, left + plot_w, top_pad + plot_h),
+        _line(left, top_pad, left, top_pad + plot_h),
+        text((("x", 4), ("y", top_pad + 10), ("font-size", 11)), f"{top:,}"),
+        text(
+            (("x", left), ("y", height - 8), ("font-size", 11)),
+            f"{timeline.get('start') or ''}, {timeline.get('slot_minutes', 5)}-minute slots",
+        ),
     ]
-    parts.append(
-        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{left + plot_w}" '
-        f'y2="{top_pad + plot_h}" stroke="#333"/>'
-    )
-    parts.append(
-        f'<line x1="{left}" y1="{top_pad}" x2="{left}" y2="{top_pad + plot_h}" stroke="#333"/>'
-    )
-    parts.append(f'<text x="4" y="{top_pad + 10}" font-size="11">{top:,}</text>')
-    parts.append(
-        f'<text x="{left}" y="{height - 8}" font-size="11">'
-        f"{escape(str(timeline.get('start') or ''))}, "
-        f"{timeline.get('slot_minutes', 5)}-minute slots</text>"
-    )
-    for i, (couple, values) in enumerate(sorted(series.items())):
-        colour = _PALETTE[i % len(_PALETTE)]
-        points = " ".join(
-            f"{left + plot_w * j / max(slots - 1, 1):.1f},"
-            f"{top_pad + plot_h - plot_h * value / top:.1f}"
+    by_couple = sorted(series.items())
+    colour_of = colours((couple for couple, _ in by_couple), _PALETTE)
+    for i, (couple, values) in enumerate(by_couple):
+        colour = colour_of[couple]
+        line = points(
+            (left + plot_w * j / max(slots - 1, 1), top_pad + plot_h - plot_h * value / top)
             for j, value in enumerate(values)
         )
         parts.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" '
-            f'points="{points}"><title>{escape(couple)}</title></polyline>'
+            element(
+                "polyline",
+                (("fill", "none"), ("stroke", colour), ("stroke-width", 1.5), ("points", line)),
+                title=couple,
+            )
         )
         y = top_pad + 12 + i * 16
         parts.append(
-            f'<rect x="{left + plot_w + 10}" y="{y - 9}" width="10" height="10" fill="{colour}"/>'
+            element(
+                "rect",
+                (
+                    ("x", left + plot_w + 10),
+                    ("y", y - 9),
+                    ("width", 10),
+                    ("height", 10),
+                    ("fill", colour),
+                ),
+            )
         )
-        parts.append(
-            f'<text x="{left + plot_w + 24}" y="{y}" font-size="12">{escape(couple)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+        parts.append(text((("x", left + plot_w + 24), ("y", y), ("font-size", 12)), couple))
+    return _svg(width, height, "votes over time per couple", parts)
 
 
 def cluster_sizes_svg(clusters: list[dict[str, Any]], width: int = 760, limit: int = 40) -> str:
@@ -80,23 +88,24 @@ def cluster_sizes_svg(clusters: list[dict[str, Any]], width: int = 760, limit: i
     bar_h, gap, left = 14, 4, 130
     height = len(shown) * (bar_h + gap) + 20
     biggest = max(len(c["voters"]) for c in shown)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        'role="img" aria-label="cluster sizes">'
-    ]
+    parts: list[str] = []
     for i, cluster in enumerate(shown):
         size = len(cluster["voters"])
         y = 10 + i * (bar_h + gap)
         w = (width - left - 60) * size / biggest
-        colour = _KIND_COLOUR.get(cluster["kind"], "#7f7f7f")
-        parts.append(f'<text x="0" y="{y + 11}" font-size="11">{escape(cluster["kind"])}</text>')
+        colour = _KIND_COLOUR.get(cluster["kind"], _OTHER_KIND)
+        parts.append(text((("x", 0), ("y", y + 11), ("font-size", 11)), cluster["kind"]))
         parts.append(
-            f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}">'
-            f"<title>{escape(cluster['evidence'])}</title></rect>"
+            element(
+                "rect",
+                (("x", left), ("y", y), ("width", f"{w:.1f}"), ("height", bar_h), ("fill", colour)),
+                title=cluster["evidence"],
+            )
         )
-        parts.append(f'<text x="{left + w + 4:.1f}" y="{y + 11}" font-size="11">{size}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        parts.append(
+            text((("x", f"{left + w + 4:.1f}"), ("y", y + 11), ("font-size", 11)), str(size))
+        )
+    return _svg(width, height, "cluster sizes", parts)
 
 
 def report_html(report: dict[str, Any], timeline: dict[str, Any], source: str) -> str:

@@ -23,10 +23,11 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from ballroom.adapters.db.schema_accounts import audit_log, keyed_scores, nights
-from ballroom.domain.night import DanceScores, Night
+from ballroom.domain.night import Night
 from ballroom.domain.rules import compute
 from ballroom.domain.scoring import ScoreSheet
 from ballroom.domain.season import Season, Week
+from ballroom.domain.weeks import night_for_week
 from ballroom.errors import Conflict, Forbidden, NotFound, WrongType
 from ballroom.services.accounts import Principal, Role, require_role
 from ballroom.services.ports import Clock
@@ -549,21 +550,14 @@ class ControlService:
                 carried_votes = {
                     c: v for c, v in self._counted(before).items() if c in week.couples
                 }
-        head = self.season.head_judge
-        return Night(
-            rules=self.season.rules,
-            couples=week.couples,
-            judges=week.judges,
-            dances=tuple(
-                DanceScores(name=d.name, scores=d.scores) for d in sheet.dances() if d.scores
-            ),
-            bonus={c: b for c, b in week.bonus.items() if c in week.couples},
-            votes={c: votes.get(c, 0) for c in week.couples},
+        return night_for_week(
+            self.season,
+            week,
+            # A window made before its night was prepared may count other couples: not tonight's.
+            votes={c: v for c, v in votes.items() if c in week.couples},
+            sheet={dance.name: dance.scores for dance in sheet.dances()},
             carried_scores=carried_scores,
             carried_votes=carried_votes,
-            eliminate=week.eliminate,
-            head_judge=head if head in week.judges else None,
-            final=week.finale,
         )
 
     def _previous(self, week: Week) -> Week | None:

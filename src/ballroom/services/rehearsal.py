@@ -38,10 +38,10 @@ import sqlalchemy as sa
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.db import schema as db
 from ballroom.adapters.interchange import write_vote_arrow
-from ballroom.domain.night import DanceScores, Night, NightResult
+from ballroom.domain.night import Night, NightResult
 from ballroom.domain.rules import compute
 from ballroom.domain.season import Season, Week
-from ballroom.domain.weeks import known_points
+from ballroom.domain.weeks import known_points, night_for_week, sheet_from_grid
 from ballroom.errors import Conflict, InvalidInput, VerificationFailed
 from ballroom.integrity.analysis import Report, analyze_file
 from ballroom.integrity.electorate import (
@@ -579,26 +579,11 @@ def rehearsal_night(
     layout = layouts[week.number]
     rng = np.random.default_rng(np.random.SeedSequence([seed, week.number]))
     sheet = simulate_scores(layout, fit, model, rng)
-    head = season.head_judge
-    night = Night(
-        rules=season.rules,
-        couples=layout.couples,
-        judges=layout.judges,
-        dances=tuple(
-            DanceScores(
-                name=round_name,
-                scores={
-                    couple: {judge: _plain(sheet[c, r, j]) for j, judge in enumerate(layout.judges)}
-                    for c, couple in enumerate(layout.couples)
-                },
-            )
-            for r, round_name in enumerate(layout.rounds)
-        ),
-        bonus={c: _plain(v) for c, v in week.bonus.items() if c in layout.couples},
-        votes={c: int(votes.get(c, 0)) for c in layout.couples},
-        eliminate=week.eliminate,
-        head_judge=head if head in layout.judges else None,
-        final=week.finale,
+    night = night_for_week(
+        season,
+        week,
+        votes=votes,
+        sheet=sheet_from_grid(layout.couples, layout.rounds, layout.judges, sheet.tolist()),
     )
     known = known_points(season, week)
     return night, {c: known.get(c) is not None for c in layout.couples}
@@ -627,11 +612,6 @@ def night_request(night: Night) -> dict[str, Any]:
     if night.final:
         request["final"] = True
     return request
-
-
-def _plain(value: float | np.floating[Any]) -> float:
-    number = float(value)
-    return int(number) if number.is_integer() else number
 
 
 # --------------------------------------------------------------------------- integrity

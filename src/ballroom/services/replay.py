@@ -30,11 +30,17 @@ from typing import Any
 
 import numpy as np
 
-from ballroom.domain.night import DanceScores, Night, NightResult
+from ballroom.domain.night import Night, NightResult
 from ballroom.domain.rules import RULE_SET_NAMES, compute
 from ballroom.domain.rules.skating import DanceMarks, SkatingRequest, place_final
 from ballroom.domain.season import Season, Week
-from ballroom.domain.weeks import known_points, max_points
+from ballroom.domain.weeks import (
+    known_points,
+    max_points,
+    night_for_week,
+    plain_number,
+    sheet_from_grid,
+)
 from ballroom.errors import InvalidInput, UnknownRules, UnresolvableTie
 from ballroom.services.simulated_night import (
     ElectorateModel,
@@ -487,7 +493,7 @@ def _one_electorate(
             out.append(_week_outcome(context, state, outcomes))
         carry = (
             _Carry(
-                points={c: _number(state.points[i]) for i, c in enumerate(cast)},
+                points={c: plain_number(state.points[i]) for i, c in enumerate(cast)},
                 votes=dict(state.night.votes),
                 marks=state.marks,
             )
@@ -519,30 +525,14 @@ def _play_night(
     _check_known(week, cast, points, context.known[week.number])
     volume, published = night_volume(week.number, config.electorate, streams.votes)
     votes = night_votes(popularity[[index[c] for c in cast]], points, volume, config.electorate)
-    head = context.season.head_judge
-    night = Night(
+    night = night_for_week(
+        context.season,
+        week,
+        votes=dict(zip(cast, votes.tolist(), strict=True)),
+        sheet=sheet_from_grid(cast, layout.rounds, layout.judges, sheet.tolist()),
+        carried_scores=carry.points if carry else None,
+        carried_votes=carry.votes if carry else None,
         rules="dwts",
-        couples=cast,
-        judges=layout.judges,
-        dances=tuple(
-            DanceScores(
-                name=round_name,
-                scores={
-                    couple: {
-                        judge: _number(sheet[c, r, j]) for j, judge in enumerate(layout.judges)
-                    }
-                    for c, couple in enumerate(cast)
-                },
-            )
-            for r, round_name in enumerate(layout.rounds)
-        ),
-        bonus={c: _number(v) for c, v in week.bonus.items() if c in cast},
-        votes={c: int(votes[i]) for i, c in enumerate(cast)},
-        carried_scores=dict(carry.points) if carry else {},
-        carried_votes=dict(carry.votes) if carry else {},
-        eliminate=week.eliminate,
-        head_judge=head if head in layout.judges else None,
-        final=week.finale,
     )
     return _NightState(
         week=week,
@@ -555,12 +545,6 @@ def _play_night(
         marks=_marks(week, layout, sheet, streams.judges),
         carry=carry,
     )
-
-
-def _number(value: float | np.floating[Any]) -> float:
-    """Whole points as ``int`` (exact and fast for the rules' fractions), halves as floats."""
-    number = float(value)
-    return int(number) if number.is_integer() else number
 
 
 def _check_known(

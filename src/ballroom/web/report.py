@@ -24,18 +24,10 @@ from ballroom.services.replay import (
     SeasonReplay,
     WeekOutcome,
 )
+from ballroom.web.svg import CATEGORY10, colours, element, points, text
 
 PALETTE = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
+    *CATEGORY10,
     "#393b79",
     "#ad494a",
     "#637939",
@@ -64,7 +56,7 @@ def render_report(replay: SeasonReplay, rehearsal: Rehearsal | None = None) -> s
     template = Template(
         resources.files("ballroom.web").joinpath("templates/report.html").read_text("utf-8")
     )
-    colours = _colours(replay)
+    colour_of = _colours(replay)
     config = replay.config
     body = replay.summary()
     if rehearsal is not None:
@@ -103,18 +95,18 @@ def render_report(replay: SeasonReplay, rehearsal: Rehearsal | None = None) -> s
             "maximum, averaged over the electorates. Filled dots are real totals; hollow "
             "dots are simulated."
         ),
-        points_chart=_points_chart(replay, colours),
+        points_chart=_points_chart(replay, colour_of),
         shares_intro=escape(
             f"Mean share of each night's votes over {config.electorates} simulated "
             "electorates. Every vote here is simulated."
         ),
-        shares_chart=_shares_chart(replay, colours),
+        shares_chart=_shares_chart(replay, colour_of),
         path_intro=escape(
             "Place under the dwts rules, week by week, in simulated electorate #1 (the one "
             "printed below). A cross marks the week the couple really went home."
         ),
-        path_chart=_path_chart(replay, colours),
-        couple_legend=_legend(replay, colours),
+        path_chart=_path_chart(replay, colour_of),
+        couple_legend=_legend(replay, colour_of),
         weeks_intro=escape(
             "Simulated electorate #1, night by night: judges' points (sim where simulated), "
             "carried points and votes, simulated votes, shares and the dwts combined total; "
@@ -145,8 +137,8 @@ def write_report(replay: SeasonReplay, path: Path, rehearsal: Rehearsal | None =
 # ---------------------------------------------------------------------------- pieces
 
 
-def _colours(replay: SeasonReplay) -> dict[str, str]:
-    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(replay.names)}
+def _colours(replay: SeasonReplay) -> Mapping[str, str]:
+    return colours(replay.names, PALETTE)
 
 
 def _short(replay: SeasonReplay, couple: str) -> str:
@@ -219,9 +211,9 @@ def _rate_cell(rate: float) -> str:
     return f'<td class="rate"><i style="width:{width:.1f}%"></i><span>{_pct(rate)}</span></td>'
 
 
-def _legend(replay: SeasonReplay, colours: Mapping[str, str]) -> str:
+def _legend(replay: SeasonReplay, colour_of: Mapping[str, str]) -> str:
     items = "".join(
-        f'<li><span class="swatch" style="background:{colours[c]}"></span>{escape(name)}</li>'
+        f'<li><span class="swatch" style="background:{colour_of[c]}"></span>{escape(name)}</li>'
         for c, name in replay.names.items()
     )
     return f'<ul class="legend">{items}</ul>'
@@ -250,47 +242,92 @@ class _Frame:
         return TOP + span * (1 - fraction)
 
 
+_INK = "#62626e"
+
+
 def _svg(body: str, label: str) -> str:
-    return (
-        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-        f'role="img" aria-label="{escape(label)}" font-family="system-ui, sans-serif" '
-        f'font-size="11">{body}</svg>'
+    return element(
+        "svg",
+        (
+            ("viewBox", f"0 0 {WIDTH} {HEIGHT}"),
+            ("width", WIDTH),
+            ("height", HEIGHT),
+            ("role", "img"),
+            ("aria-label", label),
+            ("font-family", "system-ui, sans-serif"),
+            ("font-size", 11),
+        ),
+        body,
     )
 
 
 def _axes(frame: _Frame, ticks: Sequence[float], tick_text: Sequence[str], y_title: str) -> str:
     parts: list[str] = []
-    for value, text in zip(ticks, tick_text, strict=True):
-        y = frame.y(value)
+    for value, words in zip(ticks, tick_text, strict=True):
+        y = f"{frame.y(value):.1f}"
         parts.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
-            'stroke="#e6e6ec"/>'
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#62626e">'
-            f"{escape(text)}</text>"
+            element(
+                "line",
+                (("x1", LEFT), ("x2", WIDTH - RIGHT), ("y1", y), ("y2", y), ("stroke", "#e6e6ec")),
+            )
+        )
+        parts.append(
+            text(
+                (
+                    ("x", LEFT - 6),
+                    ("y", f"{frame.y(value) + 4:.1f}"),
+                    ("text-anchor", "end"),
+                    ("fill", _INK),
+                ),
+                words,
+            )
         )
     for week in frame.weeks:
-        x = frame.x(week)
         parts.append(
-            f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" '
-            f'fill="#62626e">W{week}</text>'
+            text(
+                (
+                    ("x", f"{frame.x(week):.1f}"),
+                    ("y", HEIGHT - BOTTOM + 16),
+                    ("text-anchor", "middle"),
+                    ("fill", _INK),
+                ),
+                f"W{week}",
+            )
         )
+    middle = f"{(TOP + HEIGHT - BOTTOM) / 2:.1f}"
     parts.append(
-        f'<text x="{(LEFT + WIDTH - RIGHT) / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" '
-        'fill="#62626e">week</text>'
-        f'<text x="14" y="{(TOP + HEIGHT - BOTTOM) / 2:.1f}" text-anchor="middle" '
-        f'fill="#62626e" transform="rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2:.1f})">'
-        f"{escape(y_title)}</text>"
+        text(
+            (
+                ("x", f"{(LEFT + WIDTH - RIGHT) / 2:.1f}"),
+                ("y", HEIGHT - 6),
+                ("text-anchor", "middle"),
+                ("fill", _INK),
+            ),
+            "week",
+        )
+    )
+    parts.append(
+        text(
+            (
+                ("x", 14),
+                ("y", middle),
+                ("text-anchor", "middle"),
+                ("fill", _INK),
+                ("transform", f"rotate(-90 14 {middle})"),
+            ),
+            y_title,
+        )
     )
     return "".join(parts)
 
 
-def _points_chart(replay: SeasonReplay, colours: Mapping[str, str]) -> str:
+def _points_chart(replay: SeasonReplay, colour_of: Mapping[str, str]) -> str:
     weeks = [w.number for w in replay.showcase]
     maximum = {w.number: w.max_points for w in replay.showcase}
     values = {
-        (week, couple): points / maximum[week]
+        (week, couple): total / maximum[week]
         for week, by_couple in replay.mean_points.items()
-        for couple, points in by_couple.items()
+        for couple, total in by_couple.items()
         if maximum.get(week)
     }
     if not values:
@@ -302,7 +339,7 @@ def _points_chart(replay: SeasonReplay, colours: Mapping[str, str]) -> str:
     parts = [_axes(frame, ticks, [_pct(t) for t in ticks], "share of the night's maximum")]
     for couple in replay.names:
         series = [(w, values[(w, couple)]) for w in weeks if (w, couple) in values]
-        parts.append(_polyline(frame, series, colours[couple]))
+        parts.append(_polyline(frame, series, colour_of[couple]))
         for week, value in series:
             real = replay.points_known[week].get(couple, False)
             shown = replay.mean_points[week][couple]
@@ -311,7 +348,7 @@ def _points_chart(replay: SeasonReplay, colours: Mapping[str, str]) -> str:
                 _dot(
                     frame.x(week),
                     frame.y(value),
-                    colours[couple],
+                    colour_of[couple],
                     hollow=not real,
                     title=f"{_short(replay, couple)}, week {week}: {shown:.1f}/"
                     f"{maximum[week]:g} ({what})",
@@ -320,7 +357,7 @@ def _points_chart(replay: SeasonReplay, colours: Mapping[str, str]) -> str:
     return _svg("".join(parts), "Judges' points by week")
 
 
-def _shares_chart(replay: SeasonReplay, colours: Mapping[str, str]) -> str:
+def _shares_chart(replay: SeasonReplay, colour_of: Mapping[str, str]) -> str:
     weeks = [w.number for w in replay.showcase]
     frame = _Frame(weeks, 0.0, 1.0)
     ticks = [t / 5 for t in range(6)]
@@ -333,23 +370,39 @@ def _shares_chart(replay: SeasonReplay, colours: Mapping[str, str]) -> str:
         for couple, share in replay.mean_vote_share[week].items():
             top = bottom + share
             y_top, y_bottom = frame.y(top), frame.y(bottom)
-            title = f"{_short(replay, couple)}, week {week}: {_pct(share)} (simulated)"
             parts.append(
-                f'<rect x="{x:.1f}" y="{y_top:.1f}" width="{bar:.1f}" '
-                f'height="{max(y_bottom - y_top, 0):.1f}" fill="{colours[couple]}" '
-                f'stroke="#fff" stroke-width="0.5"><title>{escape(title)}</title></rect>'
+                element(
+                    "rect",
+                    (
+                        ("x", f"{x:.1f}"),
+                        ("y", f"{y_top:.1f}"),
+                        ("width", f"{bar:.1f}"),
+                        ("height", f"{max(y_bottom - y_top, 0):.1f}"),
+                        ("fill", colour_of[couple]),
+                        ("stroke", "#fff"),
+                        ("stroke-width", 0.5),
+                    ),
+                    title=f"{_short(replay, couple)}, week {week}: {_pct(share)} (simulated)",
+                )
             )
             if share >= 0.07:
                 parts.append(
-                    f'<text x="{x + bar / 2:.1f}" y="{(y_top + y_bottom) / 2 + 4:.1f}" '
-                    'text-anchor="middle" fill="#fff" font-size="9">'
-                    f"{escape(_short(replay, couple).split()[0])}</text>"
+                    text(
+                        (
+                            ("x", f"{x + bar / 2:.1f}"),
+                            ("y", f"{(y_top + y_bottom) / 2 + 4:.1f}"),
+                            ("text-anchor", "middle"),
+                            ("fill", "#fff"),
+                            ("font-size", 9),
+                        ),
+                        _short(replay, couple).split()[0],
+                    )
                 )
             bottom = top
     return _svg("".join(parts), "Simulated vote shares by week")
 
 
-def _path_chart(replay: SeasonReplay, colours: Mapping[str, str]) -> str:
+def _path_chart(replay: SeasonReplay, colour_of: Mapping[str, str]) -> str:
     weeks = [w.number for w in replay.showcase]
     most = max((len(w.lines) for w in replay.showcase), default=1)
     frame = _Frame(weeks, 1.0, float(most), invert=True)
@@ -360,29 +413,28 @@ def _path_chart(replay: SeasonReplay, colours: Mapping[str, str]) -> str:
     }
     went = {c: week.number for week in replay.showcase for c in week.real_eliminated}
     for couple in replay.names:
+        colour = colour_of[couple]
         series = [(w, float(place[(w, couple)])) for w in weeks if (w, couple) in place]
-        parts.append(_polyline(frame, series, colours[couple]))
+        parts.append(_polyline(frame, series, colour))
         for week, value in series:
             title = f"{_short(replay, couple)}, week {week}: place {int(value)}"
+            x, y = frame.x(week), frame.y(value)
             if went.get(couple) == week:
-                parts.append(
-                    _cross(
-                        frame.x(week),
-                        frame.y(value),
-                        colours[couple],
-                        f"{title}; really eliminated this week",
-                    )
-                )
+                parts.append(_cross(x, y, colour, f"{title}; really eliminated this week"))
             else:
-                parts.append(
-                    _dot(frame.x(week), frame.y(value), colours[couple], hollow=False, title=title)
-                )
+                parts.append(_dot(x, y, colour, hollow=False, title=title))
         if series:
             last_week, last_value = series[-1]
             parts.append(
-                f'<text x="{frame.x(last_week) + 7:.1f}" y="{frame.y(last_value) + 4:.1f}" '
-                f'fill="{colours[couple]}" font-size="10">'
-                f"{escape(_short(replay, couple).split()[0])}</text>"
+                text(
+                    (
+                        ("x", f"{frame.x(last_week) + 7:.1f}"),
+                        ("y", f"{frame.y(last_value) + 4:.1f}"),
+                        ("fill", colour),
+                        ("font-size", 10),
+                    ),
+                    _short(replay, couple).split()[0],
+                )
             )
     return _svg("".join(parts), "Each couple's place by week")
 
@@ -390,29 +442,48 @@ def _path_chart(replay: SeasonReplay, colours: Mapping[str, str]) -> str:
 def _polyline(frame: _Frame, series: Sequence[tuple[int, float]], colour: str) -> str:
     if len(series) < 2:
         return ""
-    points = " ".join(f"{frame.x(w):.1f},{frame.y(v):.1f}" for w, v in series)
-    return (
-        f'<polyline points="{points}" fill="none" stroke="{colour}" '
-        'stroke-width="1.8" stroke-opacity="0.85"/>'
+    return element(
+        "polyline",
+        (
+            ("points", points((frame.x(w), frame.y(v)) for w, v in series)),
+            ("fill", "none"),
+            ("stroke", colour),
+            ("stroke-width", 1.8),
+            ("stroke-opacity", 0.85),
+        ),
     )
 
 
 def _dot(x: float, y: float, colour: str, *, hollow: bool, title: str) -> str:
-    fill = "#fff" if hollow else colour
-    return (
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.6" fill="{fill}" stroke="{colour}" '
-        f'stroke-width="1.6"><title>{escape(title)}</title></circle>'
+    return element(
+        "circle",
+        (
+            ("cx", f"{x:.1f}"),
+            ("cy", f"{y:.1f}"),
+            ("r", 3.6),
+            ("fill", "#fff" if hollow else colour),
+            ("stroke", colour),
+            ("stroke-width", 1.6),
+        ),
+        title=title,
     )
 
 
 def _cross(x: float, y: float, colour: str, title: str) -> str:
     d = 5.0
-    return (
-        f'<g stroke="{colour}" stroke-width="2.4"><title>{escape(title)}</title>'
-        f'<line x1="{x - d:.1f}" y1="{y - d:.1f}" x2="{x + d:.1f}" y2="{y + d:.1f}"/>'
-        f'<line x1="{x - d:.1f}" y1="{y + d:.1f}" x2="{x + d:.1f}" y2="{y - d:.1f}"/>'
-        "</g>"
+    strokes = "".join(
+        element(
+            "line",
+            (
+                ("x1", f"{x - d:.1f}"),
+                ("y1", f"{y + d * sign:.1f}"),
+                ("x2", f"{x + d:.1f}"),
+                ("y2", f"{y - d * sign:.1f}"),
+            ),
+        )
+        for sign in (-1, 1)
     )
+    return element("g", (("stroke", colour), ("stroke-width", 2.4)), strokes, title=title)
 
 
 def _number(value: float) -> str:
@@ -551,6 +622,11 @@ def _model(replay: SeasonReplay) -> str:
         ("Judges' save (sim)", JUDGES_SAVE_RULE),
         ("Skating ordinals", SKATING_ORDINALS),
     )
+    return _params(rows)
+
+
+def _params(rows: Sequence[tuple[str, str]]) -> str:
+    """Label and value pairs as the report's definition list."""
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
     return f'<dl class="params">{items}</dl>'
 
@@ -612,8 +688,7 @@ def _ingest(rehearsal: Rehearsal) -> str:
             f"{ingest.rows_per_s:,.0f} rows/s",
         ),
     )
-    items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
-    return f'<dl class="params">{items}</dl>'
+    return _params(rows)
 
 
 def _rehearsal_results(rehearsal: Rehearsal) -> str:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ballroom.domain.weeks import couples_dancing, known_points, max_points, night_for_week
-from ballroom.errors import InvalidInput, MissingField, NotFound, UnknownCouple
+from ballroom.domain.weeks import (
+    couples_dancing,
+    known_points,
+    max_points,
+    night_for_week,
+    plain_number,
+    sheet_from_grid,
+)
+from ballroom.errors import InvalidInput, MissingField, NotFound, UnknownCouple, UnknownJudge
 from ballroom.seasons import bundled_season34
 
 
@@ -123,3 +130,45 @@ def test_points_below_the_bonus_are_refused() -> None:
     scores["whitney"] = 4
     with pytest.raises(InvalidInput, match="less than its bonus"):
         night_for_week(bundled_season34(), 7, scores=scores, votes={})
+
+
+def test_a_whole_sheet_becomes_the_dances_with_plain_numbers() -> None:
+    season = bundled_season34()
+    week = season.week(10)  # two rounds, three judges
+    grid = [
+        [[7.0 + (c + r + j) % 3 for j in range(len(week.judges))] for r in range(len(week.rounds))]
+        for c in range(len(week.couples))
+    ]
+    sheet = sheet_from_grid(week.couples, week.rounds, week.judges, grid)
+    assert list(sheet) == list(week.rounds)
+    night = night_for_week(
+        season, week, sheet=sheet, votes={"robert": 7}, carried_votes={"robert": 2}, rules="dwts"
+    )
+    assert [d.name for d in night.dances] == list(week.rounds)
+    first = night.dances[0].scores[week.couples[1]]
+    assert first == {week.judges[0]: 8, week.judges[1]: 9, week.judges[2]: 7}
+    assert all(type(v) is int for v in first.values())
+    assert night.extra_points == {}
+    assert night.votes == {c: (7 if c == "robert" else 0) for c in week.couples}
+    assert night.total_votes()["robert"] == 9
+    assert night.rules == "dwts"
+
+
+def test_rounds_nobody_scored_are_left_out_and_strangers_refused() -> None:
+    season = bundled_season34()
+    week = season.week(10)
+    first, second = week.rounds
+    keyed = {first: {"robert": {"derek": 9.5}}, second: {}}
+    night = night_for_week(season, week, sheet=keyed, votes={})
+    assert [d.name for d in night.dances] == [first]
+    assert night.dances[0].scores == {"robert": {"derek": 9.5}}
+    with pytest.raises(UnknownCouple):
+        night_for_week(season, week, sheet={first: {"corey": {"derek": 7}}}, votes={})
+    with pytest.raises(UnknownJudge):
+        night_for_week(season, week, sheet={first: {"robert": {"kym": 7}}}, votes={})
+
+
+def test_plain_numbers_keep_halves() -> None:
+    assert plain_number(7.0) == 7
+    assert type(plain_number(7.0)) is int
+    assert plain_number(7.5) == 7.5

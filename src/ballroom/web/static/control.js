@@ -169,20 +169,8 @@
     await refreshAll();
   }
 
-  $("login-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    ballroom.show("login-message", null);
-    try {
-      const session = await ballroom.api("POST", "/api/v1/sessions", {
-        body: { name: $("name").value, password: $("password").value },
-      });
-      ballroom.setToken(PAGE, session.token);
-      await enter();
-    } catch (error) {
-      ballroom.setToken(PAGE, null);
-      ballroom.show("login-message", ballroom.describe(error), "error");
-    }
-  });
+  // enter() checks the role itself: it also resumes a session kept from an earlier visit.
+  ballroom.staffLogin({ page: PAGE, enter });
 
   if (token()) enter().catch(() => logOut());
 })();

@@ -70,21 +70,7 @@
     }
   }
 
-  $("login-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    ballroom.show("login-message", null);
-    try {
-      const session = await ballroom.api("POST", "/api/v1/sessions", {
-        body: { name: $("name").value, password: $("password").value },
-      });
-      if (session.role !== "judge") throw new Error("this account is not a judge's");
-      ballroom.setToken(PAGE, session.token);
-      await load();
-    } catch (error) {
-      ballroom.setToken(PAGE, null);
-      ballroom.show("login-message", ballroom.describe(error), "error");
-    }
-  });
+  ballroom.staffLogin({ page: PAGE, role: "judge", enter: load });
 
   $("log-out").addEventListener("click", async () => {
     const token = ballroom.token(PAGE);
