@@ -1,10 +1,12 @@
 """The control room's integrity review: analyse a window's stored log live, and audit decisions.
 
-``IntegrityReview.review`` reads the window's log from the store (the rows ``ballroom export``
-writes, through ``ballroom.services.log_rows``), runs ``ballroom.integrity.analysis.analyze``
+``IntegrityReview.review`` reads the window's log from the store in columns (the rows ``ballroom
+export`` writes, through ``ballroom.services.log_rows``: a window of millions of ballots is
+streamed in chunks, never held as Python objects), runs ``ballroom.integrity.analysis.analyze``
 with the night as the control room holds it (keyed scores, counted votes, carry-over) so the
 counterfactual says whether the elimination would change without the flagged votes, and adds
-each flagged voter's evidence, counted votes and the producers' decision on them.
+each flagged voter's evidence, counted votes and the producers' decision on them (from just
+their ballots, read back as log entries).
 
 A producer decides per flagged voter: ``void`` (their votes leave the night's results) or
 ``clear`` (they stay), always with a reason. A decision is its own append-only record (the
@@ -32,13 +34,21 @@ import sqlalchemy as sa
 
 from ballroom.adapters.db.schema_accounts import audit_log, nights
 from ballroom.adapters.db.schema_integrity import integrity_decisions
+from ballroom.adapters.interchange import Categorical
 from ballroom.domain.night import Night
 from ballroom.domain.voting import LogEntry, VoteMeta, recount
 from ballroom.errors import BallroomError, Conflict, InvalidInput, MissingField, NotFound, WrongType
 from ballroom.integrity.analysis import Report, analyze
 from ballroom.services.accounts import Principal, Role, require_role
 from ballroom.services.control import ControlService, Excluded
-from ballroom.services.log_rows import WindowLog, read_window_log
+from ballroom.services.log_rows import (
+    VoterSet,
+    WindowColumns,
+    WindowLog,
+    read_window_ballots,
+    read_window_columns,
+    read_window_log,
+)
 from ballroom.services.ports import Clock
 from ballroom.services.voting import VotingService
 
@@ -132,7 +142,7 @@ class _Analysis:
     key: tuple[str, int, str]
     report: Report
     counterfactual_note: str | None
-    voters: frozenset[str]
+    voters: VoterSet
     flagged: Mapping[str, dict[str, Any]]  # voter -> reasons, evidence, identity, votes
 
 
@@ -309,8 +319,8 @@ class IntegrityReview:
             cached = self._cache.get(window)
         if cached is not None and cached.key == key:
             return cached
-        log = read_window_log(self._engine, window)
-        analysis = self._analyse(key, log, night, note)
+        columns = read_window_columns(self._engine, window)
+        analysis = self._analyse(key, columns, night, note)
         with self._lock:
             self._cache.pop(window, None)
             self._cache[window] = analysis
@@ -328,10 +338,14 @@ class IntegrityReview:
         return night, None
 
     def _analyse(
-        self, key: tuple[str, int, str], log: WindowLog, night: Night | None, note: str | None
+        self,
+        key: tuple[str, int, str],
+        columns: WindowColumns,
+        night: Night | None,
+        note: str | None,
     ) -> _Analysis:
-        table = log.vote_table()
-        if night is not None and set(log.couples) - set(night.couples):
+        table = columns.table
+        if night is not None and set(columns.couples) - set(night.couples):
             night, note = None, "the log names couples that are not dancing tonight"
         try:
             report = analyze(table, night, window=None, seed=self._seed, draws=self._draws)
@@ -341,12 +355,17 @@ class IntegrityReview:
             # The rules cannot settle this night yet (an exact tie, say): report without it.
             report = analyze(table, None, window=None, seed=self._seed, draws=self._draws)
             note = f"the effect on the result cannot be measured yet: {error.message}"
+        # Only the flagged voters' ballots are needed as entries: read back by their place in
+        # the log (the same snapshot as the columns), not by voter (no index: a scan).
+        flagged_log = read_window_ballots(
+            self._engine, columns.window, columns.seqs_of(report.flagged_voters)
+        )
         return _Analysis(
             key=key,
             report=report,
             counterfactual_note=note,
-            voters=frozenset(log.voters()),
-            flagged=_flagged_details(report, table.voter.labels(), log),
+            voters=columns.voters,
+            flagged=_flagged_details(report, table.voter, flagged_log),
         )
 
 
@@ -357,16 +376,19 @@ def _applied(result: str) -> dict[str, int]:
 
 
 def _flagged_details(
-    report: Report, labels: list[str], log: WindowLog
+    report: Report, voters: Categorical, log: WindowLog
 ) -> dict[str, dict[str, Any]]:
-    """Per flagged voter: why, the clusters' evidence, their identity and their counted votes."""
+    """Per flagged voter: why, the clusters' evidence, their identity and their counted votes.
+
+    ``voters`` is the analysed table's voter column; ``log`` holds at least every flagged
+    voter's ballots (in order: the first gives the identity, the rest count as the tally does).
+    """
     flagged = set(report.flagged_voters)
     if not flagged:
         return {}
     reasons: dict[str, list[str]] = {voter: [] for voter in flagged}
     for name, mask in report.findings.reasons.items():
-        for index in np.flatnonzero(mask):
-            voter = labels[int(index)]
+        for voter in voters.labels_of(np.flatnonzero(mask)):
             if voter in reasons:
                 reasons[voter].append(name)
     evidence: dict[str, list[str]] = {voter: [] for voter in flagged}
