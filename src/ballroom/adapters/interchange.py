@@ -9,11 +9,12 @@ Two readers share one set of rules:
   the file with the row reader so that the error still names the first bad row and column.
 
 Parquet written here (``write_vote_rows``, ``write_vote_arrow``, ``ballroom simulate``) keeps
-every string column dictionary-encoded in one row group, so the columnar reader takes the codes
-from the file's dictionary pages (Arrow still hashes each distinct value once), two columns at a
-time in two threads. Ballot ids written as a prefix and a counter (``b1``, ``b2``, ...) are coded
-by their number instead and never hashed (see ``Categorical``). Other Parquet files and CSV are
-dictionary-encoded on reading (slower, same result).
+every string column but the ballot ids dictionary-encoded in one row group, so the columnar
+reader takes the codes from the file's dictionary pages a row group at a time (Arrow still
+hashes each distinct value once), in two threads. Ballot ids are written plain; written as a
+prefix and a counter (``b1``, ``b2``, ...) they are coded by their number and never hashed (see
+``Categorical``). Other Parquet files and CSV are dictionary-encoded on reading (slower, same
+result).
 
 Rows are numbered from 1, not counting the header; CSV errors also give the line.
 """
@@ -67,6 +68,9 @@ _DICT = pa.dictionary(pa.int32(), pa.string())
 _TS = pa.timestamp("us", tz="UTC")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DICT_PAGE_LIMIT = 1 << 30  # Parquet pages stop at 2 GiB; past this a column falls back to plain
+# Written with dictionary pages: repeated strings. Ballot ids are nearly all distinct: plain, so
+# that they stream batch by batch (a dictionary page of every id is decoded whole first).
+_DICTIONARY_PAGES = tuple(name for name in _CATEGORICAL if name != "ballot_id")
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ class VoteTable:
     per_voter: bool = False
     ballot_ip: npt.NDArray[np.int32] | None = None
     voter_first_row: npt.NDArray[Any] | None = None  # per voter (len: none), when per_voter
+    ballot_first_web: npt.NDArray[Any] | None = None  # per ballot (len: none), when per_voter
 
     def __len__(self) -> int:
         return len(self.ts_us)
@@ -346,7 +351,7 @@ def _write_parquet(table: Any, path: Path, *, store_schema: bool = True) -> int:
         path,
         store_schema=store_schema,
         row_group_size=max(1, int(table.num_rows)),
-        use_dictionary=list(_CATEGORICAL),
+        use_dictionary=list(_DICTIONARY_PAGES),
         dictionary_pagesize_limit=_DICT_PAGE_LIMIT,
     )
     return int(table.num_rows)
@@ -372,7 +377,7 @@ def write_vote_parts(path: str | Path, parts: Iterable[Any], *, one_row_group: b
         table = pa.concat_tables(compact).unify_dictionaries().combine_chunks()
         return _write_parquet(table, path, store_schema=False)  # strings, as write_vote_arrow
     rows = 0
-    with pq.ParquetWriter(path, schema, use_dictionary=list(_CATEGORICAL),
+    with pq.ParquetWriter(path, schema, use_dictionary=list(_DICTIONARY_PAGES),
                           dictionary_pagesize_limit=_DICT_PAGE_LIMIT) as writer:  # fmt: skip
         for part in parts:
             table = part.select(list(COLUMNS)).cast(schema)
@@ -438,13 +443,24 @@ def _read_parquet(path: Path) -> VoteTable:
                 return numbered
             # As plain strings: decoding a dictionary of millions of ids into Arrow hashes
             # every one of them (slow, and a memory peak); numbered ids need no dictionary.
-            plain = pq.ParquetFile(path).read(columns=[name]).column(0)
+            plain = pq.ParquetFile(path).read(columns=[name], use_threads=False).column(0)
             return plain if plain.type == pa.string() else _cast_column(plain, name)
+        if name in _ROW_CODED:
+            coded = _row_codes(row_groups(name), parquet.metadata.num_rows, name in _NARROW)
+            if coded is not None:
+                return coded
         # A reader per call: a ParquetFile is not safe to read from two threads at once.
         reader = pq.ParquetFile(path, read_dictionary=list(_CATEGORICAL))
-        return _cast_column(reader.read(columns=[name]).column(0), name)
+        return _cast_column(reader.read(columns=[name], use_threads=False).column(0), name)
 
-    return _to_vote_table(column, path)
+    def row_groups(name: str) -> Iterator[Any]:
+        """The column's chunks in row order, one row group at a time (none held after)."""
+        reader = pq.ParquetFile(path, read_dictionary=list(_CATEGORICAL))
+        for group in range(reader.num_row_groups):
+            chunks = reader.read_row_group(group, columns=[name], use_threads=False).column(0)
+            yield from chunks.chunks
+
+    return _to_vote_table(column, path, row_groups)
 
 
 def _read_csv(path: Path) -> Any:
@@ -501,6 +517,7 @@ _THREADS_SETTING = os.environ.get("BALLROOM_READ_THREADS", "2").strip()
 _READ_THREADS = max(1, int(_THREADS_SETTING)) if _THREADS_SETTING.isdigit() else 2
 _NUMBERED = ("ballot_id",)  # ids that are usually a prefix and a counter
 _MAX_DIGITS = 17  # the number fits an int64 with room to subtract
+_MAX_BYTES = 1 << 30  # "to the end" for binary_slice (an open end fails on some arrays)
 
 
 def _numbers_of(strings: Any, prefix: str) -> Any:
@@ -511,7 +528,12 @@ def _numbers_of(strings: Any, prefix: str) -> Any:
     """
     if strings.null_count or not pc.all(pc.starts_with(strings, prefix)).as_py():
         return None
-    rest = pc.utf8_slice_codeunits(strings, len(prefix))
+    # Every string starts with the ASCII prefix, so cutting its bytes cuts whole characters
+    # (a byte slice is ~3x faster than the UTF-8 one, which counts code points).
+    if pa.types.is_large_string(strings.type):
+        rest = pc.utf8_slice_codeunits(strings, len(prefix))
+    else:
+        rest = pc.binary_slice(strings.view(pa.binary()), len(prefix), _MAX_BYTES).view(pa.string())
     lengths = pc.binary_length(rest)
     canonical = pc.and_(
         pc.ascii_is_decimal(rest),
@@ -563,11 +585,14 @@ def _numbered_batches(path: Path, name: str) -> Categorical | None:
     """Numbered ids read a batch at a time, or None (not numbered, or not plain strings).
 
     Never the whole column as strings: for 100 M rows those and their slices were gigabytes.
+    The numbers go straight into the codes array (no list of parts to join: that held the
+    column twice); ids past the int32 range take the slower path of int64 parts.
     """
     reader = pq.ParquetFile(path)
     if reader.schema_arrow.field(name).type != pa.string():
         return None
-    parts: list[Any] = []
+    codes = np.empty(reader.metadata.num_rows, dtype=np.int32)
+    filled, low, high = 0, np.iinfo(np.int64).max, -1
     prefix = None
     for batch in reader.iter_batches(batch_size=_BATCH_ROWS, columns=[name], use_threads=False):
         strings = batch.column(0)
@@ -575,9 +600,31 @@ def _numbered_batches(path: Path, name: str) -> Categorical | None:
         numbers = None if prefix is None else _numbers_of(strings, prefix)
         if prefix is None or numbers is None:
             return None
-        small = len(numbers) and int(numbers.max()) <= np.iinfo(np.int32).max
-        parts.append(numbers.astype(np.int32) if small else numbers)
-    return None if prefix is None else _numbered_parts(parts, prefix)
+        if not len(numbers):
+            continue
+        low, high = min(low, int(numbers.min())), max(high, int(numbers.max()))
+        if high > np.iinfo(np.int32).max or filled + len(numbers) > len(codes):
+            return _numbered_wide(reader, name, prefix)
+        codes[filled : filled + len(numbers)] = numbers
+        filled += len(numbers)
+    if prefix is None or filled != len(codes):
+        return None
+    size = high - low + 1
+    if size > 2 * filled + 1024 or size >= np.iinfo(np.int32).max:
+        return None  # sparse ids: codes through a dictionary instead (as _numbered_parts)
+    codes -= np.int32(low)
+    return Categorical(codes=codes, values=None, prefix=prefix, first=low, size=size)
+
+
+def _numbered_wide(reader: Any, name: str, prefix: str) -> Categorical | None:
+    """``_numbered_batches`` for ids whose numbers pass the int32 range: int64 parts."""
+    parts: list[Any] = []
+    for batch in reader.iter_batches(batch_size=_BATCH_ROWS, columns=[name], use_threads=False):
+        numbers = _numbers_of(batch.column(0), prefix)
+        if numbers is None:
+            return None
+        parts.append(numbers)
+    return _numbered_parts(parts, prefix)
 
 
 def _numbered_column(column: Any) -> Categorical | None:
@@ -638,6 +685,64 @@ def _categorical(column: Any, name: str = "") -> Categorical:
     )
 
 
+_ROW_CODED = ("window", "voter", "channel", "couple")  # read a row group at a time
+
+
+def _row_codes(chunks: Iterator[Any], n_rows: int, narrow: bool) -> Categorical | None:
+    """A dictionary column's codes, filled a row group at a time into one array; None: not
+    dictionary-encoded without nulls, or too many values for int8 codes (read it whole).
+
+    Reading the column whole held its int32 codes per row group and then the combined ones
+    (and, for the narrow columns, an int32 copy before the int8 one). Several row groups'
+    dictionaries are unified at the end, as ``combine_chunks`` would (values in order of first
+    appearance), and each group's codes rewritten in place.
+    """
+    small = np.iinfo(np.int8).max
+    codes: npt.NDArray[np.signedinteger[Any]] = np.empty(
+        n_rows, dtype=np.int8 if narrow else np.int32
+    )
+    dictionaries: list[Any] = []
+    spans: list[tuple[int, int, int]] = []  # rows begin, end; offset of the group's dictionary
+    begin = offset = 0
+    for chunk in chunks:
+        end = begin + len(chunk)
+        if chunk.type != _DICT or chunk.null_count or end > n_rows:
+            return None
+        if narrow and len(chunk.dictionary) > small:
+            return None
+        codes[begin:end] = chunk.indices.to_numpy(zero_copy_only=False)
+        dictionaries.append(chunk.dictionary)
+        spans.append((begin, end, offset))
+        offset += len(chunk.dictionary)
+        begin = end
+    if begin != n_rows or not dictionaries:
+        return None
+    if len(dictionaries) == 1:
+        return Categorical(codes=codes, values=dictionaries[0])
+    values, remap = _unify(dictionaries)
+    if narrow and len(values) > small:
+        return None
+    remap = remap.astype(codes.dtype)
+    for first, last, base in spans:
+        if first < last:
+            codes[first:last] = remap[base + codes[first:last].astype(np.int64)]
+    return Categorical(codes=codes, values=values)
+
+
+def _unify(dictionaries: list[Any]) -> tuple[Any, npt.NDArray[np.int32]]:
+    """The distinct values of ``dictionaries`` in order of first appearance, and each entry's
+    code among them (the entries laid end to end). Encoded as a chunked array: the strings are
+    hashed once and never copied into one array first."""
+    present = [values for values in dictionaries if len(values)]  # none: no positions
+    if not present:
+        return pa.array([], type=pa.string()), np.zeros(0, dtype=np.int32)
+    encoded = pc.dictionary_encode(pa.chunked_array(present, type=pa.string()))
+    remap = np.concatenate(
+        [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
+    )
+    return encoded.chunks[-1].dictionary, remap.astype(np.int32, copy=False)
+
+
 def _numbers(column: Any, dtype: type[np.generic]) -> Any:
     chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
     if not chunks:
@@ -649,12 +754,18 @@ def _numbers(column: Any, dtype: type[np.generic]) -> Any:
     )
 
 
-def _to_vote_table(column: Callable[[str], Any], path: Path) -> VoteTable:
+def _to_vote_table(
+    column: Callable[[str], Any],
+    path: Path,
+    row_groups: Callable[[str], Iterator[Any]] | None = None,
+) -> VoteTable:
     """Convert and check the columns (``column(name)`` gives one in Arrow form).
 
     Two threads read and convert (pyarrow decodes without the GIL), so at most two columns are
     in Arrow form at once; the checks then run in column order, so that the error reported for
-    a file with several problems does not depend on which read finished first.
+    a file with several problems does not depend on which read finished first. With
+    ``row_groups`` (Parquet) an identity column is read a row group at a time and only its
+    values on the key rows are kept (see ``_per_voter``).
     """
 
     def bad(index: int, name: str, problem: str) -> MalformedDocument:
@@ -671,18 +782,11 @@ def _to_vote_table(column: Callable[[str], Any], path: Path) -> VoteTable:
             return keys[0]
 
     def convert(name: str) -> Any:
+        if name in _IDENTITY:
+            return convert_identity(name)
         arrow = column(name)
         if isinstance(arrow, Categorical):
             return arrow  # numbered ids, converted while reading
-        if name in _IDENTITY:
-            cat = _categorical(arrow, name)
-            del arrow
-            found = key_rows()
-            if found is None:
-                return cat
-            if name == "ip":
-                ballot_ip.append(found.of_ballots(cat.codes))
-            return replace(cat, codes=found.of_voters(cat.codes))
         if name in _CATEGORICAL:
             return _categorical(arrow, name)
         if arrow.null_count:  # ts or votes: the first empty row, reported in order below
@@ -691,13 +795,45 @@ def _to_vote_table(column: Callable[[str], Any], path: Path) -> VoteTable:
             return _numbers(arrow.cast(pa.int64()), np.int64)
         return _numbers(arrow, np.int8)
 
-    pool = ThreadPoolExecutor(max_workers=_READ_THREADS)
+    def convert_identity(name: str) -> Categorical:
+        if row_groups is not None:
+            # The key rows first (they wait for the voter and ballot columns), so that each
+            # row group's codes are cut down to them as it is read.
+            found = key_rows()
+            kept = None if found is None else _per_voter(row_groups(name), found, name == "ip")
+            if kept is not None:
+                cat, of_ballots = kept
+                if of_ballots is not None:
+                    ballot_ip.append(of_ballots)
+                return cat
+        arrow = column(name)
+        cat = _categorical(arrow, name)
+        del arrow
+        found = key_rows()
+        if found is None:
+            return cat
+        if name == "ip":
+            ballot_ip.append(found.of_ballots(cat.codes))
+        return replace(cat, codes=found.of_voters(cat.codes))
+
+    # The calling thread reads too: the voter column and the biggest identity columns, whose
+    # buffers are the largest (memory this thread frees is reused, see
+    # analysis.retained_memory); the worker reads the ballot ids first (the next longest),
+    # then the rest. Columns that wait for the key rows come after what they wait for.
+    pool = ThreadPoolExecutor(max_workers=max(1, _READ_THREADS - 1))
     try:
-        # ballot_id has the most distinct values and takes longest: it goes first.
-        # Filled in order, so that an identity column finds the voter column submitted already.
         futures: dict[str, Future[Any]] = {}
-        for name in (*_CATEGORICAL, "ts", "votes"):
+        own = ("voter", "email", "device") if _READ_THREADS > 1 else ()
+        plain = [name for name in _CATEGORICAL if name not in _IDENTITY and name not in own]
+        for name in (*plain, "ts", "votes", *(n for n in _IDENTITY if n not in own)):
             futures[name] = pool.submit(convert, name)
+        for name in own:
+            done: Future[Any] = Future()
+            futures[name] = done
+            try:
+                done.set_result(convert(name))
+            except Exception as error:  # reported in column order below, as the others
+                done.set_exception(error)
         cats: dict[str, Categorical] = {}
         for name in _CATEGORICAL:
             cats[name] = cat = futures[name].result()
@@ -745,6 +881,7 @@ def _to_vote_table(column: Callable[[str], Any], path: Path) -> VoteTable:
         per_voter=bool(keys and keys[0] is not None),
         ballot_ip=ballot_ip[0] if ballot_ip else None,
         voter_first_row=keys[0].voter_first if keys and keys[0] is not None else None,
+        ballot_first_web=keys[0].ballot_first_web if keys and keys[0] is not None else None,
     )
 
 
@@ -767,6 +904,57 @@ class _KeyRows:
         first = self.ballot_first_web
         picked = codes[np.minimum(first, self.n - 1)].astype(np.int32)
         return np.where(first < self.n, picked, np.int32(-1))
+
+
+def _per_voter(
+    chunks: Iterator[Any], found: _KeyRows, of_ballots: bool
+) -> tuple[Categorical, npt.NDArray[np.int32] | None] | None:
+    """An identity column's codes on the key rows, read chunk by chunk; None: not
+    dictionary-encoded without nulls (read it whole instead).
+
+    As ``_KeyRows.of_voters`` and ``of_ballots`` give, without the column's codes for every
+    row ever being held: each chunk gives the codes of the key rows it holds, as positions in
+    the chunks' dictionaries laid end to end; these are unified once at the end (as
+    ``combine_chunks`` would: values in order of first appearance).
+    """
+    n = found.n
+    voter_first, ballot_first = found.voter_first, found.ballot_first_web
+    voters = np.zeros(len(voter_first) + 1, dtype=np.int64)  # + the last row's (see VoteTable)
+    ballots = np.full(len(ballot_first), -1, dtype=np.int64) if of_ballots else None
+    dictionaries: list[Any] = []
+    begin = offset = 0
+    for chunk in chunks:
+        if chunk.type != _DICT or chunk.null_count:
+            return None
+        end = begin + len(chunk)
+        codes = chunk.indices.to_numpy(zero_copy_only=False)
+        if len(chunk):
+            here = np.flatnonzero((voter_first >= begin) & (voter_first < end))
+            voters[here] = codes[voter_first[here] - begin] + offset
+            if end == n:
+                voters[-1] = int(codes[-1]) + offset
+            if ballots is not None:
+                here = np.flatnonzero((ballot_first >= begin) & (ballot_first < end))
+                ballots[here] = codes[ballot_first[here] - begin] + offset
+        dictionaries.append(chunk.dictionary)
+        offset += len(chunk.dictionary)
+        begin = end
+    if begin != n or not dictionaries:
+        return None
+    voters[:-1][voter_first >= n] = voters[-1]  # no row: the last row's, as of_voters
+    if len(dictionaries) == 1:
+        values = dictionaries[0]
+        voter_codes = voters.astype(np.int32)
+        ballot_codes = None if ballots is None else ballots.astype(np.int32)
+    else:
+        values, remap = _unify(dictionaries)
+        voter_codes = remap[voters]
+        ballot_codes = None
+        if ballots is not None:
+            ballot_codes = np.where(ballots >= 0, remap[np.maximum(ballots, 0)], -1).astype(
+                np.int32
+            )
+    return Categorical(codes=voter_codes, values=values), ballot_codes
 
 
 def first_rows(
@@ -803,13 +991,18 @@ def _key_rows(futures: Mapping[str, Future[Any]]) -> _KeyRows | None:
     channel: Categorical = futures["channel"].result()
     n = len(voter.codes)
     index: type[np.signedinteger[Any]] = np.int32 if n < np.iinfo(np.int32).max else np.int64
-    rows = np.arange(n, dtype=index)
-    voter_first = np.full(len(voter), n, dtype=index)
-    np.minimum.at(voter_first, voter.codes, rows)
     labels = channel.labels()
-    # As the table's sms column will say: a row is web unless its channel is "sms".
-    web = channel.codes != (labels.index("sms") if "sms" in labels else -1)
-    ballot_first, _ = first_rows(ballot.codes[web], rows[web], len(ballot), n)
+    sms = labels.index("sms") if "sms" in labels else -1
+    voter_first = np.full(len(voter), n, dtype=index)
+    ballot_first = np.full(len(ballot), n, dtype=index)
+    # A slice of rows at a time: the temporaries stay small however long the night.
+    for begin in range(0, n, _BATCH_ROWS):
+        end = min(n, begin + _BATCH_ROWS)
+        rows = np.arange(begin, end, dtype=index)
+        np.minimum.at(voter_first, voter.codes[begin:end], rows)
+        # As the table's sms column will say: a row is web unless its channel is "sms".
+        web = channel.codes[begin:end] != sms
+        np.minimum.at(ballot_first, ballot.codes[begin:end][web], rows[web])
     return _KeyRows(n=n, voter_first=voter_first, ballot_first_web=ballot_first)
 
 

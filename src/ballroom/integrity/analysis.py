@@ -7,16 +7,29 @@ per-minute timeline for the charts).
 
 from __future__ import annotations
 
+import ctypes
+import platform
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from ballroom.adapters.interchange import VoteTable, read_vote_table, ts_to_datetime
 from ballroom.domain.night import Night
 from ballroom.integrity.counterfactual import effect
-from ballroom.integrity.detectors import Findings, Thresholds, detect
+from ballroom.integrity.detectors import (
+    Findings,
+    IdentityValues,
+    Thresholds,
+    detect,
+    identity_values,
+)
 from ballroom.integrity.tally import Allocations, allocations, single_window
 
 
@@ -59,9 +72,92 @@ def analyze_file(
     thresholds: Thresholds | None = None,
 ) -> Report:
     """Read an interchange file and analyse it (see ``analyze``)."""
-    return analyze(
-        read_vote_table(path), night, window=window, seed=seed, draws=draws, thresholds=thresholds
-    )
+    with retained_memory():
+        table = read_vote_table(path)
+        release_freed()  # what the read freed: the analysis needs less than the read did
+        return analyze(
+            table,
+            night,
+            window=window,
+            seed=seed,
+            draws=draws,
+            thresholds=thresholds,
+        )
+
+
+# glibc's mallopt parameters (malloc.h) and their defaults
+_M_TRIM_THRESHOLD, _M_MMAP_MAX, _M_ARENA_MAX = -1, -4, -8
+_GLIBC_TRIM_THRESHOLD, _GLIBC_MMAP_MAX = 128 * 1024, 65536
+
+
+@dataclass
+class _Retention:
+    """Analyses in progress (they may overlap in threads): the first sets, the last restores."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    users: int = 0
+    pool: Any = None
+
+
+_RETENTION = _Retention()
+
+
+@contextmanager
+def retained_memory() -> Iterator[None]:
+    """Keep the memory the analysis frees in the process until it is done, then give it back.
+
+    A large night allocates and frees gigabytes of temporaries. By default each big block is a
+    fresh ``mmap`` (numpy through glibc, Arrow through mimalloc) and goes back to the kernel
+    when freed; on a VM that reports free pages to its host (ours does), touching such memory
+    again costs a host fault per page, measured at 1-3 s per GB, more than the work itself.
+    Inside this block glibc serves every size from its heap and never trims it, and Arrow
+    allocates through glibc too, so freed blocks are reused hot. Other platforms: no change.
+    """
+    libc = _glibc()
+    if libc is None:
+        yield
+        return
+    state = _RETENTION
+    with state.lock:
+        state.users += 1
+        if state.users == 1:
+            libc.mallopt(_M_MMAP_MAX, 0)
+            libc.mallopt(_M_TRIM_THRESHOLD, ctypes.c_int(2**31 - 1))
+            libc.mallopt(_M_ARENA_MAX, 1)  # threads started from now on share the heap
+            state.pool = pa.default_memory_pool()
+            pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        with state.lock:
+            state.users -= 1
+            if state.users == 0:
+                pa.set_memory_pool(state.pool)
+                libc.mallopt(_M_MMAP_MAX, _GLIBC_MMAP_MAX)
+                libc.mallopt(_M_TRIM_THRESHOLD, _GLIBC_TRIM_THRESHOLD)
+                libc.mallopt(_M_ARENA_MAX, 0)
+                libc.malloc_trim(0)
+
+
+def release_freed() -> None:
+    """Give the memory freed so far back to the system (glibc only; else nothing).
+
+    Inside ``retained_memory`` the heap keeps what the read freed (gigabytes on a big night);
+    the analysis after it needs less than that, so the peak is lower without it.
+    """
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def _glibc() -> Any:
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        libc = ctypes.CDLL(None)
+        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
 
 
 def analyze(
@@ -75,8 +171,10 @@ def analyze(
 ) -> Report:
     """Detect abuse and campaigns in one window; with a night, measure their effect."""
     table = single_window(table, window)
-    alloc = allocations(table, list(night.couples) if night is not None else None)
-    findings = detect(table, alloc, thresholds)
+    alloc, identities = allocations_and_identities(
+        table, list(night.couples) if night is not None else None
+    )
+    findings = detect(table, alloc, thresholds, identities)
     counterfactual = None
     if night is not None:
         counterfactual = effect(
@@ -100,6 +198,25 @@ def analyze(
         timeline=timeline(table, alloc),
         reasons={name: int(mask.sum()) for name, mask in findings.reasons.items()},
     )
+
+
+def allocations_and_identities(
+    table: VoteTable, couples: list[str] | None = None
+) -> tuple[Allocations, IdentityValues]:
+    """``allocations`` (numpy) and ``identity_values`` (Arrow string kernels) side by side.
+
+    They share nothing and release the GIL, so on two cores they overlap.
+    """
+    # The allocations in a worker; the e-mails' share here and the addresses' in the other
+    # worker (see identity_values). Here: the biggest Arrow buffers reuse what the read freed
+    # in this thread (see retained_memory).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        allocated = pool.submit(allocations, table, couples)
+        try:
+            values = identity_values(table, pool)
+        finally:
+            alloc = allocated.result()
+    return alloc, values
 
 
 def _distinct(codes: Any, size: int) -> int:

@@ -17,6 +17,7 @@ only Python loops run over findings, never over votes.
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -30,11 +31,12 @@ import pyarrow.compute as pc
 
 from ballroom.adapters.interchange import Categorical, VoteTable, first_rows
 from ballroom.integrity.coaction import co_action
-from ballroom.integrity.tally import NO_TIME, Allocations
+from ballroom.integrity.tally import CAP, NO_TIME, Allocations
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BASE11_WIDTH = 17  # 11**17 < 2**63: rows this wide pack into one int64
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,26 @@ def normalise_emails(emails: Any) -> tuple[Any, Any, Any]:
     )
 
 
+_EMAIL_SLICE = 1 << 21
+
+
+def _normalise_in_slices(emails: Any) -> tuple[Any, Any, Any]:
+    """``normalise_emails`` a slice of addresses at a time (it works address by address), as
+    chunked arrays: its temporaries (lower case, split lists) stay small on a big night."""
+    raw = pa.array(emails, type=pa.string())
+    if len(raw) <= _EMAIL_SLICE:
+        return normalise_emails(raw)
+    parts = [
+        normalise_emails(raw.slice(begin, _EMAIL_SLICE))
+        for begin in range(0, len(raw), _EMAIL_SLICE)
+    ]
+    return (
+        pa.chunked_array([part[0] for part in parts], type=pa.string()),
+        pa.chunked_array([part[1] for part in parts], type=pa.string()),
+        pa.chunked_array([part[2] for part in parts], type=pa.string()),
+    )
+
+
 def _normalise_exactly(raw: Any) -> tuple[Any, Any, Any]:
     """The normalisation rules, written out as regular expressions (slow: a few addresses)."""
     lower = pc.utf8_lower(pc.utf8_trim_whitespace(raw))
@@ -280,9 +302,7 @@ class IdentityValues:
     allocations are made (Arrow kernels release the GIL).
     """
 
-    normalised: Any  # per distinct address (Arrow strings), as are domain and local
-    domain: Any
-    local: Any
+    normalised: Any  # per distinct address (Arrow strings)
     mailbox: IntArray  # per distinct address: its mailbox code
     empty_email: BoolArray
     empty_device: BoolArray
@@ -292,22 +312,27 @@ class IdentityValues:
     disposable: BoolArray  # per distinct address
 
 
-def identity_values(table: VoteTable) -> IdentityValues:
-    """``IdentityValues`` of a table's distinct identity strings."""
-    normalised, domain, local = normalise_emails(table.email.values)
+def identity_values(table: VoteTable, pool: Executor | None = None) -> IdentityValues:
+    """``IdentityValues`` of a table's distinct identity strings.
+
+    With ``pool`` (two workers or more, this call running in one) the addresses' blocks are
+    cut in another worker while this one normalises the e-mails.
+    """
+    blocks = pool.submit(_ip_blocks, table.ip.values) if pool is not None else None
+    normalised, domain, local = _normalise_in_slices(table.email.values)
     # An address normalises to "" exactly when it is blank (a real one keeps its '@').
     empty_email = pc.equal(normalised, "").to_numpy(zero_copy_only=False)
     key, number = _sequence_keys(local, domain, empty_email)
+    # Domains and local parts are not kept: hundreds of MB on a big night, used up here.
     return IdentityValues(
         normalised=normalised,
-        domain=domain,
-        local=local,
         mailbox=_mailbox_codes(table.email.values, normalised),
         empty_email=empty_email,
         empty_device=pc.equal(table.device.values, "").to_numpy(zero_copy_only=False),
         sequence_key=key,
         sequence_number=number,
-        ip_block=_ip_blocks(table.ip.values),  # once: its regexes run over every address
+        # Once: its regexes run over every distinct address.
+        ip_block=blocks.result() if blocks is not None else _ip_blocks(table.ip.values),
         disposable=pc.is_in(domain, value_set=pa.array(sorted(disposable_domains()))).to_numpy(
             zero_copy_only=False
         ),
@@ -484,19 +509,29 @@ def _machine_timing(
     """Runs of web ballots from one IP block arriving at a near-constant period."""
     n_rows = len(table)
     out = np.full(alloc.n_voters, -1, dtype=np.int64)
-    web = np.flatnonzero(~table.sms)
-    if len(web) < limits.bot_regular_gaps + 2:
+    if n_rows - int(np.count_nonzero(table.sms)) < limits.bot_regular_gaps + 2:
         return out
-    # In log order, however the ids are coded.
-    _, starts = first_rows(table.ballot.codes[web], web, len(table.ballot), n_rows)
-    block = block_of_ip[table.ip_of_ballots(starts)]
+    # Each web ballot's first row, in log order, however the ids are coded.
+    if table.ballot_first_web is not None:  # found while reading: no pass over every web row
+        first = table.ballot_first_web
+        marked = np.zeros(n_rows, dtype=bool)
+        marked[first[first < n_rows]] = True
+        starts = np.flatnonzero(marked)
+        del marked
+    else:
+        web = np.flatnonzero(~table.sms)
+        _, starts = first_rows(table.ballot.codes[web], web, len(table.ballot), n_rows)
+        del web
+    # 4-byte codes and counters where they hold: a big night has tens of millions of ballots.
+    block = block_of_ip.astype(np.int32)[table.ip_of_ballots(starts)]
     ts = table.ts_us[starts]
     order = np.lexsort((ts, block))
     block, ts, starts = block[order], ts[order], starts[order]
-    # Ballots at the same instant from one block are one event (a script saving twice).
-    step = np.diff(ts).astype(np.float64) / 1e6
-    new_event = np.concatenate([[True], (block[1:] != block[:-1]) | (step > 0.05)])
-    event = np.cumsum(new_event) - 1
+    del order
+    # Ballots at the same instant from one block are one event (a script saving twice):
+    # under 0.05 s apart, i.e. at most 50,000 µs (exactly: the seconds were µs / 1e6).
+    new_event = np.concatenate([[True], (block[1:] != block[:-1]) | (np.diff(ts) > 50_000)])
+    event = np.cumsum(new_event, dtype=np.int32) - 1
     ev_ts, ev_block = ts[new_event], block[new_event]
     gap = np.diff(ev_ts).astype(np.float64) / 1e6
     same = ev_block[1:] == ev_block[:-1]
@@ -508,10 +543,10 @@ def _machine_timing(
         & (np.abs(g1 - g2) <= limits.bot_gap_tolerance * np.maximum(g1, g2))
     )
     # A run of r regular pairs (gap j, gap j+1) covers events j .. j+2.
-    run_id = np.cumsum(np.concatenate([[True], regular[1:] != regular[:-1]]))
+    run_id = np.cumsum(np.concatenate([[True], regular[1:] != regular[:-1]]), dtype=np.int32)
     run_len = np.bincount(run_id, weights=regular)[run_id]
     pair_idx = np.flatnonzero(regular & (run_len >= limits.bot_regular_gaps))
-    event_run = np.full(len(ev_ts), -1, dtype=np.int64)
+    event_run = np.full(len(ev_ts), -1, dtype=np.int32)
     for shift in (0, 1, 2):
         event_run[pair_idx + shift] = run_id[pair_idx]
     ballot_run = event_run[event]
@@ -593,14 +628,28 @@ def _timing_and_ballot(ctx: _Context, members: IntArray, signals: dict[str, Any]
             f"ballots saved {_time(int(ts.min()))}–{_time(int(ts.max()))} UTC ({span:.1f} min)"
         )
         signals["first"], signals["last"] = _time(int(ts.min())), _time(int(ts.max()))
-    web = ctx.alloc.web[members]
-    rows, counts = np.unique(web, axis=0, return_counts=True)
-    top = int(counts.argmax())
-    if counts[top] >= 2 and rows[top].any():
-        facts.append(
-            f"{int(counts[top])} identical ballots: {_allocation_text(rows[top], ctx.couples)}"
-        )
+    count, ballot = _commonest_ballot(ctx.alloc.web[members])
+    if count >= 2 and ballot.any():
+        facts.append(f"{count} identical ballots: {_allocation_text(ballot, ctx.couples)}")
     return facts
+
+
+def _commonest_ballot(web: npt.NDArray[np.int8]) -> tuple[int, npt.NDArray[np.int8]]:
+    """The most frequent row of ``web`` and its count; on a tie the lowest row (as compared
+    element by element), exactly as ``np.unique(web, axis=0)`` orders them.
+
+    Rows of 0-10 votes are read as base-11 numbers, which order as the rows do: one
+    ``unique`` of integers instead of one of rows (that was most of this, cluster by cluster).
+    """
+    width = web.shape[1]
+    if width > _BASE11_WIDTH or not len(web) or int(web.min()) < 0 or int(web.max()) > CAP:
+        rows, counts = np.unique(web, axis=0, return_counts=True)
+        top = int(counts.argmax())
+        return int(counts[top]), rows[top]
+    key = web.astype(np.int64) @ (11 ** np.arange(width - 1, -1, -1, dtype=np.int64))
+    values, counts = np.unique(key, return_counts=True)
+    top = int(counts.argmax())
+    return int(counts[top]), web[int(np.argmax(key == values[top]))]
 
 
 def _bot_clusters(ctx: _Context, bot: IntArray, flagged: BoolArray) -> list[Cluster]:

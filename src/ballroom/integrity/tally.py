@@ -111,25 +111,32 @@ def allocations(table: VoteTable, couples: list[str] | None = None) -> Allocatio
     # 4-byte temporaries where a 4-byte number holds: this runs over every row of the night.
     index: type[np.signedinteger[Any]] = np.int32 if n < np.iinfo(np.int32).max else np.int64
     voter = table.voter.codes
-    rows = np.arange(n, dtype=index)
-    web_rows = ~table.sms
+    sms_rows = table.sms
     # The last web row of each voter belongs to their last saved ballot (rows are in order).
+    # In slices of rows, so that the temporaries stay small however long the night.
     last_web = np.full(n_voters, -1, dtype=index)
-    np.maximum.at(last_web, voter[web_rows], rows[web_rows])
+    for part in _slices(n):
+        web_part = ~sms_rows[part]
+        rows = np.arange(part.start, part.stop, dtype=index)
+        np.maximum.at(last_web, voter[part][web_part], rows[web_part])
     last_ballot = np.where(last_web >= 0, table.ballot.codes[np.maximum(last_web, 0)], -1)
-    kept = table.sms | (table.ballot.codes == last_ballot[voter])
+    last_ballot = last_ballot.astype(table.ballot.codes.dtype, copy=False)
+    kept = np.empty(n, dtype=bool)
+    for part in _slices(n):
+        np.equal(table.ballot.codes[part], last_ballot[voter[part]], out=kept[part])
+        kept[part] |= sms_rows[part]
     del last_ballot
     if table.voter_first_row is not None:  # found while reading
         first_row = table.voter_first_row
     else:
         first_row = np.full(n_voters, n, dtype=index)
-        np.minimum.at(first_row, voter, rows)
-    del rows
+        for part in _slices(n):
+            np.minimum.at(first_row, voter[part], np.arange(part.start, part.stop, dtype=index))
     width = len(order)
-    saved = kept & web_rows
-    web = _capped(voter[saved], couple[saved], table.votes[saved], n_voters, width)
+    saved = kept & ~sms_rows
+    web = _capped(voter, couple, table.votes, saved, n_voters=n_voters, width=width)
     del saved
-    sms = _capped(voter[table.sms], couple[table.sms], table.votes[table.sms], n_voters, width)
+    sms = _capped(voter, couple, table.votes, sms_rows, n_voters=n_voters, width=width)
     web_ts = np.where(last_web >= 0, table.ts_us[np.maximum(last_web, 0)], NO_TIME)
     return Allocations(
         voters=table.voter,
@@ -142,32 +149,50 @@ def allocations(table: VoteTable, couples: list[str] | None = None) -> Allocatio
     )
 
 
+_SLICE = 1 << 22
+
+
+def _slices(n: int) -> list[slice]:
+    return [slice(begin, min(n, begin + _SLICE)) for begin in range(0, n, _SLICE)]
+
+
 def _capped(
     voter: npt.NDArray[np.signedinteger[Any]],
     couple: npt.NDArray[np.signedinteger[Any]],
     votes: npt.NDArray[np.int8],
+    rows: npt.NDArray[np.bool_],
+    *,
     n_voters: int,
     width: int,
 ) -> npt.NDArray[np.int8]:
-    """Sum votes per (voter, couple) and cap at 10, as the live cap check would have."""
+    """Sum votes per (voter, couple) over ``rows`` and cap at 10, as the live cap check would
+    have. A slice of rows at a time: no copy of the rows picked is ever whole."""
     out = np.zeros((n_voters, width), dtype=np.int8)
-    if width == 0 or not len(voter):
+    if width == 0 or not rows.any():
         return out
     flat = out.reshape(-1)
     key_type: type[np.signedinteger[Any]] = (
         np.int32 if n_voters * width < np.iinfo(np.int32).max else np.int64
     )
-    key = voter.astype(key_type) * width + couple
-    flat[key] = votes
-    if int(flat.sum(dtype=np.int64)) == int(votes.sum(dtype=np.int64)):
+
+    def picked(part: slice) -> tuple[npt.NDArray[Any], npt.NDArray[np.int8]]:
+        pick = rows[part]
+        return voter[part][pick].astype(key_type) * width + couple[part][pick], votes[part][pick]
+
+    total = 0
+    for part in _slices(len(rows)):
+        key, value = picked(part)
+        flat[key] = value
+        total += int(value.sum(dtype=np.int64))
+    if int(flat.sum(dtype=np.int64)) == total:
         return out  # every (voter, couple) once, each 1 to 10: nothing to add or cap
-    # Some pairs repeat (texts): sum them over just the voters concerned, then cap.
-    present = np.zeros(n_voters, dtype=bool)
-    present[voter] = True
-    who = np.flatnonzero(present)
-    dense = np.cumsum(present, dtype=key_type) - 1
-    sums = np.bincount(
-        dense[voter].astype(key_type) * width + couple, weights=votes, minlength=len(who) * width
-    )
-    out[who] = np.minimum(sums, CAP).astype(np.int8).reshape(len(who), width)
+    # Some pairs repeat (texts): add them up, then cap. int32 holds 10 votes on every row of
+    # a night of up to 214 M rows; int64 past that.
+    sum_type = np.int32 if len(rows) * CAP < np.iinfo(np.int32).max else np.int64
+    sums = np.zeros(n_voters * width, dtype=sum_type)
+    for part in _slices(len(rows)):
+        key, value = picked(part)
+        np.add.at(sums, key, value)
+    np.minimum(sums, CAP, out=sums)
+    flat[:] = sums
     return out
