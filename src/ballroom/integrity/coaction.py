@@ -2,8 +2,18 @@
 
 Input: one row per saved web ballot (its allocation, 0-10 per couple) and when it was saved.
 Output: the (identical allocation, time window) cells far denser than the night's baseline
-predicts (observed >= minimum and observed >= expected + z * sqrt(expected + 1), expected =
-signature count x window count / ballots) and, per ballot, its signature when it sits in one.
+predicts (observed >= minimum, observed >= expected + z * sqrt(expected + 1) and observed >=
+factor * expected, where expected = signature count x window count / ballots) and, per ballot,
+its signature when it sits in one.
+
+Two guards keep a big night honest. *Many cells*: a night of millions of ballots tests
+millions of (allocation, window) cells, so a fixed z finds "dense" cells by chance alone; with
+``alpha`` the z is raised to the normal tail bound sqrt(2 ln(cells / alpha)) for the number of
+cells tested (Bonferroni: about ``alpha`` chance cells a night under the baseline). *A model,
+not the truth*: the baseline assumes a ballot's shape and its minute are independent, which a
+large campaign breaks (its minutes hold a big share of the night, so every other popular
+ballot looks a few per cent above expectation there); at tens of thousands of ballots a few per
+cent is many standard deviations, so a cell must also hold ``factor`` times what is expected.
 
 Both backends return the same arrays, bit for bit, in one canonical order:
 
@@ -27,6 +37,7 @@ how the tests exercise its code); ``cpu`` is numpy. PyTorch is optional (extra `
 from __future__ import annotations
 
 import importlib
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,9 +93,12 @@ def co_action(
     window_us: int,
     minimum: int,
     z: float,
+    alpha: float | None = None,
+    factor: float = 0.0,
     accel: str | None = None,
 ) -> CoAction:
-    """Dense co-action cells of ``rows`` (ballots x couples) saved at ``timestamps`` (µs)."""
+    """Dense co-action cells of ``rows`` (ballots x couples) saved at ``timestamps`` (µs);
+    ``alpha`` and ``factor`` are the module docstring's guards (off by default)."""
     if rows.ndim != 2 or len(rows) != len(timestamps):
         raise InvalidInput("co-action needs one allocation row per timestamp", field="rows")
     if window_us < 1:
@@ -96,12 +110,29 @@ def co_action(
         raise InvalidInput("co-action takes fewer than 3 billion ballots", field="rows")
     if int(rows.min()) < 0:
         raise InvalidInput("allocations cannot be negative", field="rows")
+    if alpha is not None and not 0 < alpha < 1:
+        raise InvalidInput("the co-action alpha must lie between 0 and 1", field="alpha")
     base = max(int(rows.max()) + 1, 2)
+    test = _Test(minimum=minimum, z=z, alpha=alpha, factor=factor)
     if device == "numpy":
-        return _numpy_kernel(rows, timestamps, base=base, window_us=window_us, minimum=minimum, z=z)
-    return _torch_kernel(
-        rows, timestamps, base=base, window_us=window_us, minimum=minimum, z=z, device=device
-    )
+        return _numpy_kernel(rows, timestamps, base=base, window_us=window_us, test=test)
+    return _torch_kernel(rows, timestamps, base=base, window_us=window_us, test=test, device=device)
+
+
+@dataclass(frozen=True)
+class _Test:
+    """When a cell is dense; host scalars only, so both backends decide alike."""
+
+    minimum: int
+    z: float
+    alpha: float | None
+    factor: float
+
+    def z_for(self, cells: int) -> float:
+        """``z``, raised to the Bonferroni bound for ``cells`` cells when ``alpha`` is set."""
+        if self.alpha is None or cells <= self.alpha:
+            return self.z
+        return max(self.z, math.sqrt(2.0 * math.log(cells / self.alpha)))
 
 
 # --------------------------------------------------------------------------- selection
@@ -208,8 +239,7 @@ def _numpy_kernel(
     *,
     base: int,
     window_us: int,
-    minimum: int,
-    z: float,
+    test: _Test,
 ) -> CoAction:
     ballots = len(rows)
     signature, signature_total = _signatures_numpy(rows, base)
@@ -229,8 +259,11 @@ def _numpy_kernel(
     observed = np.bincount(key_code, minlength=len(key_value))
     product = signature_total[key_value // buckets] * bucket_total[key_value % buckets]
     expected = product.astype(np.float64) / np.float64(ballots)
+    z = test.z_for(len(signature_total) * buckets)
     threshold = expected + z * np.sqrt(expected + 1.0)
-    dense = (observed >= minimum) & (observed >= threshold)
+    dense = (
+        (observed >= test.minimum) & (observed >= threshold) & (observed >= expected * test.factor)
+    )
     member = dense[key_code]
     labels = np.where(member, signature, -1)
     in_cells = np.flatnonzero(member)
@@ -265,8 +298,7 @@ def _torch_kernel(
     *,
     base: int,
     window_us: int,
-    minimum: int,
-    z: float,
+    test: _Test,
     device: str,
 ) -> CoAction:
     import torch  # noqa: PLC0415 -- optional: imported only once selected (_device checked)
@@ -312,8 +344,11 @@ def _torch_kernel(
     expected = product.to(torch.float64) / torch.tensor(
         float(ballots), dtype=torch.float64, device=on
     )
+    z = test.z_for(len(signature_total) * buckets)
     threshold = expected + torch.sqrt(expected + 1.0) * z
-    dense = (observed >= minimum) & (observed >= threshold)
+    dense = (
+        (observed >= test.minimum) & (observed >= threshold) & (observed >= expected * test.factor)
+    )
     member = dense[key_code]
     labels = torch.where(member, signature, torch.full_like(signature, -1))
     in_cells = torch.nonzero(member).flatten()

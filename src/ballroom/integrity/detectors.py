@@ -50,7 +50,9 @@ class Thresholds:
     bot_max_gap_s: float = 120.0
     lockstep_seconds: int = 60
     lockstep_min: int = 8
-    lockstep_z: float = 5.0
+    lockstep_z: float = 5.0  # at least; raised for the number of cells a big night tests
+    lockstep_alpha: float | None = 0.001  # chance dense cells a night under the baseline
+    lockstep_factor: float = 2.0  # and twice the baseline: it is a model, not the truth
     campaign_min_share: float = 0.001  # report campaigns of at least 0.1 % of voters
     campaign_factor: float = 3.0  # and at least 3x the other targets' median level
 
@@ -743,6 +745,8 @@ def _lockstep(
         window_us=limits.lockstep_seconds * 1_000_000,
         minimum=limits.lockstep_min,
         z=limits.lockstep_z,
+        alpha=limits.lockstep_alpha,
+        factor=limits.lockstep_factor,
     )
     if not len(cells.signature):
         return []

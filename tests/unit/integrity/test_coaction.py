@@ -22,7 +22,7 @@ from ballroom.cli import main
 from ballroom.errors import InvalidInput
 from ballroom.integrity import coaction
 from ballroom.integrity.coaction import ACCEL_ENV, CoAction, co_action, selected
-from ballroom.integrity.detectors import _groups, detect
+from ballroom.integrity.detectors import Thresholds, _groups, detect
 from ballroom.integrity.electorate import Campaign, Scenario, generate
 from ballroom.integrity.tally import NO_TIME, allocations
 
@@ -244,8 +244,8 @@ def test_lockstep_clusters_match_the_detector_before_it(
 ) -> None:
     table = campaign_night
     alloc = allocations(table)
-    with selected(accel):
-        findings = detect(table, alloc)
+    with selected(accel):  # the test of old, without the guards for big nights
+        findings = detect(table, alloc, Thresholds(lockstep_alpha=None, lockstep_factor=0.0))
     voted = np.flatnonzero(alloc.web_ts != NO_TIME)
     before = _reference(alloc.web[voted], alloc.web_ts[voted], MINUTE_US, 8, 5.0)
     clusters = [c for c in findings.clusters if c.kind == "lockstep"]
@@ -256,6 +256,57 @@ def test_lockstep_clusters_match_the_detector_before_it(
         f"baseline expects {e:.1f}" in c.evidence
         for (_, e), c in zip(before, clusters, strict=True)
     )
+
+
+def _big_night_with_a_campaign(
+    rng: np.random.Generator,
+) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int64]]:
+    """600k ballots over 90 minutes: 40 common shapes saved at random moments, plus a campaign
+    of 100k identical ballots inside 10 minutes (which skews every other shape's baseline), plus
+    20 identical, unusual ballots inside one minute (a farm)."""
+    shapes = rng.integers(0, 11, (40, 11)).astype(np.int8)
+    organic = shapes[rng.integers(0, 40, 500_000)]
+    organic_ts = rng.integers(0, 90 * MINUTE_US, 500_000)
+    campaign = np.tile(np.array([10] * 10 + [0], np.int8), (100_000, 1))
+    campaign_ts = rng.integers(40 * MINUTE_US, 50 * MINUTE_US, 100_000)
+    farm = np.tile(np.array([3, 7, 1, 0, 0, 9, 2, 0, 4, 0, 6], np.int8), (20, 1))
+    farm_ts = 70 * MINUTE_US + rng.integers(0, MINUTE_US, 20)
+    rows = np.concatenate([organic, campaign, farm])
+    ts = np.concatenate([organic_ts, campaign_ts, farm_ts]).astype(np.int64)
+    order = np.argsort(ts, kind="stable")
+    return rows[order], ts[order]
+
+
+@pytest.mark.parametrize("accel", BACKENDS)
+def test_a_big_night_reports_the_campaign_and_the_farm_but_not_popular_ballots(
+    accel: str,
+) -> None:
+    rows, ts = _big_night_with_a_campaign(np.random.default_rng(5))
+    plain = co_action(rows, ts, window_us=MINUTE_US, minimum=8, z=5.0, accel=accel)
+    guarded = co_action(
+        rows, ts, window_us=MINUTE_US, minimum=8, z=5.0, alpha=0.001, factor=2.0, accel=accel
+    )
+
+    def shapes(cells: CoAction) -> set[tuple[int, ...]]:
+        return {tuple(rows[first]) for first in cells.first}
+
+    campaign, farm = (10,) * 10 + (0,), (3, 7, 1, 0, 0, 9, 2, 0, 4, 0, 6)
+    # The plain z-test takes the campaign's skew of the baseline for co-action of the crowd.
+    assert len(shapes(plain) - {campaign, farm}) > 5
+    assert shapes(guarded) == {campaign, farm}
+    in_campaign = [tuple(rows[first]) == campaign for first in guarded.first]
+    assert set(guarded.window[in_campaign].tolist()) == set(range(40, 50))  # all its minutes
+
+
+def test_the_family_z_grows_with_the_cells_tested_and_never_falls_below_z() -> None:
+    with pytest.raises(InvalidInput, match="alpha"):
+        co_action(np.zeros((2, 2), np.int8), np.zeros(2, np.int64), window_us=1, minimum=1,
+                  z=0.0, alpha=1.5)  # fmt: skip
+    test = coaction._Test(minimum=8, z=5.0, alpha=0.001, factor=2.0)
+    assert test.z_for(1) == 5.0
+    assert test.z_for(10**6) == pytest.approx((2 * np.log(1e9)) ** 0.5)
+    assert test.z_for(10**6) < test.z_for(10**9)
+    assert coaction._Test(minimum=8, z=5.0, alpha=None, factor=0.0).z_for(10**9) == 5.0
 
 
 # --------------------------------------------------------------------------- choosing a backend
