@@ -68,12 +68,13 @@ def _cpu_s() -> float:
 def _analyse(path: Path) -> dict[str, float | int]:
     cpu0 = _cpu_s()
     t0 = time.perf_counter()
-    table = read_vote_table(path)
+    table = read_vote_table(path, phones=False)  # as analysis.analyze_file
     t1 = time.perf_counter()
     read_mb = _peak_mb()
     release_freed()  # as analysis.analyze_file
     # As analysis.analyze: the identity strings' work beside the allocations (three threads).
     alloc, identities = allocations_and_identities(table)
+    release_freed()  # as analysis.analyze
     t2 = time.perf_counter()
     findings = detect(table, alloc, identities=identities)
     t3 = time.perf_counter()

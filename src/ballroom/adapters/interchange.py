@@ -27,6 +27,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -146,7 +147,7 @@ class VoteTable:
     couple: Categorical
     votes: npt.NDArray[np.int8]
     email: Categorical
-    phone: Categorical
+    phone: Categorical | None  # None: not read (``read_vote_table(..., phones=False)``)
     ip: Categorical
     device: Categorical
     per_voter: bool = False
@@ -157,22 +158,34 @@ class VoteTable:
     def __len__(self) -> int:
         return len(self.ts_us)
 
-    def voter_codes(self, column: Categorical, first_row: npt.NDArray[Any]) -> IntArray:
-        """``column``'s code on each voter's first row (``first_row``: len(self) if none).
+    def voter_codes(
+        self, column: Categorical, first_row: npt.NDArray[Any]
+    ) -> npt.NDArray[np.signedinteger[Any]]:
+        """``column``'s code on each voter's first row (``first_row``: len(self) if none),
+        in the codes' own type (int32: 4 bytes a voter).
 
         A voter with no row gets the last row's code, as indexing the clamped row would.
         """
         if not self.per_voter:
             rows = np.minimum(first_row, max(len(self) - 1, 0))
-            return np.asarray(column.codes[rows], dtype=np.int64)
-        slot = np.where(first_row < len(self), np.arange(len(first_row)), len(first_row))
-        return np.asarray(column.codes[slot], dtype=np.int64)
+            picked: npt.NDArray[np.signedinteger[Any]] = column.codes[rows]
+            return picked
+        slots = len(first_row) + 1
+        index = np.int32 if slots < np.iinfo(np.int32).max else np.int64
+        slot = np.arange(len(first_row), dtype=index)
+        slot[first_row >= len(self)] = len(first_row)
+        per_voter: npt.NDArray[np.signedinteger[Any]] = column.codes[slot]
+        return per_voter
 
-    def ip_of_ballots(self, first_web_rows: npt.NDArray[Any]) -> IntArray:
-        """The address code of the ballots whose first web rows are ``first_web_rows``."""
-        if self.ballot_ip is None:
-            return np.asarray(self.ip.codes[first_web_rows], dtype=np.int64)
-        return np.asarray(self.ballot_ip[self.ballot.codes[first_web_rows]], dtype=np.int64)
+    def ip_of_ballots(self, first_web_rows: npt.NDArray[Any]) -> npt.NDArray[np.signedinteger[Any]]:
+        """The address code of the ballots whose first web rows are ``first_web_rows`` (in the
+        codes' own type)."""
+        codes: npt.NDArray[np.signedinteger[Any]] = (
+            self.ip.codes[first_web_rows]
+            if self.ballot_ip is None
+            else self.ballot_ip[self.ballot.codes[first_web_rows]]
+        )
+        return codes
 
 
 # --------------------------------------------------------------------------- row reader
@@ -414,13 +427,19 @@ def _is_parquet(path: Path) -> bool:
 # --------------------------------------------------------------------------- columnar reader
 
 
-def read_vote_table(path: str | Path) -> VoteTable:
-    """Read a whole vote log into columns, validating every row; errors name the first bad row."""
+def read_vote_table(path: str | Path, *, phones: bool = True) -> VoteTable:
+    """Read a whole vote log into columns, validating every row; errors name the first bad row.
+
+    ``phones=False``: the phone column is not read (``VoteTable.phone`` is None). The integrity
+    analysis uses no phone number, and on a big night decoding its millions of distinct values
+    costs seconds and memory; its values were never checked (the column is optional).
+    """
     path = Path(path)
+    skip = () if phones else ("phone",)
     try:
         if _is_parquet(path):
-            return _read_parquet(path)
-        return _to_vote_table(_read_csv(path), path)
+            return _read_parquet(path, skip)
+        return _to_vote_table(_read_csv(path), path, skip=skip)
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as error:
         # pyarrow does not say which row it choked on: the row reader does.
         for _ in read_vote_rows(path):
@@ -428,7 +447,7 @@ def read_vote_table(path: str | Path) -> VoteTable:
         raise MalformedDocument(f"{path}: {error}") from error
 
 
-def _read_parquet(path: Path) -> VoteTable:
+def _read_parquet(path: Path, skip: tuple[str, ...] = ()) -> VoteTable:
     """Column by column, so that only a column or two is ever held in Arrow form."""
     try:
         parquet = pq.ParquetFile(path, read_dictionary=list(_CATEGORICAL))
@@ -460,7 +479,7 @@ def _read_parquet(path: Path) -> VoteTable:
             chunks = reader.read_row_group(group, columns=[name], use_threads=False).column(0)
             yield from chunks.chunks
 
-    return _to_vote_table(column, path, row_groups)
+    return _to_vote_table(column, path, row_groups, skip=skip)
 
 
 def _read_csv(path: Path) -> Any:
@@ -516,6 +535,11 @@ def vote_table_from_arrow(table: Any, source: str = "<memory>") -> VoteTable:
 _THREADS_SETTING = os.environ.get("BALLROOM_READ_THREADS", "2").strip()
 _READ_THREADS = max(1, int(_THREADS_SETTING)) if _THREADS_SETTING.isdigit() else 2
 _NUMBERED = ("ballot_id",)  # ids that are usually a prefix and a counter
+# Columns of millions of distinct strings (numbered ballot ids stream and hash nothing).
+_BIG_STRINGS = ("voter", *_IDENTITY)
+_ONE_BIG = os.environ.get("BALLROOM_READ_ONE_BIG", "1") != "0"
+
+
 _MAX_DIGITS = 17  # the number fits an int64 with room to subtract
 _MAX_BYTES = 1 << 30  # "to the end" for binary_slice (an open end fails on some arrays)
 
@@ -758,8 +782,11 @@ def _to_vote_table(
     column: Callable[[str], Any],
     path: Path,
     row_groups: Callable[[str], Iterator[Any]] | None = None,
+    *,
+    skip: tuple[str, ...] = (),
 ) -> VoteTable:
-    """Convert and check the columns (``column(name)`` gives one in Arrow form).
+    """Convert and check the columns (``column(name)`` gives one in Arrow form); the optional
+    columns in ``skip`` are not read (None in the table).
 
     Two threads read and convert (pyarrow decodes without the GIL), so at most two columns are
     in Arrow form at once; the checks then run in column order, so that the error reported for
@@ -772,6 +799,10 @@ def _to_vote_table(
         return MalformedDocument(f"{path}: row {index + 1}: column {name!r}: {problem}", field=name)
 
     lock = threading.Lock()
+    # One column of millions of distinct strings decoding at a time (the read's memory peak:
+    # its row groups' dictionaries, their unified copy and the hash table between them); the
+    # other thread meanwhile reads the numbers and the columns of a handful of values.
+    one_big: AbstractContextManager[Any] = threading.Lock() if _ONE_BIG else nullcontext()
     keys: list[_KeyRows | None] = []
     ballot_ip: list[npt.NDArray[np.int32]] = []
 
@@ -784,6 +815,12 @@ def _to_vote_table(
     def convert(name: str) -> Any:
         if name in _IDENTITY:
             return convert_identity(name)
+        if name in _BIG_STRINGS:
+            with one_big:
+                return convert_plain(name)
+        return convert_plain(name)
+
+    def convert_plain(name: str) -> Any:
         arrow = column(name)
         if isinstance(arrow, Categorical):
             return arrow  # numbered ids, converted while reading
@@ -799,16 +836,18 @@ def _to_vote_table(
         if row_groups is not None:
             # The key rows first (they wait for the voter and ballot columns), so that each
             # row group's codes are cut down to them as it is read.
-            found = key_rows()
-            kept = None if found is None else _per_voter(row_groups(name), found, name == "ip")
+            found = key_rows()  # waited for outside the lock: what it waits for takes it
+            with one_big:
+                kept = None if found is None else _per_voter(row_groups(name), found, name == "ip")
             if kept is not None:
                 cat, of_ballots = kept
                 if of_ballots is not None:
                     ballot_ip.append(of_ballots)
                 return cat
-        arrow = column(name)
-        cat = _categorical(arrow, name)
-        del arrow
+        with one_big:
+            arrow = column(name)
+            cat = _categorical(arrow, name)
+            del arrow
         found = key_rows()
         if found is None:
             return cat
@@ -826,7 +865,8 @@ def _to_vote_table(
         own = ("voter", "email", "device") if _READ_THREADS > 1 else ()
         plain = [name for name in _CATEGORICAL if name not in _IDENTITY and name not in own]
         for name in (*plain, "ts", "votes", *(n for n in _IDENTITY if n not in own)):
-            futures[name] = pool.submit(convert, name)
+            if name not in skip:
+                futures[name] = pool.submit(convert, name)
         for name in own:
             done: Future[Any] = Future()
             futures[name] = done
@@ -836,6 +876,8 @@ def _to_vote_table(
                 done.set_exception(error)
         cats: dict[str, Categorical] = {}
         for name in _CATEGORICAL:
+            if name in skip:
+                continue
             cats[name] = cat = futures[name].result()
             if name in REQUIRED and cat.values is not None:
                 blank = pc.equal(pc.utf8_trim_whitespace(cat.values), "")
@@ -875,7 +917,7 @@ def _to_vote_table(
         couple=cats["couple"],
         votes=votes,
         email=cats["email"],
-        phone=cats["phone"],
+        phone=cats.get("phone"),
         ip=cats["ip"],
         device=cats["device"],
         per_voter=bool(keys and keys[0] is not None),
@@ -919,22 +961,27 @@ def _per_voter(
     """
     n = found.n
     voter_first, ballot_first = found.voter_first, found.ballot_first_web
-    voters = np.zeros(len(voter_first) + 1, dtype=np.int64)  # + the last row's (see VoteTable)
-    ballots = np.full(len(ballot_first), -1, dtype=np.int64) if of_ballots else None
+    # Positions in the dictionaries laid end to end, 4 bytes each (a big night has tens of
+    # millions of web ballots: 8-byte ones and their temporaries were the read's peak).
+    voters = np.zeros(len(voter_first) + 1, dtype=np.int32)  # + the last row's (see VoteTable)
+    ballots = np.full(len(ballot_first), -1, dtype=np.int32) if of_ballots else None
+    voters_in, ballots_in = _rows_in(voter_first), _rows_in(ballot_first)
     dictionaries: list[Any] = []
     begin = offset = 0
     for chunk in chunks:
         if chunk.type != _DICT or chunk.null_count:
             return None
+        if offset + len(chunk.dictionary) > np.iinfo(np.int32).max:
+            return None  # positions past int32 (not from a file of < 2 G rows): read it whole
         end = begin + len(chunk)
         codes = chunk.indices.to_numpy(zero_copy_only=False)
         if len(chunk):
-            here = np.flatnonzero((voter_first >= begin) & (voter_first < end))
+            here = voters_in(begin, end)
             voters[here] = codes[voter_first[here] - begin] + offset
             if end == n:
                 voters[-1] = int(codes[-1]) + offset
             if ballots is not None:
-                here = np.flatnonzero((ballot_first >= begin) & (ballot_first < end))
+                here = ballots_in(begin, end)
                 ballots[here] = codes[ballot_first[here] - begin] + offset
         dictionaries.append(chunk.dictionary)
         offset += len(chunk.dictionary)
@@ -944,17 +991,34 @@ def _per_voter(
     voters[:-1][voter_first >= n] = voters[-1]  # no row: the last row's, as of_voters
     if len(dictionaries) == 1:
         values = dictionaries[0]
-        voter_codes = voters.astype(np.int32)
-        ballot_codes = None if ballots is None else ballots.astype(np.int32)
+        voter_codes = voters
+        ballot_codes = ballots
     else:
         values, remap = _unify(dictionaries)
         voter_codes = remap[voters]
-        ballot_codes = None
-        if ballots is not None:
-            ballot_codes = np.where(ballots >= 0, remap[np.maximum(ballots, 0)], -1).astype(
-                np.int32
-            )
+        ballot_codes = ballots
+        if ballots is not None:  # rewritten in place, a slice at a time (-1: no web row)
+            for begin in range(0, len(ballots), _BATCH_ROWS):
+                part = ballots[begin : begin + _BATCH_ROWS]
+                part[:] = np.where(part >= 0, remap[np.maximum(part, 0)], np.int32(-1))
     return Categorical(codes=voter_codes, values=values), ballot_codes
+
+
+def _rows_in(first: npt.NDArray[Any]) -> Callable[[int, int], npt.NDArray[Any]]:
+    """The positions of ``first`` whose rows lie in [begin, end), per row group.
+
+    Codes are numbered in order of first appearance, so the first rows usually ascend: then
+    two binary searches, not a pass over every voter or ballot per row group.
+    """
+    ascending = bool(np.all(first[1:] >= first[:-1])) if len(first) > 1 else True
+
+    def rows_in(begin: int, end: int) -> npt.NDArray[Any]:
+        if ascending:
+            low, high = np.searchsorted(first, [begin, end])
+            return np.arange(low, high)
+        return np.flatnonzero((first >= begin) & (first < end))
+
+    return rows_in
 
 
 def first_rows(

@@ -73,7 +73,7 @@ def analyze_file(
 ) -> Report:
     """Read an interchange file and analyse it (see ``analyze``)."""
     with retained_memory():
-        table = read_vote_table(path)
+        table = read_vote_table(path, phones=False)  # no detector uses phone numbers
         release_freed()  # what the read freed: the analysis needs less than the read did
         return analyze(
             table,
@@ -174,6 +174,9 @@ def analyze(
     alloc, identities = allocations_and_identities(
         table, list(night.couples) if night is not None else None
     )
+    # What the three threads above freed goes back: the detectors' temporaries are a
+    # different shape, and on top of the heap as it is they set the night's peak.
+    release_freed()
     findings = detect(table, alloc, thresholds, identities)
     counterfactual = None
     if night is not None:
@@ -207,13 +210,14 @@ def allocations_and_identities(
 
     They share nothing and release the GIL, so on two cores they overlap.
     """
-    # The allocations in a worker; the e-mails' share here and the addresses' in the other
-    # worker (see identity_values). Here: the biggest Arrow buffers reuse what the read freed
-    # in this thread (see retained_memory).
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # The allocations in a worker; the identity strings here, e-mails then addresses (in a
+    # third thread the addresses' temporaries came on top of the other two: the step's
+    # memory peak). Here: the biggest Arrow buffers reuse what the read freed in this thread
+    # (see retained_memory).
+    with ThreadPoolExecutor(max_workers=1) as pool:
         allocated = pool.submit(allocations, table, couples)
         try:
-            values = identity_values(table, pool)
+            values = identity_values(table)
         finally:
             alloc = allocated.result()
     return alloc, values

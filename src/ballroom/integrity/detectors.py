@@ -17,6 +17,8 @@ only Python loops run over findings, never over votes.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,13 +32,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ballroom.adapters.interchange import Categorical, VoteTable, first_rows
-from ballroom.integrity.coaction import co_action
+from ballroom.integrity.coaction import CoAction, co_action
 from ballroom.integrity.tally import CAP, NO_TIME, Allocations
 
-IntArray = npt.NDArray[np.int64]
+# Codes, labels and run ids: 4-byte where they fit (15 M voters: 60 MB an array, not 120).
+IntArray = npt.NDArray[np.signedinteger[Any]]
 BoolArray = npt.NDArray[np.bool_]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BASE11_WIDTH = 17  # 11**17 < 2**63: rows this wide pack into one int64
+_ROW_SLICE = 1 << 22  # rows at a time where a pass over every row would hold 8-byte temporaries
 
 
 @dataclass(frozen=True)
@@ -169,23 +173,6 @@ def normalise_emails(emails: Any) -> tuple[Any, Any, Any]:
 _EMAIL_SLICE = 1 << 21
 
 
-def _normalise_in_slices(emails: Any) -> tuple[Any, Any, Any]:
-    """``normalise_emails`` a slice of addresses at a time (it works address by address), as
-    chunked arrays: its temporaries (lower case, split lists) stay small on a big night."""
-    raw = pa.array(emails, type=pa.string())
-    if len(raw) <= _EMAIL_SLICE:
-        return normalise_emails(raw)
-    parts = [
-        normalise_emails(raw.slice(begin, _EMAIL_SLICE))
-        for begin in range(0, len(raw), _EMAIL_SLICE)
-    ]
-    return (
-        pa.chunked_array([part[0] for part in parts], type=pa.string()),
-        pa.chunked_array([part[1] for part in parts], type=pa.string()),
-        pa.chunked_array([part[2] for part in parts], type=pa.string()),
-    )
-
-
 def _normalise_exactly(raw: Any) -> tuple[Any, Any, Any]:
     """The normalisation rules, written out as regular expressions (slow: a few addresses)."""
     lower = pc.utf8_lower(pc.utf8_trim_whitespace(raw))
@@ -208,7 +195,7 @@ def _mailbox_codes(raw: Any, normalised: Any) -> IntArray:
     the rest to join the address they normalise to.
     """
     size = len(raw)
-    codes = np.arange(size, dtype=np.int64)
+    codes = np.arange(size, dtype=_index_type(2 * size))
     moved = pc.not_equal(normalised, raw).to_numpy(zero_copy_only=False)
     if not moved.any():
         return codes
@@ -217,7 +204,7 @@ def _mailbox_codes(raw: Any, normalised: Any) -> IntArray:
     codes[moved_idx] = size + target_code
     hit = pc.fill_null(pc.index_in(raw, value_set=targets), -1).to_numpy(zero_copy_only=False)
     joined = (hit >= 0) & ~moved
-    codes[joined] = size + hit[joined].astype(np.int64)
+    codes[joined] = size + hit[joined].astype(codes.dtype)
     return codes
 
 
@@ -233,14 +220,20 @@ def _codes(values: Any) -> tuple[IntArray, Any]:
     encoded = pc.dictionary_encode(values)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
-    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
+    # Arrow's dictionary indices are int32: kept as they are.
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+
+
+def _index_type(size: int) -> type[np.signedinteger[Any]]:
+    """int32 for codes and labels below ``size`` when it fits, else int64."""
+    return np.int32 if size < np.iinfo(np.int32).max else np.int64
 
 
 def _shared(key: IntArray, minimum: int) -> IntArray:
     """``key`` where at least ``minimum`` voters share it, else -1."""
     valid = key >= 0
     if not valid.any():
-        return np.full(len(key), -1, dtype=np.int64)
+        return np.full(len(key), -1, dtype=key.dtype)
     counts = np.bincount(key[valid])
     keep = valid.copy()
     keep[valid] = counts[key[valid]] >= minimum
@@ -249,14 +242,14 @@ def _shared(key: IntArray, minimum: int) -> IntArray:
 
 def _components(n: int, keys: list[IntArray]) -> IntArray:
     """Connected components of voters linked by equal keys (-1 = no link): min-label spreading."""
-    labels = np.arange(n, dtype=np.int64)
+    labels = np.arange(n, dtype=_index_type(n + 1))
     active = [(np.flatnonzero(key >= 0), key[key >= 0]) for key in keys]
     while True:
         before = labels.copy()
         for voters, key in active:
             if not len(voters):
                 continue
-            smallest = np.full(int(key.max()) + 1, n, dtype=np.int64)
+            smallest = np.full(int(key.max()) + 1, n, dtype=labels.dtype)
             np.minimum.at(smallest, key, labels[voters])
             labels[voters] = np.minimum(labels[voters], smallest[key])
         while True:  # pointer jumping: a label's label is also ours
@@ -321,23 +314,39 @@ def identity_values(table: VoteTable, pool: Executor | None = None) -> IdentityV
     cut in another worker while this one normalises the e-mails.
     """
     blocks = pool.submit(_ip_blocks, table.ip.values) if pool is not None else None
-    normalised, domain, local = _normalise_in_slices(table.email.values)
-    # An address normalises to "" exactly when it is blank (a real one keeps its '@').
-    empty_email = pc.equal(normalised, "").to_numpy(zero_copy_only=False)
-    key, number = _sequence_keys(local, domain, empty_email)
-    # Domains and local parts are not kept: hundreds of MB on a big night, used up here.
+    raw = pa.array(table.email.values, type=pa.string())
+    disposable_set = pa.array(sorted(disposable_domains()))
+    # A slice of addresses at a time (the rules work address by address): each slice's
+    # domains and local parts are used up before the next (hundreds of MB on a big night).
+    normalised_parts, empty_parts, disposable_parts, stem_parts = [], [], [], []
+    for begin in range(0, max(len(raw), 1), _EMAIL_SLICE):
+        normalised, domain, local = normalise_emails(raw.slice(begin, _EMAIL_SLICE))
+        # An address normalises to "" exactly when it is blank (a real one keeps its '@').
+        empty = pc.equal(normalised, "").to_numpy(zero_copy_only=False)
+        stems = _sequence_stems(local, domain, empty)
+        stem_parts.append((stems[0] + begin, *stems[1:]))
+        normalised_parts.append(normalised)
+        empty_parts.append(empty)
+        disposable_parts.append(
+            pc.is_in(domain, value_set=disposable_set).to_numpy(zero_copy_only=False)
+        )
+        del normalised, domain, local
+    all_normalised = (
+        normalised_parts[0]
+        if len(normalised_parts) == 1
+        else pa.chunked_array(normalised_parts, type=pa.string())
+    )
+    key, number = _sequence_codes(len(raw), stem_parts)
     return IdentityValues(
-        normalised=normalised,
-        mailbox=_mailbox_codes(table.email.values, normalised),
-        empty_email=empty_email,
+        normalised=all_normalised,
+        mailbox=_mailbox_codes(table.email.values, all_normalised),
+        empty_email=np.concatenate(empty_parts),
         empty_device=pc.equal(table.device.values, "").to_numpy(zero_copy_only=False),
         sequence_key=key,
         sequence_number=number,
         # Once: its regexes run over every distinct address.
         ip_block=blocks.result() if blocks is not None else _ip_blocks(table.ip.values),
-        disposable=pc.is_in(domain, value_set=pa.array(sorted(disposable_domains()))).to_numpy(
-            zero_copy_only=False
-        ),
+        disposable=np.concatenate(disposable_parts),
     )
 
 
@@ -353,6 +362,10 @@ def detect(
     """
     limits = thresholds or Thresholds()
     values = identities if identities is not None else identity_values(table)
+    # The per-ballot work first: its temporaries (tens of millions of ballots) are freed
+    # before the per-voter arrays below are made, and those reuse the memory.
+    lockstep = _lockstep_cells(alloc, limits)
+    bot = _machine_timing(table, alloc, limits, values.ip_block[0])
     n = alloc.n_voters
     email_code = table.voter_codes(table.email, alloc.first_row)
     device_code = table.voter_codes(table.device, alloc.first_row)
@@ -370,7 +383,6 @@ def detect(
     labels = _components(n, [mailbox, device, sequence])
     linked = (mailbox >= 0) | (device >= 0) | (sequence >= 0)
 
-    bot = _machine_timing(table, alloc, limits, values.ip_block[0])
     reasons = {
         "mailbox": mailbox >= 0,
         "device": device >= 0,
@@ -399,7 +411,7 @@ def detect(
     ]
     clusters += _bot_clusters(context, bot, flagged)
     campaigns = _campaigns(alloc, flagged, limits)
-    clusters += _lockstep(context, flagged, limits, campaigns)
+    clusters += _lockstep(context, flagged, limits, campaigns, lockstep)
     return Findings(flagged=flagged, reasons=reasons, clusters=clusters, campaigns=campaigns)
 
 
@@ -436,24 +448,50 @@ def _sequential_runs(
 
 def _sequence_keys(local: Any, domain: Any, empty: BoolArray) -> tuple[IntArray, IntArray]:
     """Per distinct address: a code of ``stem@domain`` (-1: not stem + number) and the number."""
+    return _sequence_codes(len(local), [_sequence_stems(local, domain, empty)])
+
+
+_Stems = tuple[IntArray, Any, BoolArray, IntArray]  # addresses, stem@domain, matched, number
+
+
+def _sequence_stems(local: Any, domain: Any, empty: BoolArray) -> _Stems:
+    """The addresses that may be stem + number, their ``stem@domain`` ("" when not), whether
+    they are, and the number (-1: none)."""
     # Only local parts ending in 1 to 6 digits after something else can match the pattern;
     # the regular expression runs on those alone.
     stem_guess = pc.ascii_rtrim(local, characters="0123456789")
     stem_length = pc.binary_length(stem_guess).to_numpy(zero_copy_only=False)
     digits = pc.binary_length(local).to_numpy(zero_copy_only=False) - stem_length
     maybe = np.flatnonzero((digits >= 1) & (digits <= 6) & (stem_length >= 1) & ~empty)
-    key_code = np.full(len(local), -1, dtype=np.int64)
-    num = np.full(len(local), -1, dtype=np.int64)
-    if len(maybe):
-        picked = pa.array(maybe)
-        parts = pc.extract_regex(local.take(picked), r"^(?P<stem>.*[^0-9])(?P<num>[0-9]{1,6})$")
-        stem = pc.struct_field(parts, "stem")
-        number = pc.cast(pc.struct_field(parts, "num"), pa.int64())
-        stem_key = pc.binary_join_element_wise(stem, domain.take(picked), "@")
-        matched = ~pc.is_null(stem).to_numpy(zero_copy_only=False)
-        codes, _ = _codes(pc.fill_null(stem_key, ""))
-        key_code[maybe[matched]] = codes[matched]
-        num[maybe] = pc.fill_null(number, -1).to_numpy(zero_copy_only=False)
+    if not len(maybe):
+        return maybe, pa.array([], type=pa.string()), np.zeros(0, dtype=bool), maybe
+    picked = pa.array(maybe)
+    parts = pc.extract_regex(local.take(picked), r"^(?P<stem>.*[^0-9])(?P<num>[0-9]{1,6})$")
+    stem = pc.struct_field(parts, "stem")
+    number = pc.cast(pc.struct_field(parts, "num"), pa.int64())
+    stem_key = pc.binary_join_element_wise(stem, domain.take(picked), "@")
+    matched = ~pc.is_null(stem).to_numpy(zero_copy_only=False)
+    return (
+        maybe,
+        pc.fill_null(stem_key, ""),
+        matched,
+        pc.fill_null(number, -1).to_numpy(zero_copy_only=False),
+    )
+
+
+def _sequence_codes(size: int, parts: list[_Stems]) -> tuple[IntArray, IntArray]:
+    """``_sequence_keys`` of ``size`` addresses from the ``_sequence_stems`` of their slices
+    (addresses counted from the first slice's first): the stems coded once, in order."""
+    key_code = np.full(size, -1, dtype=_index_type(size))
+    num = np.full(size, -1, dtype=np.int32)  # 1 to 6 digits
+    present = [part for part in parts if len(part[0])]
+    if not present:
+        return key_code, num
+    maybe = np.concatenate([part[0] for part in present])
+    matched = np.concatenate([part[2] for part in present])
+    codes, _ = _codes(pa.chunked_array([part[1] for part in present], type=pa.string()))
+    key_code[maybe[matched]] = codes[matched]
+    num[maybe] = np.concatenate([part[3] for part in present])
     return key_code, num
 
 
@@ -463,7 +501,7 @@ def _voter_runs(key_code: IntArray, num: IntArray, email_code: IntArray, minimum
     voter_key = np.where(has[email_code], key_code[email_code], -1)
     voter_key = _shared(voter_key, minimum)
     voter_num = num[email_code]
-    out = np.full(len(email_code), -1, dtype=np.int64)
+    out = np.full(len(email_code), -1, dtype=_index_type(len(email_code) + 1))
     idx = np.flatnonzero(voter_key >= 0)
     if not len(idx):
         return out
@@ -479,6 +517,19 @@ def _voter_runs(key_code: IntArray, num: IntArray, email_code: IntArray, minimum
 
 def _ip_blocks(ips: Any) -> tuple[IntArray, Any]:
     """Each distinct address's /24 block (IPv4) or /64 (IPv6), as codes."""
+    ips = pa.array(ips, type=pa.string())
+    if len(ips) <= _EMAIL_SLICE:
+        return _codes(_blocks_of(ips))
+    # A slice of addresses at a time (each is cut on its own): the copies of the strings
+    # the kernels make stay small; the blocks are coded once, in order.
+    parts = [
+        _blocks_of(ips.slice(begin, _EMAIL_SLICE)) for begin in range(0, len(ips), _EMAIL_SLICE)
+    ]
+    return _codes(pa.chunked_array(parts, type=pa.string()))
+
+
+def _blocks_of(ips: Any) -> Any:
+    """The /24 block (IPv4) or /64 (IPv6) of each address, as strings."""
     # Dotted quads (four runs of digits) are cut with string kernels; the regular expressions
     # run on the other addresses only.
     quad = pc.and_(
@@ -502,7 +553,7 @@ def _ip_blocks(ips: Any) -> tuple[IntArray, Any]:
             v4, r"^([0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*):.*$", r"\1::/64"
         )
         blocks = pc.replace_with_mask(blocks, other, v6)
-    return _codes(blocks)
+    return blocks
 
 
 def _machine_timing(
@@ -510,7 +561,7 @@ def _machine_timing(
 ) -> IntArray:
     """Runs of web ballots from one IP block arriving at a near-constant period."""
     n_rows = len(table)
-    out = np.full(alloc.n_voters, -1, dtype=np.int64)
+    out = np.full(alloc.n_voters, -1, dtype=np.int32)  # run ids: int32 below
     if n_rows - int(np.count_nonzero(table.sms)) < limits.bot_regular_gaps + 2:
         return out
     # Each web ballot's first row, in log order, however the ids are coded.
@@ -518,44 +569,113 @@ def _machine_timing(
         first = table.ballot_first_web
         marked = np.zeros(n_rows, dtype=bool)
         marked[first[first < n_rows]] = True
-        starts = np.flatnonzero(marked)
+        del first
+        # 4-byte row numbers, a slice at a time (flatnonzero gives 8-byte ones).
+        starts = np.concatenate(
+            [
+                np.flatnonzero(marked[begin : begin + _ROW_SLICE]).astype(_index_type(n_rows))
+                + begin
+                for begin in range(0, n_rows, _ROW_SLICE)
+            ]
+        )
         del marked
     else:
         web = np.flatnonzero(~table.sms)
         _, starts = first_rows(table.ballot.codes[web], web, len(table.ballot), n_rows)
         del web
     # 4-byte codes and counters where they hold: a big night has tens of millions of ballots.
-    block = block_of_ip.astype(np.int32)[table.ip_of_ballots(starts)]
+    # Each ballot's block, a slice at a time (the ballots' addresses in between are not held).
+    block = np.empty(len(starts), dtype=np.int32)
+    for begin in range(0, len(starts), _ROW_SLICE):
+        part = slice(begin, begin + _ROW_SLICE)
+        block[part] = block_of_ip[table.ip_of_ballots(starts[part])]
+    # A run never spans two blocks, so the blocks are taken a range of codes at a time: the
+    # sort and the pairwise steps then hold a part of the ballots (all of them at once were
+    # the detectors' memory peak). Run ids count on across the parts.
+    parts = max(1, len(block) // _BALLOTS_PER_PART)
+    blocks = int(block.max()) + 1 if len(block) else 0
+    bounds = [blocks * i // parts for i in range(parts + 1)]
+    runs = 0
+    for low, high in itertools.pairwise(bounds):
+        if parts == 1:
+            part_block, part_starts = block, starts
+        else:
+            here = (block >= low) & (block < high)
+            part_block, part_starts = block[here], starts[here]
+            del here
+        runs = _timing_runs(table, part_block, part_starts, limits, out=out, runs=runs)
+    return out
+
+
+_BALLOTS_PER_PART = 1 << 23
+
+
+def _timing_runs(
+    table: VoteTable,
+    block: IntArray,
+    starts: IntArray,
+    limits: Thresholds,
+    *,
+    out: IntArray,
+    runs: int,
+) -> int:
+    """``_machine_timing`` over the web ballots starting at rows ``starts`` from ``block``:
+    each member voter's run id (counted on from ``runs``) into ``out``; the last run id."""
     ts = table.ts_us[starts]
     order = np.lexsort((ts, block))
-    block, ts, starts = block[order], ts[order], starts[order]
+    # One at a time: each old array goes before the next copy is made.
+    block = block[order]
+    ts = ts[order]
+    starts = starts[order]
     del order
     # Ballots at the same instant from one block are one event (a script saving twice):
     # under 0.05 s apart, i.e. at most 50,000 µs (exactly: the seconds were µs / 1e6).
-    new_event = np.concatenate([[True], (block[1:] != block[:-1]) | (np.diff(ts) > 50_000)])
+    # Pairwise steps a slice at a time: over tens of millions of ballots each 8-byte
+    # temporary (differences, gaps, their maxima) was hundreds of MB.
+    new_event = np.empty(len(ts), dtype=bool)
+    new_event[:1] = True
+    for begin, end in _pair_slices(len(ts)):
+        ahead = slice(begin + 1, end + 1)
+        new_event[ahead] = (block[ahead] != block[begin:end]) | (ts[ahead] - ts[begin:end] > 50_000)
     event = np.cumsum(new_event, dtype=np.int32) - 1
     ev_ts, ev_block = ts[new_event], block[new_event]
-    gap = np.diff(ev_ts).astype(np.float64) / 1e6
-    same = ev_block[1:] == ev_block[:-1]
-    gap_ok = same & (gap <= limits.bot_max_gap_s)
-    g1, g2 = gap[:-1], gap[1:]
-    regular = (
-        gap_ok[:-1]
-        & gap_ok[1:]
-        & (np.abs(g1 - g2) <= limits.bot_gap_tolerance * np.maximum(g1, g2))
-    )
+    del ts, block, new_event
+    if len(ev_ts) < 3:  # no pair of gaps
+        return runs
+    gap = np.empty(len(ev_ts) - 1, dtype=np.float64)
+    gap_ok = np.empty(len(gap), dtype=bool)
+    for begin, end in _pair_slices(len(ev_ts)):
+        ahead = slice(begin + 1, end + 1)
+        gap[begin:end] = (ev_ts[ahead] - ev_ts[begin:end]).astype(np.float64) / 1e6
+        same = ev_block[ahead] == ev_block[begin:end]
+        gap_ok[begin:end] = same & (gap[begin:end] <= limits.bot_max_gap_s)
+    regular = np.empty(len(gap) - 1, dtype=bool)
+    for begin, end in _pair_slices(len(gap)):
+        g1, g2 = gap[begin:end], gap[begin + 1 : end + 1]
+        regular[begin:end] = (
+            gap_ok[begin:end]
+            & gap_ok[begin + 1 : end + 1]
+            & (np.abs(g1 - g2) <= limits.bot_gap_tolerance * np.maximum(g1, g2))
+        )
+    del gap, gap_ok
     # A run of r regular pairs (gap j, gap j+1) covers events j .. j+2.
     run_id = np.cumsum(np.concatenate([[True], regular[1:] != regular[:-1]]), dtype=np.int32)
-    run_len = np.bincount(run_id, weights=regular)[run_id]
-    pair_idx = np.flatnonzero(regular & (run_len >= limits.bot_regular_gaps))
+    long_run = np.bincount(run_id, weights=regular) >= limits.bot_regular_gaps
+    pair_idx = np.flatnonzero(regular & long_run[run_id])
     event_run = np.full(len(ev_ts), -1, dtype=np.int32)
     for shift in (0, 1, 2):
-        event_run[pair_idx + shift] = run_id[pair_idx]
+        event_run[pair_idx + shift] = run_id[pair_idx] + runs
     ballot_run = event_run[event]
     member = ballot_run >= 0
     voters = table.voter.codes[starts[member]].astype(np.int64)
     out[voters] = ballot_run[member]
-    return out
+    return runs + int(run_id[-1])
+
+
+def _pair_slices(n: int) -> Iterator[tuple[int, int]]:
+    """Slices [begin, end) of the n - 1 pairs (i, i + 1) of n items, ``_ROW_SLICE`` at a time."""
+    for begin in range(0, max(n - 1, 0), _ROW_SLICE):
+        yield begin, min(n - 1, begin + _ROW_SLICE)
 
 
 def _identity_cluster(
@@ -689,9 +809,14 @@ def _campaigns(alloc: Allocations, flagged: BoolArray, limits: Thresholds) -> li
     couples = len(alloc.couples)
     if couples < 3 or not len(web):
         return []
-    zeros = web == 0
-    pattern = (zeros.sum(axis=1) == 1) & ((web == 10) | zeros).all(axis=1)
-    target = np.argmax(zeros, axis=1)
+    # A slice of voters at a time: the voters x couples temporaries stay small.
+    pattern = np.empty(len(web), dtype=bool)
+    target = np.empty(len(web), dtype=np.int8 if couples <= np.iinfo(np.int8).max else np.int64)
+    for begin in range(0, len(web), _ROW_SLICE // couples + 1):
+        part = slice(begin, begin + _ROW_SLICE // couples + 1)
+        zeros = web[part] == 0
+        pattern[part] = (zeros.sum(axis=1) == 1) & ((web[part] == 10) | zeros).all(axis=1)
+        target[part] = np.argmax(zeros, axis=1)
     counts = np.bincount(target[pattern], minlength=couples)
     baseline = float(np.median(counts))
     found = []
@@ -729,14 +854,12 @@ def _campaigns(alloc: Allocations, flagged: BoolArray, limits: Thresholds) -> li
     return sorted(found, key=lambda campaign: -campaign.voters)
 
 
-def _lockstep(
-    ctx: _Context, flagged: BoolArray, limits: Thresholds, campaigns: list[Campaign]
-) -> list[Cluster]:
-    """Identical saved ballots bunched in time far beyond the night's baseline."""
-    alloc = ctx.alloc
+def _lockstep_cells(alloc: Allocations, limits: Thresholds) -> tuple[IntArray, CoAction] | None:
+    """The voters who saved a web ballot and the dense co-action cells among their ballots
+    (None: too few ballots)."""
     voted = alloc.web_ts != NO_TIME
     if voted.sum() < limits.lockstep_min:
-        return []
+        return None
     idx = np.flatnonzero(voted)
     # The numeric kernel (numpy, or PyTorch when selected): dense (allocation, minute) cells.
     cells = co_action(
@@ -748,6 +871,22 @@ def _lockstep(
         alpha=limits.lockstep_alpha,
         factor=limits.lockstep_factor,
     )
+    return idx, cells
+
+
+def _lockstep(
+    ctx: _Context,
+    flagged: BoolArray,
+    limits: Thresholds,
+    campaigns: list[Campaign],
+    found: tuple[IntArray, CoAction] | None,
+) -> list[Cluster]:
+    """Identical saved ballots bunched in time far beyond the night's baseline (``found``:
+    ``_lockstep_cells``)."""
+    alloc = ctx.alloc
+    if found is None:
+        return []
+    idx, cells = found
     if not len(cells.signature):
         return []
     # Merge a signature's dense minutes into one group.

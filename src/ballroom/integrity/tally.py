@@ -29,7 +29,7 @@ class Allocations:
     web: npt.NDArray[np.int8]  # voters x couples, the last saved web ballot
     sms: npt.NDArray[np.int8]  # voters x couples, texts capped at 10
     web_ts: npt.NDArray[np.int64]  # when the last web ballot was saved (NO_TIME if none)
-    first_row: npt.NDArray[np.int64]  # each voter's first row in the log
+    first_row: npt.NDArray[np.signedinteger[Any]]  # each voter's first row (int32 if it fits)
     kept: npt.NDArray[np.bool_]  # rows that count (web rows of replaced ballots do not)
 
     @property
@@ -86,7 +86,7 @@ def _subset(table: VoteTable, mask: npt.NDArray[np.bool_]) -> VoteTable:
         couple=cat(table.couple),
         votes=table.votes[mask],
         email=cat(table.email),
-        phone=cat(table.phone),
+        phone=None if table.phone is None else cat(table.phone),
         ip=cat(table.ip),
         device=cat(table.device),
     )
@@ -137,14 +137,15 @@ def allocations(table: VoteTable, couples: list[str] | None = None) -> Allocatio
     web = _capped(voter, couple, table.votes, saved, n_voters=n_voters, width=width)
     del saved
     sms = _capped(voter, couple, table.votes, sms_rows, n_voters=n_voters, width=width)
-    web_ts = np.where(last_web >= 0, table.ts_us[np.maximum(last_web, 0)], NO_TIME)
+    web_ts = table.ts_us[np.maximum(last_web, 0)]
+    web_ts[last_web < 0] = NO_TIME
     return Allocations(
         voters=table.voter,
         couples=list(order),
         web=web,
         sms=sms,
-        web_ts=web_ts.astype(np.int64),
-        first_row=first_row.astype(np.int64),
+        web_ts=web_ts.astype(np.int64, copy=False),
+        first_row=first_row,
         kept=kept,
     )
 
@@ -187,12 +188,20 @@ def _capped(
     if int(flat.sum(dtype=np.int64)) == total:
         return out  # every (voter, couple) once, each 1 to 10: nothing to add or cap
     # Some pairs repeat (texts): add them up, then cap. int32 holds 10 votes on every row of
-    # a night of up to 214 M rows; int64 past that.
+    # a night of up to 214 M rows; int64 past that. A row of sums only for the voters with
+    # such rows (texters are a fraction of the night: a sum per voter and couple of 15 M
+    # voters was 660 MB); the others' rows of ``out`` are zero already.
     sum_type = np.int32 if len(rows) * CAP < np.iinfo(np.int32).max else np.int64
-    sums = np.zeros(n_voters * width, dtype=sum_type)
+    has = np.zeros(n_voters, dtype=bool)
     for part in _slices(len(rows)):
-        key, value = picked(part)
-        np.add.at(sums, key, value)
+        has[voter[part][rows[part]]] = True
+    slot = np.cumsum(has, dtype=key_type) - 1  # per voter with rows: its row of sums
+    sums = np.zeros((int(slot[-1]) + 1) * width, dtype=sum_type)
+    for part in _slices(len(rows)):
+        pick = rows[part]
+        key = slot[voter[part][pick]] * width + couple[part][pick]
+        np.add.at(sums, key, votes[part][pick])
+    del slot
     np.minimum(sums, CAP, out=sums)
-    flat[:] = sums
+    out[has] = sums.reshape(-1, width)
     return out

@@ -1,0 +1,68 @@
+"""The slice-at-a-time paths that bound a big night's memory give the whole-array results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from ballroom.adapters.interchange import read_vote_table, vote_table_from_arrow, write_vote_arrow
+from ballroom.integrity import detectors
+from ballroom.integrity.analysis import analyze
+from ballroom.integrity.detectors import detect, identity_values
+from ballroom.integrity.electorate import Scenario, generate
+from ballroom.integrity.tally import CAP, allocations
+
+
+def _night() -> pa.Table:
+    return generate(Scenario(voters=3000, farms=6, bots=3, camouflage=0.4, seed=21)).table
+
+
+def test_detectors_in_small_slices_find_exactly_what_they_find_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    table = vote_table_from_arrow(_night())
+    alloc = allocations(table)
+    whole = detect(table, alloc, identities=identity_values(table))
+    assert whole.reasons["machine_timing"].any()
+    assert whole.reasons["sequential"].any()
+    # Many e-mail and address slices, many parts of the ballots' blocks, many row slices.
+    monkeypatch.setattr(detectors, "_EMAIL_SLICE", 97)
+    monkeypatch.setattr(detectors, "_BALLOTS_PER_PART", 211)
+    monkeypatch.setattr(detectors, "_ROW_SLICE", 64)
+    values = identity_values(table)
+    sliced = detect(table, alloc, identities=values)
+    assert np.array_equal(values.ip_block[0], identity_values(table).ip_block[0])
+    assert np.array_equal(sliced.flagged, whole.flagged)
+    for name, mask in whole.reasons.items():
+        assert np.array_equal(sliced.reasons[name], mask), name
+    assert [c.as_dict() for c in sliced.clusters] == [c.as_dict() for c in whole.clusters]
+    assert [c.as_dict() for c in sliced.campaigns] == [c.as_dict() for c in whole.campaigns]
+
+
+def test_texts_are_summed_per_voter_and_couple_then_capped() -> None:
+    night = _night()
+    texts = night.filter(pc.equal(night.column("channel"), "sms"))
+    table = vote_table_from_arrow(pa.concat_tables([night, texts]))  # every text sent twice
+    alloc = allocations(table)
+    # The plain sum over every (voter, couple), as the compact rows of sums must give.
+    labels = table.couple.labels()
+    column = np.asarray([alloc.couples.index(name) for name in labels])
+    sums = np.zeros((alloc.n_voters, len(alloc.couples)), dtype=np.int64)
+    sms = table.sms
+    np.add.at(sums, (table.voter.codes[sms], column[table.couple.codes[sms]]), table.votes[sms])
+    assert (sums > CAP).any()  # some voters texted past the cap
+    assert np.array_equal(alloc.sms, np.minimum(sums, CAP))
+
+
+def test_a_table_read_without_phones_gives_the_same_report(tmp_path: Path) -> None:
+    path = tmp_path / "night.parquet"
+    write_vote_arrow(path, _night())
+    without = read_vote_table(path, phones=False)
+    with_phones = read_vote_table(path)
+    assert without.phone is None
+    assert with_phones.phone is not None
+    assert analyze(without, draws=0).as_dict() == analyze(with_phones, draws=0).as_dict()
