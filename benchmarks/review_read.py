@@ -313,7 +313,8 @@ def _stores(args: argparse.Namespace) -> dict[str, str]:
     return {name: urls[name] for name in args.stores.split(",")}
 
 
-def _fresh(store: str, args: argparse.Namespace) -> None:
+def _drop(store: str, args: argparse.Namespace, *, recreate: bool = False) -> None:
+    """Remove the benchmark's store (and make an empty one again when ``recreate``)."""
     if store == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             Path(f"{args.sqlite}{suffix}").unlink(missing_ok=True)
@@ -321,7 +322,8 @@ def _fresh(store: str, args: argparse.Namespace) -> None:
     admin = sa.create_engine(args.postgres)
     with admin.begin() as connection:
         connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-        connection.execute(sa.text(f'CREATE SCHEMA "{SCHEMA}"'))
+        if recreate:
+            connection.execute(sa.text(f'CREATE SCHEMA "{SCHEMA}"'))
     admin.dispose()
 
 
@@ -338,17 +340,6 @@ def _held(url: str) -> int:
         return 0
     finally:
         engine.dispose()
-
-
-def _drop(store: str, args: argparse.Namespace) -> None:
-    if store == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{args.sqlite}{suffix}").unlink(missing_ok=True)
-        return
-    admin = sa.create_engine(args.postgres)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-    admin.dispose()
 
 
 def main() -> None:
@@ -372,7 +363,7 @@ def main() -> None:
     for store, url in _stores(args).items():
         held = _held(url)
         if not held or abs(held - args.ballots) > args.ballots // 10:
-            _fresh(store, args)
+            _drop(store, args, recreate=True)
             command = [sys.executable, __file__, "--fill-only", url, "--ballots", str(args.ballots)]
             subprocess.run([*command, "--seed", str(args.seed)], check=True)
         try:

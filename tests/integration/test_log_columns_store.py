@@ -7,14 +7,11 @@ builds, and the control room's review built on it must say what the row reading 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import pytest
 
 from ballroom.adapters.interchange import write_vote_arrow
@@ -33,6 +30,7 @@ from ballroom.services.log_rows import (
 from ballroom.services.ports import FixedClock
 from ballroom.services.voting import ImportBallot
 from ballroom.settings import load_settings
+from vote_tables import assert_same_table
 
 START = datetime(2025, 10, 8, 0, 0, tzinfo=UTC)
 WINDOW = "s34w04"  # Disney Night: numbered ballot ids
@@ -53,21 +51,6 @@ def app(database_url: str) -> Iterator[App]:
 @pytest.fixture
 def boss(app: App) -> Principal:
     return app.accounts.log_in("boss", "boss-password").principal
-
-
-def _same(expected: Any, actual: Any, where: str = "table") -> None:
-    """Every field equal: numpy arrays by dtype and value, Arrow arrays by value."""
-    assert type(expected) is type(actual), where
-    if dataclasses.is_dataclass(expected):
-        for field in dataclasses.fields(expected):
-            _same(getattr(expected, field.name), getattr(actual, field.name), f"{where}.{field}")
-    elif isinstance(expected, np.ndarray):
-        assert expected.dtype == actual.dtype, where
-        assert np.array_equal(expected, actual), where
-    elif isinstance(expected, pa.Array):
-        assert expected.equals(actual), where
-    else:
-        assert expected == actual, where
 
 
 def _mixed_night(app: App, boss: Principal, window: str, *, numbered: bool) -> None:
@@ -113,7 +96,7 @@ def test_the_columns_equal_the_row_built_table(app: App, boss: Principal) -> Non
         assert len(expected) > len(rows.entries) == 120  # several couples a ballot
         for fetch_rows in (1, 7, 50, 10_000):
             columns = read_window_columns(app.engine, window, fetch_rows=fetch_rows)
-            _same(expected, columns.table)
+            assert_same_table(expected, columns.table)
             assert columns.couples == rows.couples
             assert columns.ballot_seq.tolist() == [entry.seq for entry in rows.entries]
             assert set(columns.voters.values.to_pylist()) == rows.voters()
@@ -137,7 +120,7 @@ def test_a_voters_ballots_read_back_by_their_place_in_the_log(app: App, boss: Pr
 def test_an_empty_window_and_an_unknown_one(app: App, boss: Principal) -> None:
     app.control.prepare_night(boss, WINDOW)
     columns = read_window_columns(app.engine, WINDOW)
-    _same(read_window_log(app.engine, WINDOW).vote_table(), columns.table)
+    assert_same_table(read_window_log(app.engine, WINDOW).vote_table(), columns.table)
     assert len(columns.table) == 0
     assert len(columns.voters) == 0
     with pytest.raises(NotFound):

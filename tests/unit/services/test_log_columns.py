@@ -12,34 +12,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import pytest
 
 from ballroom.adapters.votelog import allocation_json
 from ballroom.domain.voting import Allocation, Channel, LogEntry, VoteMeta
 from ballroom.services.log_rows import STORED_COLUMNS, WindowLog, window_columns
+from vote_tables import assert_same_table
 
 WINDOW = "s34w04"
 COUPLES = ["alix", "andy", "danielle", "elaine", "hilaria", "jen", "robert", "whitney"]
 EMAILS = ("", "zoë@exämple.org", "jo+1@gmail.com", "名前@例え.jp", "Ann@Example.ORG")
 DEVICES = ("", "d-1", "Mozilla/5.0 (iPhone; ü)")
-
-
-def assert_same_table(expected: Any, actual: Any, where: str = "table") -> None:
-    """Every field equal: numpy arrays by dtype and value, Arrow arrays by value."""
-    assert type(expected) is type(actual), where
-    if dataclasses.is_dataclass(expected):
-        for field in dataclasses.fields(expected):
-            assert_same_table(
-                getattr(expected, field.name), getattr(actual, field.name), f"{where}.{field.name}"
-            )
-    elif isinstance(expected, np.ndarray):
-        assert expected.dtype == actual.dtype, where
-        assert np.array_equal(expected, actual), where
-    elif isinstance(expected, pa.Array):
-        assert expected.equals(actual), where
-    else:
-        assert expected == actual, where
 
 
 def _log(rng: np.random.Generator, ballots: int, *, numbered: bool) -> WindowLog:
