@@ -24,9 +24,10 @@ Both backends return the same arrays, bit for bit, in one canonical order:
 - dense cells come sorted by (signature, window); ``first`` is the first ballot of each, so a
   caller can add up a signature's expected counts in the order the ballots arrived.
 
-The float part is elementwise IEEE double arithmetic (one product, one division, one square
-root), correctly rounded on both backends; the division is by a tensor on the device, since
-CUDA turns a division by a host scalar into a multiplication by its reciprocal.
+The float part is elementwise IEEE double arithmetic (products, one division, one square root;
+z and the factor are host scalars), correctly rounded on both backends; the division is by a
+tensor on the device, since CUDA turns a division by a host scalar into a multiplication by its
+reciprocal.
 
 Which backend runs: ``selected`` (the CLI's ``--accel``), else the environment variable
 ``BALLROOM_ACCEL``, else ``auto``: PyTorch on a CUDA device when torch imports and sees one,
