@@ -87,3 +87,22 @@ def test_a_retry_of_a_batch_still_committing_gets_the_same_answer_after_it(
         assert service.tallies("w").couples["robert"].sms == 10
     finally:
         service.stop()
+
+
+def test_a_lone_ballot_does_not_wait_out_the_group_commit_delay(engine: sa.Engine) -> None:
+    # The delay only gathers a burst still arriving: with nothing else coming, the ballot
+    # commits after one quiet step, not after the 20 s the delay would allow.
+    service = VotingService(
+        engine, FixedClock(datetime(2025, 10, 7, 20, tzinfo=UTC)), group_commit_ms=20_000
+    )
+    service.start()
+    try:
+        service.create_window("w", COUPLES)
+        service.open_window("w")
+        receipt = service.submit_web_ballot(
+            "w", "fan@example.com", {"robert": 3}, idempotency_key="lone"
+        ).result(timeout=10)
+        assert receipt.seq == 1
+        assert service.tallies("w").couples["robert"].web == 3
+    finally:
+        service.stop()
