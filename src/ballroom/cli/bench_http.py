@@ -11,6 +11,10 @@ One run, on one machine, with the load from ``wrk`` in its own process (issue 3,
    allocation (0-10 per couple) and a unique ``Idempotency-Key``.
 3. **baseline**: ``benchmarks/baseline_asgi.py`` (reads the body, answers a receipt-sized
    JSON, nothing else) under the same uvicorn settings, the same wrk load.
+3b. **floor** (unless ``--no-floor``): ``benchmarks/floor_asgi.py``, the least a durable
+   endpoint does (parse, chain hash, one ``vote_log`` row group-committed to a scratch SQLite
+   file, receipt after the commit), same settings and load: how much of the bare endpoint's
+   speed survives making a ballot durable at all, before any rule runs.
 4. **check**: after the server has stopped, the store must hold every acknowledged ballot
    exactly once (its receipt ``seq`` present, no ``seq`` acknowledged twice) and nothing
    else than those plus at most one in-flight request per connection that wrk stopped
@@ -49,6 +53,7 @@ from ballroom.settings import load_settings
 BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
 LUA_SCRIPT = BENCHMARKS / "http_ballots.lua"
 BASELINE_APP = BENCHMARKS / "baseline_asgi.py"
+FLOOR_APP = BENCHMARKS / "floor_asgi.py"
 HOST = "127.0.0.1"
 _CODE = "424242"
 _SERVER_START_S = 60.0
@@ -138,6 +143,11 @@ def baseline_command(port: int) -> list[str]:
     return [sys.executable, str(BASELINE_APP), "--host", HOST, "--port", str(port)]
 
 
+def floor_command(db_url: str, port: int) -> list[str]:
+    """The durable floor (one group-committed row per request) under the same settings."""
+    return [sys.executable, str(FLOOR_APP), "--db", db_url, "--host", HOST, "--port", str(port)]
+
+
 @contextlib.contextmanager
 def running(
     command: Sequence[str], port: int, log: Path
@@ -184,6 +194,7 @@ def require_wrk() -> str:
         raise NotFound("wrk is not installed (apt-get install wrk)", field="wrk")
     _require_file(LUA_SCRIPT)
     _require_file(BASELINE_APP)
+    _require_file(FLOOR_APP)
     return wrk
 
 
@@ -308,7 +319,7 @@ def verify_store(
 
 
 def run_http_bench(
-    db_url: str | None, folder: Path, load: Load, *, voters: int, week: int
+    db_url: str | None, folder: Path, load: Load, *, voters: int, week: int, floor: bool = True
 ) -> dict[str, Any]:
     """The whole benchmark (see the module docstring); the report as one JSON-ready dict."""
     require_wrk()  # before the setup: fail in a second, not after it
@@ -321,10 +332,17 @@ def run_http_bench(
     check = verify_store(prepared, web_runs, load.connections)
     port = free_port()
     base, _ = measure(baseline_command(port), port, prepared, load, name="bare", folder=folder)
+    lowest: dict[str, Any] | None = None
+    if floor:
+        port = free_port()
+        floor_db = f"sqlite:///{folder / 'floor.db'}"
+        lowest, _ = measure(
+            floor_command(floor_db, port), port, prepared, load, name="floor", folder=folder
+        )
     errors = web["non_2xx"] + sum(web["socket_errors"].values())
     ratio = web["requests_per_s"] / base["requests_per_s"] if base["requests_per_s"] else 0.0
     web_cpu, base_cpu = web["cpu_us_per_request"], base["cpu_us_per_request"]
-    return {
+    report: dict[str, Any] = {
         "path": "web-ballot",
         "requests_per_s": round(web["requests_per_s"], 1),
         "p50_ms": web["latency_ms"]["p50"],
@@ -360,6 +378,23 @@ def run_http_bench(
             "cpus": os.cpu_count(),
         },
     }
+    if lowest is not None:
+        floor_rate = lowest["requests_per_s"]
+        report["floor"] = {
+            "name": "durable-floor-sqlite",
+            "requests_per_s": round(floor_rate, 1),
+            "p50_ms": lowest["latency_ms"]["p50"],
+            "p99_ms": lowest["latency_ms"]["p99"],
+            "errors": lowest["non_2xx"] + sum(lowest["socket_errors"].values()),
+            "cpu_us_per_request": lowest["cpu_us_per_request"],
+            "ratio_to_bare": round(floor_rate / base["requests_per_s"], 3)
+            if base["requests_per_s"]
+            else 0.0,
+        }
+        report["ratio_to_floor"] = (
+            round(web["requests_per_s"] / floor_rate, 3) if floor_rate else 0.0
+        )
+    return report
 
 
 def _load_average() -> list[float] | None:
@@ -418,6 +453,12 @@ def _require_file(path: Path) -> None:
     show_default=True,
     help="Whole seconds of unmeasured load before each measured run (0: none).",
 )
+@click.option(
+    "--floor/--no-floor",
+    default=True,
+    show_default=True,
+    help="Also measure the durable floor: one group-committed row per request, nothing else.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON object.")
 @reports_errors
 def http(
@@ -429,18 +470,31 @@ def http(
     voters: int,
     week: int,
     warmup: int,
+    floor: bool,
     as_json: bool,
 ) -> None:
     """Measure web ballots over HTTP (ballroom serve) against a bare ASGI endpoint."""
     load = Load(duration, connections, min(threads, connections), warmup)
     with tempfile.TemporaryDirectory(prefix="ballroom-bench-http-") as scratch:
-        report = run_http_bench(db_url, Path(scratch), load, voters=voters, week=week)
+        report = run_http_bench(db_url, Path(scratch), load, voters=voters, week=week, floor=floor)
     if as_json:
         click.echo(json.dumps(report))
     else:
         click.echo(readable(report))
     if not report["votes_verified"]:
         sys.exit(EXIT_CHECK_FAILED)
+
+
+def _floor_lines(report: dict[str, Any]) -> list[str]:
+    lowest = report.get("floor")
+    if lowest is None:
+        return []
+    return [
+        f"  durable floor   {lowest['requests_per_s']:>10,.1f} req/s  "
+        f"p50 {lowest['p50_ms']:.1f} ms  p99 {lowest['p99_ms']:.1f} ms  errors {lowest['errors']}"
+        f"  ({lowest['ratio_to_bare']:.2f}x bare; ballroom serve is "
+        f"{report['ratio_to_floor']:.2f}x of it)",
+    ]
 
 
 def readable(report: dict[str, Any]) -> str:
@@ -458,6 +512,7 @@ def readable(report: dict[str, Any]) -> str:
         f"  bare ASGI       {base['requests_per_s']:>10,.1f} req/s  "
         f"p50 {base['p50_ms']:.1f} ms  p99 {base['p99_ms']:.1f} ms  errors {base['errors']}",
         f"  ratio {report['ratio']:.2f}x (target >= 0.6x with p99 <= 50 ms)",
+        *_floor_lines(report),
         f"  server CPU per request: {report['cpu_us_per_request']} us vs "
         f"{base['cpu_us_per_request']} us bare (cpu ratio {report['cpu_ratio']})",
         f"  store: {check['stored_ballots']} ballots stored, {check['acknowledged_2xx']} "

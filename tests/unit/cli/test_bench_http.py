@@ -43,11 +43,35 @@ def test_tiny_run_reports_both_servers_and_verifies_the_store(tmp_path: Path) ->
     assert check["chain_ok"]
     assert check["recount_matches_tally"]
     assert report["setup"]["couples"] == 5  # Season 34 week 11
+    # The durable floor answered every request of the same load, from its own store.
+    floor = report["floor"]
+    assert floor["name"] == "durable-floor-sqlite"
+    assert floor["requests_per_s"] > 0
+    assert floor["errors"] == 0
+    assert floor["ratio_to_bare"] == pytest.approx(
+        floor["requests_per_s"] / report["baseline"]["requests_per_s"], abs=0.0006
+    )
+    assert report["ratio_to_floor"] == pytest.approx(
+        report["requests_per_s"] / floor["requests_per_s"], abs=0.0006
+    )
     # The plain output (without --json) is drawn from the same report.
     readable = bench_http.readable(report)
     assert "ballroom serve" in readable
     assert "bare ASGI" in readable
     assert ": verified" in readable
+    assert "durable floor" in readable
+
+
+@pytest.mark.slow
+def test_the_floor_can_be_left_out(tmp_path: Path) -> None:
+    args = ["bench", "http", "--db", f"sqlite:///{tmp_path / 'bench.db'}", "--duration", "1"]
+    args += ["--warmup", "0", "--connections", "1", "--voters", "1", "--no-floor", "--json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert "floor" not in report
+    assert "ratio_to_floor" not in report
+    assert "durable floor" not in bench_http.readable(report)
 
 
 def test_missing_wrk_is_one_line_and_exit_1(
