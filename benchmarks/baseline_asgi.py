@@ -30,13 +30,8 @@ _seq = itertools.count(1)
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
     """Answer every HTTP request with a receipt-like JSON body; lifespan events are no-ops."""
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await serve_lifespan(receive, send)
+        return
     more = True
     while more:  # drain the body, as a real endpoint must before answering
         message = await receive()
@@ -46,10 +41,26 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         f'{{"ballot_id":"b-{seq:016x}","seq":{seq},"window":"bench","channel":"web",'
         f'"allocation":{{{_ALLOCATION}}},"ts":"2025-01-01T00:00:00Z","hash":"{_HASH}"}}'
     ).encode()
+    await send_json(send, body)
+
+
+async def serve_lifespan(receive: Receive, send: Send) -> None:
+    """Acknowledge the server's startup and shutdown; nothing to set up or tear down."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def send_json(send: Send, body: bytes, status: int = 200) -> None:
+    """One whole JSON response."""
     await send(
         {
             "type": "http.response.start",
-            "status": 200,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

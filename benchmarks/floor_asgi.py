@@ -22,17 +22,12 @@ import queue
 import secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from baseline_asgi import Receive, Scope, Send, send_json, serve_lifespan  # run as a script
 
 from ballroom.adapters.db import create_engine_for, schema, upgrade
-
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 _COLUMNS = tuple(column.name for column in schema.vote_log.columns)  # the real table's order
 _INSERT = f"INSERT INTO vote_log ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
@@ -56,17 +51,10 @@ class DurableFloor:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    self.loop = asyncio.get_running_loop()
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            await serve_lifespan(receive, send)
+            return
         if scope["method"] != "POST":  # the harness's /healthz
-            await send({"type": "http.response.start", "status": 200, "headers": []})
-            await send({"type": "http.response.body", "body": b""})
+            await send_json(send, b"{}")
             return
         chunks = []
         more = True
@@ -87,7 +75,8 @@ class DurableFloor:
         stored = orjson.dumps(allocation, option=orjson.OPT_SORT_KEYS).decode()
         row = (_WINDOW, seq, f"{self.prefix}-{seq}", "voter", "web", stored, ts_us, digest, prev)
         row += (key.decode("latin-1"), "", "", "", "")
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = self.loop.create_future()
         self.waiting.append((row, done))
         if not self.committing:
             self._hand_over()
@@ -96,17 +85,7 @@ class DurableFloor:
             {"ballot_id": row[2], "seq": seq, "window": _WINDOW, "channel": "web",
              "allocation": allocation, "ts_us": ts_us, "hash": digest}
         )  # fmt: skip
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(receipt)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": receipt})
+        await send_json(send, receipt)
 
     def _hand_over(self) -> None:
         """On the loop: everything waiting goes into the next commit (the group commit)."""
@@ -130,7 +109,7 @@ class DurableFloor:
             cursor.executemany(_INSERT, [row for row, _ in batch])
             cursor.close()
             raw.commit()
-            assert self.loop is not None  # set at startup, before any request
+            assert self.loop is not None  # set by the request that queued the batch
             self.loop.call_soon_threadsafe(self._committed, batch)
 
 
