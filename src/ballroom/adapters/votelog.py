@@ -5,16 +5,15 @@ One writer thread per process owns every piece of mutable vote state: the window
 are exact without a global lock and partitions can later move to other processes), each
 window's hash-chain head and live tally. Commands wait in a queue; the thread takes what
 arrived while a burst kept coming (``max_wait`` seconds at most, up to ``batch_size`` votes),
-validates each against the
-in-memory caps, and hands the batch to ONE committer thread, which writes all its rows in ONE
-transaction (SQLite ``executemany``, PostgreSQL ``COPY``), commits, and only then resolves the
-futures. The two overlap: batch n + 1 is checked (against memory that already holds batch n)
-while batch n commits, but it is handed on only once batch n is durable, so answers never
-outrun the log. When a commit fails, the batch checked behind it and then the failed batch are
-undone in memory, the failed batch's futures fail with ``CommitFailed`` and the batch behind is
-checked again; if the store's chain head then disagrees with memory (a commit whose outcome is
-unknown), the state is rebuilt from the log, which is the truth. On start the state is rebuilt
-from the log the same way.
+validates each against the in-memory caps, and hands the batch to ONE committer thread, which
+writes all its rows in ONE transaction (SQLite ``executemany``, PostgreSQL ``COPY``), commits,
+and only then resolves the futures. The two overlap: batch n + 1 is checked (against memory
+that already holds batch n) while batch n commits, but it is handed on only once batch n is
+durable, so answers never outrun the log. When a commit fails, the batch checked behind it and
+then the failed batch are undone in memory, the failed batch's futures fail with
+``CommitFailed`` and the batch behind is checked again; if the store's chain head then
+disagrees with memory (a commit whose outcome is unknown), the state is rebuilt from the log,
+which is the truth. On start the state is rebuilt from the log the same way.
 
 Idempotency: each write carries a client key. Keys of a batch are looked up in the store (one
 query per batch), so a retry finds its first answer after any restart; a key reused with a

@@ -137,7 +137,6 @@ def test_settle_heap_freezes_what_is_alive_and_slows_young_collections() -> None
         settle_heap()
         assert gc.get_freeze_count() >= len(kept)
         assert gc.get_threshold() == GC_THRESHOLDS
-        assert gc.collect() >= 0  # collecting after a freeze still works
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
