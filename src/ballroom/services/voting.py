@@ -28,6 +28,7 @@ from typing import Self
 import sqlalchemy as sa
 
 from ballroom.adapters.db import schema
+from ballroom.adapters.receipt_index import ReceiptIndex, receipt_index_for
 from ballroom.adapters.votelog import (
     ImportBallot,
     ImportOutcome,
@@ -176,6 +177,7 @@ class VotingService:
             batch_size=batch_size,
             max_wait=group_commit_ms / 1000.0,
         )
+        self.receipts: ReceiptIndex = receipt_index_for(engine)
 
     def _now_us(self) -> int:
         return us_from_datetime(self.clock.now())
@@ -185,10 +187,12 @@ class VotingService:
     def start(self) -> None:
         """Rebuild the vote state from the log and start the writer (migrate first)."""
         self._writer.start()
+        self.receipts.start()
 
     def stop(self) -> None:
         """Commit what is queued and stop the writer."""
         self._writer.stop()
+        self.receipts.stop()
 
     def __enter__(self) -> Self:
         self.start()
@@ -494,21 +498,19 @@ class VotingService:
 
     def verify_receipt(self, receipt_hash: str) -> ReceiptCheck:
         """Find a receipt's entry in the log and check its hash and its links."""
-        if not isinstance(receipt_hash, str) or len(receipt_hash) != 64:
+        if not isinstance(receipt_hash, str) or not _is_hex_digest(receipt_hash):
             raise InvalidInput("a receipt hash is 64 hex digits", field="hash")
-        vote_log = schema.vote_log
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                sa.select(vote_log.c.window_id, vote_log.c.seq).where(
-                    vote_log.c.hash == receipt_hash.lower()
-                )
-            ).first()
-            if row is None:
-                raise NotFound("no ballot with that receipt hash", field="hash")
-            window_id, seq = row
-            around = {
-                e.seq: e for e in read_log_slice(connection, window_id, max(1, seq - 1), seq + 1)
-            }
+        receipt_hash = receipt_hash.lower()
+        located = self.receipts.locate(receipt_hash)
+        around = self._entries_around(located)
+        found = around.get(located[1]) if located is not None else None
+        if located is not None and (found is None or found.hash != receipt_hash):
+            # The index points at an entry whose stored hash changed since: ask the log.
+            located = self.receipts.scan(receipt_hash)
+            around = self._entries_around(located)
+        if located is None:
+            raise NotFound("no ballot with that receipt hash", field="hash")
+        seq = located[1]
         entry = around[seq]
         before, after = around.get(seq - 1), around.get(seq + 1)
         linked = (entry.prev_hash == (before.hash if before else GENESIS_HASH)) and (
@@ -519,6 +521,16 @@ class VotingService:
             content_ok=entry.hash == entry_hash(entry, entry.prev_hash),
             linked_ok=linked,
         )
+
+    def _entries_around(self, located: tuple[str, int] | None) -> dict[int, LogEntry]:
+        """The entry at ``located`` and its two neighbours, by seq."""
+        if located is None:
+            return {}
+        window_id, seq = located
+        with self.engine.connect() as connection:
+            return {
+                e.seq: e for e in read_log_slice(connection, window_id, max(1, seq - 1), seq + 1)
+            }
 
 
 def read_log_slice(
@@ -532,6 +544,10 @@ def read_log_slice(
         .order_by(vote_log.c.seq)
     )
     return [log_entry_from_row(row, window_id) for row in rows]
+
+
+def _is_hex_digest(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text)
 
 
 def _dt(ts_us: int | None) -> datetime | None:

@@ -1,0 +1,348 @@
+"""Where a receipt hash is in the vote log: the lookup behind ``GET /receipts/{hash}``.
+
+PostgreSQL keeps an index on ``vote_log.hash`` (:class:`LogHashIndex`): the server process
+maintains it. On SQLite that random B-tree was about 40 % of every group commit's insert, on
+the thread that acknowledges ballots, for a lookup journalists make now and then; migration
+0006 drops it there and :class:`SidecarReceiptIndex` keeps the same lookup behind the log:
+
+- its own SQLite file next to the store (``<store>-receipts``): hash -> (window, seq), plus a
+  *mark* per window, the highest seq indexed (and that row's hash, to notice a store that was
+  replaced under it);
+- filled by a background thread in large sorted batches read from the log, in WAL mode with
+  ``synchronous=NORMAL``: no fsync per batch. The file is a cache of the log: when it is
+  missing, unreadable or disagrees with the log it is emptied and rebuilt from the log;
+- a lookup that the file does not answer scans only the rows above each window's mark, read in
+  the same snapshot of the file as the miss, so a ballot is found the moment it is committed.
+
+A lookup only says where to look; the caller reads that log entry and checks its hash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+import sqlalchemy as sa
+
+from ballroom.adapters.db import schema
+
+log = logging.getLogger(__name__)
+
+SIDECAR_SUFFIX = "-receipts"
+SIDECAR_FORMAT = 1  # PRAGMA user_version of the sidecar; another value is rebuilt
+SIDECAR_BUSY_TIMEOUT_S = 30.0
+INDEX_INTERVAL_S = 0.25
+INDEX_BATCH_ROWS = 50_000
+
+_SIDECAR_TABLES = (
+    "CREATE TABLE IF NOT EXISTS receipts ("
+    " hash BLOB PRIMARY KEY, window_id TEXT NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS marks ("
+    " window_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL) WITHOUT ROWID",
+)
+# A mark only moves forward: two processes on one store may index the same rows.
+_RAISE_MARK = (
+    "INSERT INTO marks (window_id, seq, hash) VALUES (?, ?, ?) "
+    "ON CONFLICT (window_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash "
+    "WHERE excluded.seq > marks.seq"
+)
+
+Location = tuple[str, int]  # (window id, seq)
+
+
+class ReceiptIndex(Protocol):
+    """Finds the log entry of a receipt hash; see the module docstring."""
+
+    def start(self) -> None:
+        """Begin keeping the index (a no-op where the store keeps it)."""
+
+    def stop(self) -> None:
+        """Stop keeping it; lookups still work."""
+
+    def locate(self, receipt_hash: str) -> Location | None:
+        """Where the entry with ``receipt_hash`` (64 lowercase hex digits) is, if anywhere."""
+
+    def scan(self, receipt_hash: str) -> Location | None:
+        """The same, read from the log alone, trusting no index."""
+
+    def catch_up(self) -> int:
+        """Index everything committed now; the number of rows added."""
+
+
+def receipt_index_for(engine: sa.Engine) -> ReceiptIndex:
+    """The sidecar for a SQLite file, the store's own index otherwise."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        return SidecarReceiptIndex(engine, sidecar_path(Path(database)))
+    return LogHashIndex(engine)
+
+
+def sidecar_path(store: Path) -> Path:
+    """The sidecar file of the SQLite store at ``store``."""
+    return store.with_name(store.name + SIDECAR_SUFFIX)
+
+
+def _scan_log(
+    engine: sa.Engine, receipt_hash: str, above: dict[str, int] | None = None
+) -> Location | None:
+    """Rows of each window with seq above ``above[window]`` (all rows without it)."""
+    vote_log = schema.vote_log
+    with engine.connect() as connection:
+        if above is None:
+            row = connection.execute(
+                sa.select(vote_log.c.window_id, vote_log.c.seq)
+                .where(vote_log.c.hash == receipt_hash)
+                .limit(1)
+            ).first()
+            return None if row is None else (row[0], row[1])
+        for window_id in _window_ids(connection):
+            seq = connection.execute(
+                sa.select(vote_log.c.seq)
+                .where(
+                    vote_log.c.window_id == window_id,
+                    vote_log.c.seq > above.get(window_id, 0),
+                    vote_log.c.hash == receipt_hash,
+                )
+                .limit(1)
+            ).scalar()
+            if seq is not None:
+                return window_id, seq
+    return None
+
+
+class LogHashIndex:
+    """The store indexes ``vote_log.hash`` itself (PostgreSQL)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def start(self) -> None:
+        """Nothing to keep."""
+
+    def stop(self) -> None:
+        """Nothing to stop."""
+
+    def locate(self, receipt_hash: str) -> Location | None:
+        """One indexed query."""
+        return _scan_log(self.engine, receipt_hash)
+
+    def scan(self, receipt_hash: str) -> Location | None:
+        """The same query: the store's index is part of the log."""
+        return _scan_log(self.engine, receipt_hash)
+
+    def catch_up(self) -> int:
+        """The store's index is always current."""
+        return 0
+
+
+class SidecarReceiptIndex:
+    """A receipt index in its own SQLite file, kept behind the log by a background thread."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        path: Path,
+        *,
+        interval_s: float = INDEX_INTERVAL_S,
+        batch_rows: int = INDEX_BATCH_ROWS,
+    ) -> None:
+        self.engine = engine
+        self.path = path
+        self.interval_s = interval_s
+        self.batch_rows = batch_rows
+        self._lock = threading.Lock()  # one catch-up at a time in this process
+        self._checked = False  # the marks were compared with the log since opening
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        """Start the indexing thread (its first pass catches up with the whole log)."""
+        if self._thread is not None:
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(
+            target=self._run, name="ballroom-receipt-index", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread after its current batch; the rest is indexed on the next start."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stopping.set()
+            thread.join()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.catch_up(interruptible=True)
+            except (sa.exc.SQLAlchemyError, sqlite3.Error):
+                # The log is still the truth and lookups fall back to it; try again later.
+                log.exception("receipt index: catching up failed")
+            self._stopping.wait(self.interval_s)
+
+    # ----------------------------------------------------------------- lookups
+
+    def locate(self, receipt_hash: str) -> Location | None:
+        """The sidecar's answer, else a scan of the rows it has not indexed yet."""
+        marks: dict[str, int] = {}
+        if self.path.exists():
+            try:
+                with self._reading() as sidecar:
+                    # One read transaction: the miss and the marks come from the same snapshot.
+                    sidecar.execute("BEGIN")
+                    row = sidecar.execute(
+                        "SELECT window_id, seq FROM receipts WHERE hash = ?",
+                        (bytes.fromhex(receipt_hash),),
+                    ).fetchone()
+                    if row is not None:
+                        return str(row[0]), int(row[1])
+                    marks = {
+                        str(w): int(s)
+                        for w, s in sidecar.execute("SELECT window_id, seq FROM marks")
+                    }
+            except sqlite3.Error:
+                marks = {}  # unreadable or not made yet: the log answers alone
+        return _scan_log(self.engine, receipt_hash, marks)
+
+    def scan(self, receipt_hash: str) -> Location | None:
+        """The whole log, for when the sidecar pointed at an entry with another hash."""
+        return _scan_log(self.engine, receipt_hash)
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        connection = sqlite3.connect(
+            self.path, timeout=SIDECAR_BUSY_TIMEOUT_S, isolation_level=None
+        )
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    # ----------------------------------------------------------------- indexing
+
+    def catch_up(self, *, interruptible: bool = False) -> int:
+        """Index every committed row above the marks, a large sorted batch per transaction.
+
+        ``interruptible``: stop between batches once ``stop()`` is called (the thread's way).
+        """
+        with self._lock:
+            try:
+                return self._catch_up(interruptible)
+            except sqlite3.DatabaseError as error:
+                if isinstance(error, sqlite3.OperationalError):
+                    raise  # locked, disk full, no such folder: not the file's fault
+                # Not a database, or damaged: it only ever held what the log holds.
+                log.warning("receipt index %s unreadable (%s): rebuilding it", self.path, error)
+                self._remove_files()
+                return self._catch_up(interruptible)
+
+    def _catch_up(self, interruptible: bool) -> int:
+        added = 0
+        with self._writing() as sidecar, self.engine.connect() as store:
+            if not self._checked:
+                self._check_marks(sidecar, store)
+                self._checked = True
+            marks = {str(w): int(s) for w, s in sidecar.execute("SELECT window_id, seq FROM marks")}
+            vote_log = schema.vote_log
+            windows = _window_ids(store)
+            store.rollback()
+            for window_id in windows:
+                while not (interruptible and self._stopping.is_set()):
+                    rows = [
+                        (int(seq), str(hash_))
+                        for seq, hash_ in store.execute(
+                            sa.select(vote_log.c.seq, vote_log.c.hash)
+                            .where(
+                                vote_log.c.window_id == window_id,
+                                vote_log.c.seq > marks.get(window_id, 0),
+                            )
+                            .order_by(vote_log.c.seq)
+                            .limit(self.batch_rows)
+                        )
+                    ]
+                    store.rollback()  # end the read: a long snapshot would hold the WAL back
+                    if not rows:
+                        break
+                    self._add(sidecar, window_id, rows)
+                    marks[window_id] = rows[-1][0]
+                    added += len(rows)
+        return added
+
+    @staticmethod
+    def _add(sidecar: sqlite3.Connection, window_id: str, rows: list[tuple[int, str]]) -> None:
+        # Sorted: neighbouring keys share B-tree pages within the batch.
+        entries = sorted((key, window_id, seq) for seq, hash_ in rows if (key := _key(hash_)))
+        last_seq, last_hash = rows[-1]
+        sidecar.execute("BEGIN IMMEDIATE")
+        sidecar.executemany("INSERT OR REPLACE INTO receipts VALUES (?, ?, ?)", entries)
+        sidecar.execute(_RAISE_MARK, (window_id, last_seq, last_hash))
+        sidecar.execute("COMMIT")
+
+    def _check_marks(self, sidecar: sqlite3.Connection, store: sa.Connection) -> None:
+        """Empty the sidecar if any mark names a row the log does not have (a replaced store)."""
+        vote_log = schema.vote_log
+        for window_id, seq, hash_ in list(
+            sidecar.execute("SELECT window_id, seq, hash FROM marks")
+        ):
+            stored = store.execute(
+                sa.select(vote_log.c.hash).where(
+                    vote_log.c.window_id == window_id, vote_log.c.seq == seq
+                )
+            ).scalar()
+            if stored != hash_:
+                log.warning("receipt index %s does not match the log: rebuilding it", self.path)
+                sidecar.execute("BEGIN IMMEDIATE")
+                sidecar.execute("DELETE FROM receipts")
+                sidecar.execute("DELETE FROM marks")
+                sidecar.execute("COMMIT")
+                break
+        store.rollback()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        connection = sqlite3.connect(
+            self.path, timeout=SIDECAR_BUSY_TIMEOUT_S, isolation_level=None
+        )
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            # No fsync per batch: after a power cut the file may miss its newest batches, which
+            # the marks (written in the same transactions) say, so they are indexed again.
+            connection.execute("PRAGMA synchronous=NORMAL")
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SIDECAR_FORMAT):
+                connection.execute("DROP TABLE IF EXISTS receipts")
+                connection.execute("DROP TABLE IF EXISTS marks")
+            for statement in _SIDECAR_TABLES:
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version={SIDECAR_FORMAT}")
+            yield connection
+        finally:
+            connection.close()
+
+    def _remove_files(self) -> None:
+        self._checked = False
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{self.path}{suffix}").unlink()
+
+
+def _window_ids(connection: sa.Connection) -> list[str]:
+    # The windows table, not DISTINCT over the log: that would read the whole primary key.
+    return [str(w) for w in connection.execute(sa.select(schema.windows.c.id)).scalars()]
+
+
+def _key(receipt_hash: str) -> bytes | None:
+    """The 32 bytes of a stored hash; ``None`` for one that is not 64 hex digits (tampered)."""
+    try:
+        key = bytes.fromhex(receipt_hash)
+    except ValueError:
+        return None
+    return key if len(key) == 32 else None
