@@ -106,9 +106,7 @@ def test_rows_below_the_mark_are_answered_by_the_sidecar_alone(store: sa.Engine)
     index = SidecarReceiptIndex(store, path)
     index.catch_up()
     with sqlite3.connect(path) as sidecar:  # a planted entry proves where the answer came from
-        sidecar.execute(
-            "UPDATE receipts SET seq = 99 WHERE hash = ?", (bytes.fromhex(receipts[1].hash),)
-        )
+        sidecar.execute("UPDATE receipts SET seq = 99 WHERE hash = ?", (receipts[1].hash,))
     assert index.locate(receipts[1].hash) == ("w1", 99)
     assert index.scan(receipts[1].hash) == ("w1", 2)
 

@@ -8,8 +8,9 @@ the thread that acknowledges ballots, for a lookup journalists make now and then
 - its own SQLite file next to the store (``<store>-receipts``): hash -> (window, seq), plus a
   *mark* per window, the highest seq indexed (and that row's hash, to notice a store that was
   replaced under it);
-- filled by a background thread in large sorted batches read from the log, in WAL mode with
-  ``synchronous=NORMAL``: no fsync per batch. The file is a cache of the log: when it is
+- filled by a background thread in large batches copied from the log inside SQLite (the store
+  attached read-only in practice: no row passes through Python, the GIL stays free), in WAL
+  mode with ``synchronous=NORMAL``: no fsync per batch. The file is a cache of the log: when it is
   missing, unreadable or disagrees with the log it is emptied and rebuilt from the log;
 - a lookup that the file does not answer scans only the rows above each window's mark, read in
   the same snapshot of the file as the miss, so a ballot is found the moment it is committed.
@@ -34,14 +35,14 @@ from ballroom.adapters.db import schema
 log = logging.getLogger(__name__)
 
 SIDECAR_SUFFIX = "-receipts"
-SIDECAR_FORMAT = 1  # PRAGMA user_version of the sidecar; another value is rebuilt
+SIDECAR_FORMAT = 2  # PRAGMA user_version of the sidecar; another value is rebuilt
 SIDECAR_BUSY_TIMEOUT_S = 30.0
 INDEX_INTERVAL_S = 0.25
 INDEX_BATCH_ROWS = 50_000
 
 _SIDECAR_TABLES = (
     "CREATE TABLE IF NOT EXISTS receipts ("
-    " hash BLOB PRIMARY KEY, window_id TEXT NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID",
+    " hash TEXT PRIMARY KEY, window_id TEXT NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS marks ("
     " window_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL) WITHOUT ROWID",
 )
@@ -50,6 +51,21 @@ _RAISE_MARK = (
     "INSERT INTO marks (window_id, seq, hash) VALUES (?, ?, ?) "
     "ON CONFLICT (window_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash "
     "WHERE excluded.seq > marks.seq"
+)
+# The indexing statements run inside SQLite, the store ATTACHed to the sidecar's connection:
+# no row passes through Python, and the GIL is free while they run.
+_BATCH_TOP = (
+    "SELECT seq, hash FROM store.vote_log WHERE window_id = ? AND seq > ? "
+    "ORDER BY seq LIMIT 1 OFFSET ?"
+)
+_LAST = (
+    "SELECT seq, hash FROM store.vote_log WHERE window_id = ? AND seq > ? ORDER BY seq DESC LIMIT 1"
+)
+# Sorted by hash: neighbouring keys share B-tree pages within the batch.
+_COPY_BATCH = (
+    "INSERT OR REPLACE INTO receipts (hash, window_id, seq) "
+    "SELECT hash, window_id, seq FROM store.vote_log "
+    "WHERE window_id = ? AND seq > ? AND seq <= ? ORDER BY hash"
 )
 
 Location = tuple[str, int]  # (window id, seq)
@@ -200,7 +216,7 @@ class SidecarReceiptIndex:
                     sidecar.execute("BEGIN")
                     row = sidecar.execute(
                         "SELECT window_id, seq FROM receipts WHERE hash = ?",
-                        (bytes.fromhex(receipt_hash),),
+                        (receipt_hash,),
                     ).fetchone()
                     if row is not None:
                         return str(row[0]), int(row[1])
@@ -246,65 +262,50 @@ class SidecarReceiptIndex:
 
     def _catch_up(self, interruptible: bool) -> int:
         added = 0
-        with self._writing() as sidecar, self.engine.connect() as store:
+        with self._writing() as sidecar:
+            # Only read: the committer keeps the store's write lock to itself.
+            sidecar.execute("ATTACH DATABASE ? AS store", (str(self._store_file()),))
             if not self._checked:
-                self._check_marks(sidecar, store)
+                self._check_marks(sidecar)
                 self._checked = True
             marks = {str(w): int(s) for w, s in sidecar.execute("SELECT window_id, seq FROM marks")}
-            vote_log = schema.vote_log
-            windows = _window_ids(store)
-            store.rollback()
+            windows = [str(w) for (w,) in sidecar.execute("SELECT id FROM store.windows")]
             for window_id in windows:
+                mark = marks.get(window_id, 0)
                 while not (interruptible and self._stopping.is_set()):
-                    rows = [
-                        (int(seq), str(hash_))
-                        for seq, hash_ in store.execute(
-                            sa.select(vote_log.c.seq, vote_log.c.hash)
-                            .where(
-                                vote_log.c.window_id == window_id,
-                                vote_log.c.seq > marks.get(window_id, 0),
-                            )
-                            .order_by(vote_log.c.seq)
-                            .limit(self.batch_rows)
-                        )
-                    ]
-                    store.rollback()  # end the read: a long snapshot would hold the WAL back
-                    if not rows:
+                    # The batch's last row, read first and outside the write: rows up to it are
+                    # committed and never change, so the copy below takes exactly those.
+                    top = sidecar.execute(_BATCH_TOP, (window_id, mark, self.batch_rows - 1))
+                    last = top.fetchone() or sidecar.execute(_LAST, (window_id, mark)).fetchone()
+                    if last is None:
                         break
-                    self._add(sidecar, window_id, rows)
-                    marks[window_id] = rows[-1][0]
-                    added += len(rows)
+                    # Deferred BEGIN, a write first: locks the sidecar only, never the store.
+                    sidecar.execute("BEGIN")
+                    copied = sidecar.execute(_COPY_BATCH, (window_id, mark, last[0])).rowcount
+                    sidecar.execute(_RAISE_MARK, (window_id, last[0], last[1]))
+                    sidecar.execute("COMMIT")
+                    added += copied
+                    mark = int(last[0])
         return added
 
-    @staticmethod
-    def _add(sidecar: sqlite3.Connection, window_id: str, rows: list[tuple[int, str]]) -> None:
-        # Sorted: neighbouring keys share B-tree pages within the batch.
-        entries = sorted((key, window_id, seq) for seq, hash_ in rows if (key := _key(hash_)))
-        last_seq, last_hash = rows[-1]
-        sidecar.execute("BEGIN IMMEDIATE")
-        sidecar.executemany("INSERT OR REPLACE INTO receipts VALUES (?, ?, ?)", entries)
-        sidecar.execute(_RAISE_MARK, (window_id, last_seq, last_hash))
-        sidecar.execute("COMMIT")
+    def _store_file(self) -> Path:
+        return Path(str(self.engine.url.database))
 
-    def _check_marks(self, sidecar: sqlite3.Connection, store: sa.Connection) -> None:
+    def _check_marks(self, sidecar: sqlite3.Connection) -> None:
         """Empty the sidecar if any mark names a row the log does not have (a replaced store)."""
-        vote_log = schema.vote_log
         for window_id, seq, hash_ in list(
             sidecar.execute("SELECT window_id, seq, hash FROM marks")
         ):
-            stored = store.execute(
-                sa.select(vote_log.c.hash).where(
-                    vote_log.c.window_id == window_id, vote_log.c.seq == seq
-                )
-            ).scalar()
-            if stored != hash_:
+            stored = sidecar.execute(
+                "SELECT hash FROM store.vote_log WHERE window_id = ? AND seq = ?", (window_id, seq)
+            ).fetchone()
+            if stored is None or stored[0] != hash_:
                 log.warning("receipt index %s does not match the log: rebuilding it", self.path)
-                sidecar.execute("BEGIN IMMEDIATE")
+                sidecar.execute("BEGIN")
                 sidecar.execute("DELETE FROM receipts")
                 sidecar.execute("DELETE FROM marks")
                 sidecar.execute("COMMIT")
                 break
-        store.rollback()
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
@@ -337,12 +338,3 @@ class SidecarReceiptIndex:
 def _window_ids(connection: sa.Connection) -> list[str]:
     # The windows table, not DISTINCT over the log: that would read the whole primary key.
     return [str(w) for w in connection.execute(sa.select(schema.windows.c.id)).scalars()]
-
-
-def _key(receipt_hash: str) -> bytes | None:
-    """The 32 bytes of a stored hash; ``None`` for one that is not 64 hex digits (tampered)."""
-    try:
-        key = bytes.fromhex(receipt_hash)
-    except ValueError:
-        return None
-    return key if len(key) == 32 else None
