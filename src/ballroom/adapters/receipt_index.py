@@ -209,7 +209,9 @@ class SidecarReceiptIndex:
     def locate(self, receipt_hash: str) -> Location | None:
         """The sidecar's answer, else a scan of the rows it has not indexed yet."""
         marks: dict[str, int] = {}
-        if self.path.exists():
+        # Trusted once this process has compared its marks with the log: a sidecar left by a
+        # replaced store would otherwise hide the new store's rows below its stale marks.
+        if self._checked and self.path.exists():
             try:
                 with self._reading() as sidecar:
                     # One read transaction: the miss and the marks come from the same snapshot.
