@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ballroom.adapters.db import create_engine_for
-from ballroom.adapters.receipt_index import SidecarReceiptIndex, sidecar_path
+from ballroom.adapters.receipt_index import SidecarReceiptIndex, remove_sidecar, sidecar_path
 from ballroom.cli.bench import run_ingest
 
 LOOKUPS = 200
@@ -37,9 +37,8 @@ def main() -> None:
         sidecar = sidecar_path(store)
         index = SidecarReceiptIndex(engine, sidecar)
         for run in range(1, args.runs + 1):
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{sidecar}{suffix}").unlink(missing_ok=True)
-            index = SidecarReceiptIndex(engine, sidecar)
+            remove_sidecar(sidecar)
+            index = SidecarReceiptIndex(engine, sidecar)  # a fresh process's view: unchecked
             started, cpu = time.perf_counter(), time.process_time()
             added = index.catch_up()
             wall, cpu = time.perf_counter() - started, time.process_time() - cpu

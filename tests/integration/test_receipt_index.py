@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from ballroom.adapters.receipt_index import (
     LogHashIndex,
     SidecarReceiptIndex,
     receipt_index_for,
+    remove_sidecar,
     sidecar_path,
 )
 from ballroom.domain.voting import Receipt
@@ -47,8 +49,12 @@ def _cast(engine: sa.Engine, voters: range, window: str = "w1") -> list[Receipt]
 
 
 def _sidecar_rows(path: Path) -> int:
-    with sqlite3.connect(path) as connection:
-        return int(connection.execute("SELECT count(*) FROM receipts").fetchone()[0])
+    """Receipts in the sidecar; 0 while it has no table yet."""
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        try:
+            return int(connection.execute("SELECT count(*) FROM receipts").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0
 
 
 @pytest.fixture
@@ -62,8 +68,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Engine
 
 def _drop_sidecar(store: sa.Engine) -> Path:
     path = sidecar_path(Path(str(store.url.database)))
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    remove_sidecar(path)
     return path
 
 
@@ -105,7 +110,8 @@ def test_rows_below_the_mark_are_answered_by_the_sidecar_alone(store: sa.Engine)
     path = _drop_sidecar(store)
     index = SidecarReceiptIndex(store, path)
     index.catch_up()
-    with sqlite3.connect(path) as sidecar:  # a planted entry proves where the answer came from
+    # A planted entry proves where the answer came from.
+    with contextlib.closing(sqlite3.connect(path)) as sidecar, sidecar:
         sidecar.execute("UPDATE receipts SET seq = 99 WHERE hash = ?", (receipts[1].hash,))
     assert index.locate(receipts[1].hash) == ("w1", 99)
     assert index.scan(receipts[1].hash) == ("w1", 2)

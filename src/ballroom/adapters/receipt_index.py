@@ -9,7 +9,7 @@ the thread that acknowledges ballots, for a lookup journalists make now and then
   *mark* per window, the highest seq indexed (and that row's hash, to notice a store that was
   replaced under it);
 - filled by a background thread in large batches copied from the log inside SQLite (the store
-  attached read-only in practice: no row passes through Python, the GIL stays free), in WAL
+  ATTACHed and only read: no row passes through Python, the GIL stays free), in WAL
   mode with ``synchronous=NORMAL``: no fsync per batch. The file is a cache of the log: when it is
   missing, unreadable or disagrees with the log it is emptied and rebuilt from the log;
 - a lookup that the file does not answer scans only the rows above each window's mark, read in
@@ -101,6 +101,12 @@ def receipt_index_for(engine: sa.Engine) -> ReceiptIndex:
 def sidecar_path(store: Path) -> Path:
     """The sidecar file of the SQLite store at ``store``."""
     return store.with_name(store.name + SIDECAR_SUFFIX)
+
+
+def remove_sidecar(path: Path) -> None:
+    """Delete a sidecar and its WAL files (it is rebuilt from the log)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _scan_log(
@@ -213,7 +219,7 @@ class SidecarReceiptIndex:
         # replaced store would otherwise hide the new store's rows below its stale marks.
         if self._checked and self.path.exists():
             try:
-                with self._reading() as sidecar:
+                with self._connection() as sidecar:
                     # One read transaction: the miss and the marks come from the same snapshot.
                     sidecar.execute("BEGIN")
                     row = sidecar.execute(
@@ -235,7 +241,7 @@ class SidecarReceiptIndex:
         return _scan_log(self.engine, receipt_hash)
 
     @contextlib.contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
+    def _connection(self) -> Iterator[sqlite3.Connection]:
         connection = sqlite3.connect(
             self.path, timeout=SIDECAR_BUSY_TIMEOUT_S, isolation_level=None
         )
@@ -311,10 +317,7 @@ class SidecarReceiptIndex:
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        connection = sqlite3.connect(
-            self.path, timeout=SIDECAR_BUSY_TIMEOUT_S, isolation_level=None
-        )
-        try:
+        with self._connection() as connection:
             connection.execute("PRAGMA journal_mode=WAL")
             # No fsync per batch: after a power cut the file may miss its newest batches, which
             # the marks (written in the same transactions) say, so they are indexed again.
@@ -327,14 +330,10 @@ class SidecarReceiptIndex:
                 connection.execute(statement)
             connection.execute(f"PRAGMA user_version={SIDECAR_FORMAT}")
             yield connection
-        finally:
-            connection.close()
 
     def _remove_files(self) -> None:
         self._checked = False
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                Path(f"{self.path}{suffix}").unlink()
+        remove_sidecar(self.path)
 
 
 def _window_ids(connection: sa.Connection) -> list[str]:
