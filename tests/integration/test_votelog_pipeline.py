@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 import sqlalchemy as sa
 
-from ballroom.adapters.votelog import CommitFailed
+from ballroom.adapters.votelog import WAIT_FOR_INSERT_ROWS, CommitFailed
 from ballroom.domain.voting import SmsMessage, SmsRefusal
 from ballroom.services.ports import FixedClock
 from ballroom.services.voting import VotingService
@@ -104,5 +104,41 @@ def test_a_lone_ballot_does_not_wait_out_the_group_commit_delay(engine: sa.Engin
         ).result(timeout=10)
         assert receipt.seq == 1
         assert service.tallies("w").couples["robert"].web == 3
+    finally:
+        service.stop()
+
+
+def test_a_big_batch_that_fails_to_insert_answers_and_the_writer_goes_on(
+    engine: sa.Engine, colliding_ids: CollidingIds
+) -> None:
+    """From WAIT_FOR_INSERT_ROWS rows on (SQLite), the writer waits for the inserts before it
+    checks on: a failing insert must still release it, and the next big batch must count."""
+    ids = colliding_ids
+    service = VotingService(
+        engine,
+        FixedClock(datetime(2025, 10, 7, 20, tzinfo=UTC)),
+        ids=ids,
+        batch_size=4 * WAIT_FOR_INSERT_ROWS,
+        group_commit_ms=0,
+    )
+    size = 2 * WAIT_FOR_INSERT_ROWS
+    texts = [
+        SmsMessage(f"+1555{n % 400:07d}", "robert" if n % 2 else "hilaria") for n in range(size)
+    ]
+    service.start()
+    try:
+        service.create_window("w", COUPLES)
+        service.open_window("w")
+        service.ingest_sms([SmsMessage(PHONE, "robert")], idempotency_key="first")
+        ids.repeat_next = True  # the big batch's first ballot id is the one just committed
+        with pytest.raises(CommitFailed):
+            service.submit_sms(texts, idempotency_key="big").result(timeout=60)
+        outcomes = service.submit_sms(texts, idempotency_key="big").result(timeout=60)
+        assert all(o.accepted for o in outcomes)
+        tally = service.tallies("w")
+        assert tally.couples["robert"].sms == 1 + size // 2
+        assert tally.couples["hilaria"].sms == size // 2
+        assert service.recount("w") == tally
+        assert service.verify_log("w") is None
     finally:
         service.stop()

@@ -35,7 +35,7 @@ import sqlalchemy as sa
 
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.db import schema as db
-from ballroom.cli._common import reports_errors
+from ballroom.cli._common import reports_errors, settled_heap
 from ballroom.cli.bench_peers import DEFAULT_REDIS, check_peers, run_peers
 from ballroom.domain.voting import SmsMessage
 from ballroom.errors import InvalidInput
@@ -200,7 +200,7 @@ def run_ingest(
         in_flight = max(4, 2 * -(-commit // batch))
         latencies: list[float] = []
         lock = threading.Lock()
-        with service:
+        with service, settled_heap():  # the collector as `ballroom serve` and `import` run it
             service.create_window("bench", {c: c.upper() for c in COUPLES})
             service.open_window("bench")
             started = time.perf_counter()

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import getpass
 import json
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from pathlib import Path
 import click
 
 from ballroom.bootstrap import App, bootstrap
-from ballroom.cli._common import reports_errors
+from ballroom.cli._common import reports_errors, settle_heap
 from ballroom.errors import Conflict
 from ballroom.seasons import load_season
 from ballroom.services.accounts import Principal, Role
@@ -132,25 +131,6 @@ def serve(
         log_level="warning",
         access_log=False,
     )
-
-
-GC_THRESHOLDS = (20_000, 20, 10)
-"""Young-generation collections every 20,000 new objects instead of 700 (see settle_heap)."""
-
-
-def settle_heap() -> None:
-    """Keep the collector's full passes off the vote path of a long-running server.
-
-    Everything alive once the server has started (modules, the app, the season, the vote
-    state rebuilt from the log) is moved out of the collector's reach with ``gc.freeze()``,
-    and young collections run less often. Full collections walked that whole heap every few
-    seconds under load, 110-140 ms each, and every ballot waiting then waited that long: the
-    web path's p99 was ~100 ms, ~20 ms without them (``ballroom bench http``). Frozen objects
-    are still freed by reference counting; only cycles among them are never collected.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 @click.group()

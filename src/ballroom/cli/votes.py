@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from ballroom.adapters.db import DEFAULT_DB_URL, create_engine_for, upgrade
-from ballroom.cli._common import EXIT_CHECK_FAILED, fail, reports_errors
+from ballroom.cli._common import EXIT_CHECK_FAILED, fail, reports_errors, settled_heap
 from ballroom.errors import VerificationFailed
 from ballroom.services.exports import export_window, verify_export
 from ballroom.services.importing import import_file
@@ -42,7 +42,7 @@ def import_votes(votes: Path, db_url: str) -> None:
     engine = create_engine_for(db_url)
     upgrade(engine)
     try:
-        with VotingService(engine, SystemClock(), group_commit_ms=0) as service:
+        with VotingService(engine, SystemClock(), group_commit_ms=0) as service, settled_heap():
             outcomes = import_file(service, votes)
     finally:
         engine.dispose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from click.testing import CliRunner
 
 from ballroom.bootstrap import bootstrap
 from ballroom.cli import main
-from ballroom.cli.serve import GC_THRESHOLDS, seed_demo, settle_heap
+from ballroom.cli.serve import seed_demo
 from ballroom.settings import load_settings
 
 
@@ -128,15 +127,3 @@ def test_sms_secret_prints_the_stored_secret_or_the_setting(tmp_path: Path) -> N
     )
     assert short.exit_code == 2
     assert "sms_gateway_secret" in short.output
-
-
-def test_settle_heap_freezes_what_is_alive_and_slows_young_collections() -> None:
-    before = gc.get_threshold()
-    kept = [[n] for n in range(1000)]  # alive now: must end up out of the collector's reach
-    try:
-        settle_heap()
-        assert gc.get_freeze_count() >= len(kept)
-        assert gc.get_threshold() == GC_THRESHOLDS
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*before)
