@@ -151,6 +151,22 @@ def test_an_unreadable_sidecar_is_rebuilt_and_lookups_never_depend_on_it(store: 
     assert index.locate(receipts[2].hash) == ("w1", 3)
 
 
+def test_a_sidecar_deleted_while_the_indexer_has_it_open_is_made_again(store: sa.Engine) -> None:
+    """The indexer keeps its connection between catch-ups; deleting the file (to have it
+    rebuilt) must not leave it writing to the deleted one."""
+    receipts = _cast(store, range(3))
+    path = _drop_sidecar(store)
+    index = SidecarReceiptIndex(store, path)
+    try:
+        assert index.catch_up() == 3
+        remove_sidecar(path)
+        assert index.catch_up() == 3
+        assert _sidecar_rows(path) == 3
+        assert index.locate(receipts[0].hash) == ("w1", 1)
+    finally:
+        index.stop()
+
+
 def test_the_service_indexes_in_the_background_and_verifies_at_once(tmp_path: Path) -> None:
     store = _store(tmp_path / "night.db")
     path = _drop_sidecar(store)

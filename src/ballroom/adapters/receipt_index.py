@@ -39,6 +39,7 @@ SIDECAR_FORMAT = 2  # PRAGMA user_version of the sidecar; another value is rebui
 SIDECAR_BUSY_TIMEOUT_S = 30.0
 INDEX_INTERVAL_S = 0.25
 INDEX_BATCH_ROWS = 50_000
+INDEXER_CACHE_KIB = -65536  # 64 MB of page cache per attached file (negative: KiB)
 
 _SIDECAR_TABLES = (
     "CREATE TABLE IF NOT EXISTS receipts ("
@@ -178,6 +179,10 @@ class SidecarReceiptIndex:
         self.interval_s = interval_s
         self.batch_rows = batch_rows
         self._lock = threading.Lock()  # one catch-up at a time in this process
+        # Kept open between catch-ups (under the lock): a fresh connection every 0.25 s
+        # started from a cold page cache and re-read the sidecar's B-tree each time.
+        self._indexer: sqlite3.Connection | None = None
+        self._indexer_file: tuple[int, int] | None = None  # (device, inode) it has open
         self._checked = False  # the marks were compared with the log since opening
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -200,6 +205,8 @@ class SidecarReceiptIndex:
         if thread is not None:
             self._stopping.set()
             thread.join()
+        with self._lock:
+            self._close_indexer()
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -261,6 +268,7 @@ class SidecarReceiptIndex:
             try:
                 return self._catch_up(interruptible)
             except sqlite3.DatabaseError as error:
+                self._close_indexer()  # whatever it was in the middle of, start clean
                 if isinstance(error, sqlite3.OperationalError):
                     raise  # locked, disk full, no such folder: not the file's fault
                 # Not a database, or damaged: it only ever held what the log holds.
@@ -271,8 +279,6 @@ class SidecarReceiptIndex:
     def _catch_up(self, interruptible: bool) -> int:
         added = 0
         with self._writing() as sidecar:
-            # Only read: the committer keeps the store's write lock to itself.
-            sidecar.execute("ATTACH DATABASE ? AS store", (str(self._store_file()),))
             if not self._checked:
                 self._check_marks(sidecar)
                 self._checked = True
@@ -317,7 +323,27 @@ class SidecarReceiptIndex:
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        with self._connection() as connection:
+        """The indexing connection (the caller holds the lock), the store attached to it; it
+        is closed when anything goes wrong, so the next catch-up starts from a fresh one."""
+        if self._indexer is not None and self._file_identity() != self._indexer_file:
+            self._close_indexer()  # the file was deleted or replaced under us: start anew
+        if self._indexer is None:
+            self._indexer = self._open_indexer()
+            self._indexer_file = self._file_identity()
+        try:
+            yield self._indexer
+        except BaseException:
+            self._close_indexer()
+            raise
+
+    def _open_indexer(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.path,
+            timeout=SIDECAR_BUSY_TIMEOUT_S,
+            isolation_level=None,
+            check_same_thread=False,  # used by one thread at a time, under the lock
+        )
+        try:
             connection.execute("PRAGMA journal_mode=WAL")
             # No fsync per batch: after a power cut the file may miss its newest batches, which
             # the marks (written in the same transactions) say, so they are indexed again.
@@ -329,9 +355,29 @@ class SidecarReceiptIndex:
             for statement in _SIDECAR_TABLES:
                 connection.execute(statement)
             connection.execute(f"PRAGMA user_version={SIDECAR_FORMAT}")
-            yield connection
+            # Only read: the committer keeps the store's write lock to itself.
+            connection.execute("ATTACH DATABASE ? AS store", (str(self._store_file()),))
+            connection.execute(f"PRAGMA main.cache_size={INDEXER_CACHE_KIB}")
+            connection.execute(f"PRAGMA store.cache_size={INDEXER_CACHE_KIB}")
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            status = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return status.st_dev, status.st_ino
+
+    def _close_indexer(self) -> None:
+        connection, self._indexer = self._indexer, None
+        if connection is not None:
+            connection.close()
 
     def _remove_files(self) -> None:
+        self._close_indexer()
         self._checked = False
         remove_sidecar(self.path)
 
