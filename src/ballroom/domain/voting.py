@@ -23,7 +23,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -376,9 +376,9 @@ def canonical_tail(channel: str, ts_us: int, allocation: Allocation) -> str:
     return f",{_quote(str(channel))},{ts_us},{_allocation_text(allocation)}]"
 
 
-def json_string(text: str) -> str:
-    """``text`` as a JSON string literal, exactly as :func:`canonical_bytes` writes it."""
-    return _quote(text)
+json_string: Callable[[str], str] = _quote
+"""``text`` as a JSON string literal, exactly as :func:`canonical_bytes` writes it (the C
+encoder itself: the bulk path quotes two strings per text)."""
 
 
 def chain_hash(prev_hash: str, payload: bytes) -> str:

@@ -7,8 +7,10 @@ tests pass a :class:`FixedClock` they move by hand.
 from __future__ import annotations
 
 import itertools
+import operator
 import secrets
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -72,8 +74,7 @@ class ProcessIds:
 
     def __init__(self, prefix: str | None = None) -> None:
         self._prefix = prefix if prefix is not None else secrets.token_hex(12)
-        self._counter = itertools.count(1)
-
-    def new_id(self) -> str:
-        """``<prefix>-<n>``; ``itertools.count`` is atomic under the GIL."""
-        return f"{self._prefix}-{next(self._counter)}"
+        ids = map(operator.add, itertools.repeat(f"{self._prefix}-"), map(str, itertools.count(1)))
+        # ``<prefix>-<n>`` from iterators written in C: one call per text on the bulk path,
+        # a third of a Python method's cost, and atomic under the GIL.
+        self.new_id: Callable[[], str] = ids.__next__
