@@ -9,11 +9,12 @@ validates each against the in-memory caps, and hands the batch to ONE committer 
 writes all its rows in ONE transaction (SQLite ``executemany``, PostgreSQL ``COPY``), commits,
 and only then resolves the futures. The two overlap: batch n + 1 is checked (against memory
 that already holds batch n) while batch n commits, but it is handed on only once batch n is
-durable, so answers never outrun the log. When a commit fails, the batch checked behind it and
-then the failed batch are undone in memory, the failed batch's futures fail with
-``CommitFailed`` and the batch behind is checked again; if the store's chain head then
-disagrees with memory (a commit whose outcome is unknown), the state is rebuilt from the log,
-which is the truth. On start the state is rebuilt from the log the same way.
+durable, so answers never outrun the log. (A big SQLite batch is checked on only once its rows
+are inserted, so that only its fsync overlaps: see ``WAIT_FOR_INSERT_ROWS``.) When a commit
+fails, the batch checked behind it and then the failed batch are undone in memory, the failed
+batch's futures fail with ``CommitFailed`` and the batch behind is checked again; if the
+store's chain head then disagrees with memory (a commit whose outcome is unknown), the state
+is rebuilt from the log, which is the truth. On start the state is rebuilt from the log too.
 
 Idempotency: each write carries a client key. Keys of a batch are looked up in the store (one
 query per batch), so a retry finds its first answer after any restart; a key reused with a
