@@ -102,6 +102,8 @@ _LOG_COLUMNS = (
 )
 _REFUSAL_COLUMNS = ("idempotency_key", "window_id", "phone", "body", "reason", "ts_us", "couple")
 _KEY_CHUNK = 500
+SENDER_CACHE_SIZE = 1 << 16
+"""Senders remembered by the writer (emptied when full: a miss only costs the checks)."""
 WAIT_FOR_INSERT_ROWS = 1000
 """From this many rows on, the writer waits for SQLite's inserts before checking on (bulk
 ingest: ~1.2x votes/s; web groups of ~32 ballots lost ~15 % by waiting: benchmarks/README.md)."""
@@ -198,6 +200,11 @@ class WindowState:
 
 
 # --------------------------------------------------------------------------- commands
+
+
+# (window, couple, window id, allocation, stored allocation, ",<quoted window>", canonical tail,
+# reply): what every text for one couple in one SMS batch shares.
+_CoupleEntry = tuple[WindowState, str, str, Allocation, str, str, str, str]
 
 
 @dataclass
@@ -369,6 +376,9 @@ class VoteLogWriter:
         self.state_lock = threading.RLock()
         self.windows: dict[str, WindowState] = {}
         self.books = [VoteBook(cap) for _ in range(partitions)]
+        # Raw sender -> (voter, partition) of eligible senders: one lookup per text instead
+        # of two cached calls, an encode and a CRC (senders text up to ten times per couple).
+        self._senders: dict[str, tuple[str, int]] = {}
         self._listeners: dict[str, list[Callable[[Tally], None]]] = {}
         self._is_postgres = engine.dialect.name == "postgresql"
 
@@ -1064,10 +1074,11 @@ class VoteLogWriter:
         open_windows = [w for w in self.windows.values() if w.phase(now_us) is WindowPhase.OPEN]
         cap = self.cap
         outcomes: list[SmsOutcome] = []
-        counted: dict[tuple[str, str], int] = {}
+        counted: dict[str, int] = {}  # keyword key -> texts counted for its couple
         last_seq = 0
         books = self.books
         parts = self.partitions
+        senders = self._senders
         crc32 = zlib.crc32
         sha256 = hashlib.sha256
         quote = json_string
@@ -1078,46 +1089,72 @@ class VoteLogWriter:
         new_receipt = tuple.__new__  # what Receipt._make does, without its Python-level call
         # Per batch, not per text: texts repeat a handful of keywords and couples.
         wanted_of: dict[str, str] = {}
-        # keyword -> (window, couple) over the windows this batch may vote in, first wins.
+        # keyword key -> (window, couple) over the windows this batch may vote in, first wins.
         targets: dict[str, tuple[WindowState, str]] = {}
         for candidate in reversed([pinned] if pinned is not None else open_windows):
             targets.update((k, (candidate, c)) for k, c in candidate.keyword_index.items())
         closed = (
             not open_windows if pinned is None else pinned.phase(now_us) is not WindowPhase.OPEN
         )
-        per_couple: dict[tuple[str, str], tuple[Allocation, str, str, str, str]] = {}
+        # keyword key -> its target and the per-couple encodings, made at its first vote.
+        per_couple: dict[str, _CoupleEntry] = {}
         for index, message in enumerate(command.messages):
             message_key = f"{key}#{index}"
             reason: SmsRefusal | None = None
             window: WindowState | None = None
             couple: str | None = None
             voter = ""
-            try:
-                voter = normalise_phone(message.phone)
-            except InvalidInput:
-                reason = SmsRefusal.INVALID_SENDER
+            part = 0
+            cached: _CoupleEntry | None = None
+            sender = senders.get(message.phone)
+            if sender is not None:
+                voter, part = sender
             else:
-                if not sms_eligible(voter):  # the domain's region rule: US and PR only
-                    reason = SmsRefusal.REGION
+                try:
+                    voter = normalise_phone(message.phone)
+                except InvalidInput:
+                    reason = SmsRefusal.INVALID_SENDER
+                else:
+                    if not sms_eligible(voter):  # the domain's region rule: US and PR only
+                        reason = SmsRefusal.REGION
+                    else:
+                        part = crc32(voter.encode()) % parts
+                        if len(senders) >= SENDER_CACHE_SIZE:
+                            senders.clear()
+                        senders[message.phone] = (voter, part)
             if reason is None:
                 body = message.body
                 wanted = ""
                 if isinstance(body, str):
                     cached_key = wanted_of.get(body)
-                    wanted = keyword_key(body) if cached_key is None else cached_key
-                    wanted_of[body] = wanted
+                    if cached_key is None:
+                        cached_key = wanted_of[body] = keyword_key(body)
+                    wanted = cached_key
                 if closed:
                     reason = SmsRefusal.WINDOW_CLOSED
                 else:
-                    target = targets.get(wanted)
-                    if target is None:
-                        window, reason = pinned, SmsRefusal.UNKNOWN_KEYWORD
-                    else:
-                        window, couple = target
-            if reason is None and window is not None and couple is not None:  # a vote
-                part = crc32(voter.encode()) % parts
+                    cached = per_couple.get(wanted)
+                    if cached is None:
+                        target = targets.get(wanted)
+                        if target is None:
+                            window, reason = pinned, SmsRefusal.UNKNOWN_KEYWORD
+                        else:
+                            window, couple = target
+                            allocation: Allocation = ((couple, 1),)
+                            cached = per_couple[wanted] = (
+                                window,
+                                couple,
+                                window.id,
+                                allocation,
+                                allocation_json(allocation),
+                                "," + quote(window.id),
+                                canonical_tail(sms, now_us, allocation),
+                                SMS_ACCEPTED.format(couple=couple),
+                            )
+            if reason is None and cached is not None:  # a vote
+                (window, couple, window_id, allocation, stored_allocation, quoted_window,
+                 tail, reply) = cached  # fmt: skip
                 sms_caps = books[part].sms
-                window_id = window.id
                 cap_key = (window_id, voter, couple)
                 used = sms_caps.get(cap_key, 0)
                 if used >= cap:
@@ -1125,17 +1162,6 @@ class VoteLogWriter:
                 else:
                     sms_caps[cap_key] = used + 1
                     sms_undo.append((part, cap_key))
-                    cached = per_couple.get((window_id, couple))
-                    if cached is None:
-                        allocation: Allocation = ((couple, 1),)
-                        cached = per_couple[(window_id, couple)] = (
-                            allocation,
-                            allocation_json(allocation),
-                            "," + quote(window_id),
-                            canonical_tail(sms, now_us, allocation),
-                            SMS_ACCEPTED.format(couple=couple),
-                        )
-                    allocation, stored_allocation, quoted_window, tail, reply = cached
                     # _append, inlined: this runs once per text on the bulk path.
                     if window_id not in batch.heads:
                         batch.heads[window_id] = (window.next_seq, window.head_hash)
@@ -1169,7 +1195,7 @@ class VoteLogWriter:
                         Receipt, (ballot_id, seq, window_id, voter, sms, allocation, now_us, digest)
                     )
                     last_seq = seq
-                    counted[(window_id, couple)] = counted.get((window_id, couple), 0) + 1
+                    counted[wanted] = counted.get(wanted, 0) + 1
                     outcomes.append(SmsOutcome(index, reply, receipt, None, couple))
                     continue
             reason = reason or SmsRefusal.UNKNOWN_KEYWORD
@@ -1188,7 +1214,11 @@ class VoteLogWriter:
             outcomes.append(
                 SmsOutcome(index, SMS_REPLIES[reason].format(cap=cap), None, reason, couple)
             )
-        for (window_id, couple), votes in counted.items():
+        by_couple: dict[tuple[str, str], int] = {}
+        for wanted, votes in counted.items():
+            window_id, couple = per_couple[wanted][2], per_couple[wanted][1]
+            by_couple[(window_id, couple)] = by_couple.get((window_id, couple), 0) + votes
+        for (window_id, couple), votes in by_couple.items():
             batch.tally_ops.append(
                 (self.windows[window_id], sms, ((couple, votes),), now_us, 1, last_seq, votes)
             )

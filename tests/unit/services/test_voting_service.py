@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ballroom.adapters import votelog
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.domain.voting import SmsMessage, SmsRefusal, WindowPhase
 from ballroom.errors import (
@@ -134,6 +135,28 @@ def test_texts_name_their_couple_and_are_capped(voting: VotingService) -> None:
     ]
     assert outcomes[0].couple == "robert"
     assert voting.tallies("w").couples["robert"].sms == 10
+
+
+def test_caps_stay_exact_while_the_writers_sender_cache_keeps_emptying(
+    voting: VotingService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer remembers each raw sender's voter and partition; emptied when full (here
+    after every two senders), every text must still land on its voter's one cap."""
+    monkeypatch.setattr(votelog, "SENDER_CACHE_SIZE", 2)
+    voting.open_window("w")
+    spellings = ["+15550101", "+1 555 0101", "1 (555) 0101", "+15550102", "+15550103"]
+    texts = [SmsMessage(spellings[n % len(spellings)], "robert") for n in range(40)]
+    outcomes = voting.ingest_sms(texts, idempotency_key="many")
+    accepted: dict[str, int] = {}
+    for outcome in outcomes:
+        if outcome.receipt is not None:
+            accepted[outcome.receipt.voter] = accepted.get(outcome.receipt.voter, 0) + 1
+        else:
+            assert outcome.reason is SmsRefusal.CAP_EXCEEDED
+    # Three spellings of +15550101 share its cap of 10; the other two senders send 8 each.
+    assert accepted == {"+15550101": 10, "+15550102": 8, "+15550103": 8}
+    assert voting.tallies("w").couples["robert"].sms == 26
+    assert voting.recount("w") == voting.tallies("w")
 
 
 def test_texts_from_outside_us_and_puerto_rico_are_refused_for_region(
