@@ -268,7 +268,6 @@ class SidecarReceiptIndex:
             try:
                 return self._catch_up(interruptible)
             except sqlite3.DatabaseError as error:
-                self._close_indexer()  # whatever it was in the middle of, start clean
                 if isinstance(error, sqlite3.OperationalError):
                     raise  # locked, disk full, no such folder: not the file's fault
                 # Not a database, or damaged: it only ever held what the log holds.

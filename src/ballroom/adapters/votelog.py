@@ -1215,14 +1215,10 @@ class VoteLogWriter:
             outcomes.append(
                 SmsOutcome(index, SMS_REPLIES[reason].format(cap=cap), None, reason, couple)
             )
-        by_couple: dict[tuple[str, str], int] = {}
+        # A window's keyword keys name one couple each, so each key counts one (window, couple).
         for wanted, votes in counted.items():
-            window_id, couple = per_couple[wanted][2], per_couple[wanted][1]
-            by_couple[(window_id, couple)] = by_couple.get((window_id, couple), 0) + votes
-        for (window_id, couple), votes in by_couple.items():
-            batch.tally_ops.append(
-                (self.windows[window_id], sms, ((couple, votes),), now_us, 1, last_seq, votes)
-            )
+            window, couple = per_couple[wanted][:2]
+            batch.tally_ops.append((window, sms, ((couple, votes),), now_us, 1, last_seq, votes))
         batch.sms_batches.append((key, fingerprint, len(outcomes), now_us))
         batch.keys["sms:" + key] = (fingerprint, outcomes)
         return outcomes
