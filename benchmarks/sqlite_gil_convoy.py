@@ -17,10 +17,12 @@ import argparse
 import hashlib
 import json
 import sqlite3
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +80,28 @@ def _json_varying(connection: sqlite3.Connection, batch: list[Row]) -> None:
     connection.execute(statement, (orjson.dumps(varying).decode(), *constants))
 
 
+def _values(chunk: int) -> Callable[[sqlite3.Connection, list[Row]], None]:
+    """One multi-row ``INSERT ... VALUES (...), (...)`` per ``chunk`` rows: one step per chunk."""
+    one = "(" + ", ".join("?" * len(COLUMNS)) + ")"
+    full = f"INSERT INTO vote_log VALUES {', '.join([one] * chunk)}"
+
+    def insert(connection: sqlite3.Connection, batch: list[Row]) -> None:
+        whole = len(batch) - len(batch) % chunk
+        for start in range(0, whole, chunk):
+            connection.execute(full, list(chain.from_iterable(batch[start : start + chunk])))
+        if whole < len(batch):
+            rest = batch[whole:]
+            statement = f"INSERT INTO vote_log VALUES {', '.join([one] * len(rest))}"
+            connection.execute(statement, list(chain.from_iterable(rest)))
+
+    return insert
+
+
 WAYS: dict[str, Callable[[sqlite3.Connection, list[Row]], None]] = {
     "executemany": _executemany,
+    "values-256": _values(256),
+    "values-1024": _values(1024),
+    "values-2048": _values(2048),
     "json-14-columns": _json_all,
     "json-7-varying": _json_varying,
 }
@@ -131,12 +153,16 @@ def _run(path: Path, rows: list[Row], way: str, spin: bool) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--way", action="append", choices=sorted(WAYS), help="default: all")
+    parser.add_argument("--switch-interval-ms", type=float, default=5.0)
+    parser.add_argument("--spin-only", action="store_true")
     args = parser.parse_args()
+    sys.setswitchinterval(args.switch_interval_ms / 1000)
     rows = _rows(args.rows)
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "convoy.db"
-        for spin in (False, True):
-            for way in WAYS:
+        for spin in (True,) if args.spin_only else (False, True):
+            for way in args.way or WAYS:
                 print(json.dumps(_run(path, rows, way, spin)), flush=True)
 
 

@@ -6,8 +6,8 @@ are exact without a global lock and partitions can later move to other processes
 window's hash-chain head and live tally. Commands wait in a queue; the thread takes what
 arrived while a burst kept coming (``max_wait`` seconds at most, up to ``batch_size`` votes),
 validates each against the in-memory caps, and hands the batch to ONE committer thread, which
-writes all its rows in ONE transaction (SQLite ``executemany``, PostgreSQL ``COPY``), commits,
-and only then resolves the futures. The two overlap: batch n + 1 is checked (against memory
+writes all its rows in ONE transaction (SQLite multi-row ``INSERT``s, PostgreSQL ``COPY``),
+commits, and only then resolves the futures. The two overlap: batch n + 1 is checked (against memory
 that already holds batch n) while batch n commits, but it is handed on only once batch n is
 durable, so answers never outrun the log. (A big SQLite batch is checked on only once its rows
 are inserted, so that only its fsync overlaps: see ``WAIT_FOR_INSERT_ROWS``.) When a commit
@@ -28,6 +28,7 @@ import collections
 import contextlib
 import functools
 import hashlib
+import itertools
 import json
 import logging
 import operator
@@ -101,6 +102,7 @@ _LOG_COLUMNS = (
     "device",
 )
 _REFUSAL_COLUMNS = ("idempotency_key", "window_id", "phone", "body", "reason", "ts_us", "couple")
+_SMS_BATCH_COLUMNS = ("idempotency_key", "fingerprint", "messages", "ts_us")
 _KEY_CHUNK = 500
 SENDER_CACHE_SIZE = 1 << 16
 """Senders remembered by the writer (emptied when full: a miss only costs the checks)."""
@@ -696,12 +698,13 @@ class VoteLogWriter:
             return None
         self._to_commit.put(batch)
         if not self._is_postgres and len(batch.rows) >= WAIT_FOR_INSERT_ROWS:
-            # A big batch: check the next one only once SQLite has the rows. executemany
-            # takes the GIL back after every row, and each take-back waits out the switch
-            # interval while this thread runs Python (next to a spinning thread: 1.5k-29k
-            # rows/s instead of 100k-160k). The commit's fsync, which needs no GIL, still
-            # overlaps the next check. Small web groups gain more from overlapping it all,
-            # and so does PostgreSQL's COPY (measured: benchmarks/README.md, bulk round 5).
+            # A big batch: check the next one only once SQLite has the rows. The committer
+            # takes the GIL back after every statement of SQLITE_INSERT_CHUNK rows, and each
+            # take-back waits out the switch interval while this thread runs Python (not
+            # waiting: 0.44-0.46x of the bare insert instead of 0.65; with a 0.5 ms switch
+            # interval 0.50-0.62). The commit's fsync, which needs no GIL, still overlaps the
+            # next check. Small web groups gain more from overlapping it all, and so does
+            # PostgreSQL's COPY (measured: benchmarks/README.md, bulk rounds 5 and 6).
             batch.written.wait()
         return _InFlight(batch)
 
@@ -1369,7 +1372,7 @@ class VoteLogWriter:
                             cp.write_row(refusal)
                 if batch.sms_batches:
                     cursor.executemany(
-                        "INSERT INTO sms_batches (idempotency_key, fingerprint, messages, ts_us)"
+                        f"INSERT INTO sms_batches ({', '.join(_SMS_BATCH_COLUMNS)})"  # noqa: S608
                         " VALUES (%s, %s, %s, %s)",
                         batch.sms_batches,
                     )
@@ -1377,31 +1380,59 @@ class VoteLogWriter:
             return
         cursor = raw.cursor()
         try:
-            if batch.rows:
-                cursor.executemany(_SQLITE_INSERT_LOG, batch.rows)
-            if batch.refusals:
-                cursor.executemany(_SQLITE_INSERT_REFUSAL, batch.refusals)
-            if batch.sms_batches:
-                cursor.executemany(
-                    "INSERT INTO sms_batches (idempotency_key, fingerprint, messages, ts_us)"
-                    " VALUES (?, ?, ?, ?)",
-                    batch.sms_batches,
-                )
+            sqlite_insert_rows(cursor, "vote_log", batch.rows)
+            sqlite_insert_rows(cursor, "sms_refusals", batch.refusals)
+            sqlite_insert_rows(cursor, "sms_batches", batch.sms_batches)
         finally:
             cursor.close()
         batch.written.set()
         raw.commit()
 
 
-# Built from the constant column lists above, never from input.
-_SQLITE_INSERT_LOG = (
-    f"INSERT INTO vote_log ({', '.join(_LOG_COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join('?' * len(_LOG_COLUMNS))})"
-)
-_SQLITE_INSERT_REFUSAL = (
-    f"INSERT INTO sms_refusals ({', '.join(_REFUSAL_COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join('?' * len(_REFUSAL_COLUMNS))})"
-)
+SQLITE_INSERT_CHUNK = 1024
+"""Rows per multi-row SQLite ``INSERT`` (a power of two; 1024 x 14 columns stays under
+SQLite's default limit of 32,766 parameters)."""
+
+
+_SQLITE_INSERTED_TABLES = {
+    "vote_log": _LOG_COLUMNS,
+    "sms_refusals": _REFUSAL_COLUMNS,
+    "sms_batches": _SMS_BATCH_COLUMNS,
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_insert_sql(table: str, rows: int) -> str:
+    """``INSERT INTO table (columns) VALUES (?, ...), ...`` for ``rows`` rows, from the
+    constant names above (an unknown table is a KeyError), never from input."""
+    columns = _SQLITE_INSERTED_TABLES[table]
+    one_row = f"({', '.join('?' * len(columns))})"
+    values = ", ".join([one_row] * rows)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}"  # noqa: S608
+
+
+def sqlite_insert_rows(cursor: Any, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` into ``table`` (one of the committer's) with multi-row ``INSERT``s of
+    ``SQLITE_INSERT_CHUNK`` rows, then one per set bit of the remainder's size (so a connection
+    prepares at most 11 texts per table and its statement cache keeps them).
+
+    Why not ``executemany``: it takes the GIL back after every row, and while the vote writer
+    runs Python each take-back waits out the switch interval (next to a spinning thread: a few
+    hundred to 29k rows/s instead of 100k+). One multi-row statement is one ``sqlite3_step``
+    with the GIL released throughout, and SQLite spends no more CPU per row on it
+    (``benchmarks/sqlite_gil_convoy.py``)."""
+    start = 0
+    remaining = len(rows)
+    size = SQLITE_INSERT_CHUNK
+    while remaining:
+        while size > remaining:
+            size >>= 1
+        cursor.execute(
+            _sqlite_insert_sql(table, size),
+            list(itertools.chain.from_iterable(rows[start : start + size])),
+        )
+        start += size
+        remaining -= size
 
 
 _KEYS_COLUMNS = (
