@@ -155,13 +155,19 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--way", action="append", choices=sorted(WAYS), help="default: all")
     parser.add_argument("--switch-interval-ms", type=float, default=5.0)
-    parser.add_argument("--spin-only", action="store_true")
+    parser.add_argument(
+        "--beside",
+        choices=("both", "nothing", "spinner"),
+        default="both",
+        help="run alone, next to the spinning thread, or both (default)",
+    )
     args = parser.parse_args()
     sys.setswitchinterval(args.switch_interval_ms / 1000)
     rows = _rows(args.rows)
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "convoy.db"
-        for spin in (True,) if args.spin_only else (False, True):
+        spins = {"both": (False, True), "nothing": (False,), "spinner": (True,)}[args.beside]
+        for spin in spins:
             for way in args.way or WAYS:
                 print(json.dumps(_run(path, rows, way, spin)), flush=True)
 
