@@ -1372,7 +1372,7 @@ class VoteLogWriter:
                             cp.write_row(refusal)
                 if batch.sms_batches:
                     cursor.executemany(
-                        f"INSERT INTO sms_batches ({', '.join(_SMS_BATCH_COLUMNS)})"  # noqa: S608
+                        "INSERT INTO sms_batches (idempotency_key, fingerprint, messages, ts_us)"
                         " VALUES (%s, %s, %s, %s)",
                         batch.sms_batches,
                     )
