@@ -9,7 +9,12 @@ else: no token, window, couple, cap or idempotency check, no tally, no error han
 uvicorn's. It shows how much of the bare endpoint's speed is left once a ballot is made durable
 at all, before any rule of ours runs.
 
+With ``--journal FILE`` instead of ``--db``, each group's rows are appended to a plain file
+(one JSON line per row) and ``fdatasync``-ed once, with no database at all: the least *any*
+durable endpoint can do, whatever its store.
+
     python benchmarks/floor_asgi.py --db sqlite:////tmp/floor.db --host 127.0.0.1 --port 8002
+    python benchmarks/floor_asgi.py --journal /tmp/floor.journal --port 8003
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ import argparse
 import asyncio
 import hashlib
 import itertools
+import os
 import queue
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -33,20 +40,52 @@ _COLUMNS = tuple(column.name for column in schema.vote_log.columns)  # the real 
 _INSERT = f"INSERT INTO vote_log ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 _WINDOW = "floor"
 
+Row = tuple[Any, ...]
+GroupWriter = Callable[[list[Row]], None]  # makes one group of rows durable, then returns
+
+
+def sqlite_writer(url: str) -> GroupWriter:
+    """Rows into the real ``vote_log`` (migrations run first), one commit per group."""
+    engine = create_engine_for(url)
+    upgrade(engine)
+    opened: list[Any] = []  # the committer thread's own connection, opened on first use
+
+    def write(rows: list[Row]) -> None:
+        if not opened:
+            opened.append(engine.raw_connection())
+        raw = opened[0]
+        cursor = raw.cursor()
+        cursor.executemany(_INSERT, rows)
+        cursor.close()
+        raw.commit()
+
+    return write
+
+
+def journal_writer(path: str) -> GroupWriter:
+    """Rows appended to a plain file as JSON lines, one ``fdatasync`` per group."""
+    journal = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+    def write(rows: list[Row]) -> None:
+        os.write(journal, b"".join(orjson.dumps(row) + b"\n" for row in rows))
+        os.fdatasync(journal)
+
+    return write
+
 
 class DurableFloor:
-    """An ASGI app: every POST becomes one committed ``vote_log`` row, then a receipt."""
+    """An ASGI app: every POST becomes one durable row (``write_group`` makes a group of them
+    durable on the committer thread), then a receipt."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = create_engine_for(url)
-        upgrade(self.engine)
+    def __init__(self, write_group: GroupWriter) -> None:
+        self.write_group = write_group
         self.prefix = secrets.token_hex(6)
         self.seq = itertools.count(1)
         self.head = "0" * 64
-        self.waiting: list[tuple[tuple[Any, ...], asyncio.Future[None]]] = []
+        self.waiting: list[tuple[Row, asyncio.Future[None]]] = []
         self.committing = False
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.batches: queue.SimpleQueue[list[tuple[tuple[Any, ...], Any]]] = queue.SimpleQueue()
+        self.batches: queue.SimpleQueue[list[tuple[Row, Any]]] = queue.SimpleQueue()
         threading.Thread(target=self._commit_loop, name="floor-commit", daemon=True).start()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -94,7 +133,7 @@ class DurableFloor:
             self.committing = True
             self.batches.put(batch)
 
-    def _committed(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[None]]]) -> None:
+    def _committed(self, batch: list[tuple[Row, asyncio.Future[None]]]) -> None:
         """On the loop: answer a durable batch, start the next commit."""
         for _, done in batch:
             done.set_result(None)
@@ -102,13 +141,9 @@ class DurableFloor:
         self._hand_over()
 
     def _commit_loop(self) -> None:
-        raw: Any = self.engine.raw_connection()
         while True:
             batch = self.batches.get()
-            cursor = raw.cursor()
-            cursor.executemany(_INSERT, [row for row, _ in batch])
-            cursor.close()
-            raw.commit()
+            self.write_group([row for row, _ in batch])
             assert self.loop is not None  # set by the request that queued the batch
             self.loop.call_soon_threadsafe(self._committed, batch)
 
@@ -118,11 +153,14 @@ def main() -> None:
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True, help="a SQLite URL (a scratch file)")
+    store = parser.add_mutually_exclusive_group(required=True)
+    store.add_argument("--db", help="a SQLite URL (a scratch file)")
+    store.add_argument("--journal", help="a plain file to append to, instead of a store")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8002)
     options = parser.parse_args()
-    app = DurableFloor(options.db)
+    writer = sqlite_writer(options.db) if options.db else journal_writer(options.journal)
+    app = DurableFloor(writer)
     uvicorn.run(app, host=options.host, port=options.port, log_level="warning", access_log=False)
 
 

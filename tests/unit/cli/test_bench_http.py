@@ -54,12 +54,25 @@ def test_tiny_run_reports_both_servers_and_verifies_the_store(tmp_path: Path) ->
     assert report["ratio_to_floor"] == pytest.approx(
         report["requests_per_s"] / floor["requests_per_s"], abs=0.0006
     )
+    # And the journal floor (a plain fdatasync-ed file instead of the store), likewise.
+    journal = report["journal_floor"]
+    assert journal["name"] == "durable-floor-journal"
+    assert journal["requests_per_s"] > 0
+    assert journal["errors"] == 0
+    assert journal["ratio_to_bare"] == pytest.approx(
+        journal["requests_per_s"] / report["baseline"]["requests_per_s"], abs=0.0006
+    )
+    assert report["ratio_to_journal_floor"] == pytest.approx(
+        report["requests_per_s"] / journal["requests_per_s"], abs=0.0006
+    )
+    assert journal["verified"] is True  # every answer it gave is in its file, once
     # The plain output (without --json) is drawn from the same report.
     readable = bench_http.readable(report)
     assert "ballroom serve" in readable
     assert "bare ASGI" in readable
     assert ": verified" in readable
     assert "durable floor" in readable
+    assert "journal floor" in readable
 
 
 @pytest.mark.slow
@@ -71,6 +84,7 @@ def test_the_floor_can_be_left_out(tmp_path: Path) -> None:
     report = json.loads(result.output)
     assert "floor" not in report
     assert "ratio_to_floor" not in report
+    assert "journal_floor" not in report
     assert "durable floor" not in bench_http.readable(report)
 
 
