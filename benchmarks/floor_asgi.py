@@ -65,9 +65,16 @@ def sqlite_writer(url: str) -> GroupWriter:
 def journal_writer(path: str) -> GroupWriter:
     """Rows appended to a plain file as JSON lines, one ``fdatasync`` per group."""
     journal = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    folder = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the new file's name is durable too
+    finally:
+        os.close(folder)
 
     def write(rows: list[Row]) -> None:
-        os.write(journal, b"".join(orjson.dumps(row) + b"\n" for row in rows))
+        pending = memoryview(b"".join(orjson.dumps(row) + b"\n" for row in rows))
+        while pending:  # a short write leaves the rest for the next call
+            pending = pending[os.write(journal, pending) :]
         os.fdatasync(journal)
 
     return write
