@@ -1,4 +1,4 @@
-"""`ballroom bench ingest` on both stores: the CONTRACTS.md section 5 object, small sizes."""
+"""`ballroom bench ingest` on both stores: the docs/interfaces.md §5 object, small sizes."""
 
 from __future__ import annotations
 

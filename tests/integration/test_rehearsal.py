@@ -85,7 +85,7 @@ def test_results_come_from_the_store_tallies(kept: tuple[Rehearsal, str, Path]) 
     assert dict(rehearsal.night.votes) == totals
     request = json.loads((folder / "night.json").read_text(encoding="utf-8"))
     assert request == night_request(rehearsal.night)
-    # The saved request is the CONTRACTS.md section 1 input: anyone recomputes the same night.
+    # The saved request is the docs/interfaces.md §1 input: anyone recomputes the same night.
     again = compute(Night.from_mapping(request))
     assert again.as_dict() == rehearsal.result.as_dict()
     standings = json.loads((folder / "standings.json").read_text(encoding="utf-8"))

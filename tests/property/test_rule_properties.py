@@ -26,7 +26,7 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 @st.composite
 def requests(draw: st.DrawFn, *, rules: str = "dwts", max_couples: int = 7) -> dict[str, Any]:
-    """A valid CONTRACTS.md section 1 request, biased towards ties (few distinct values)."""
+    """A valid docs/interfaces.md §1 request, biased towards ties (few distinct values)."""
     couples = draw(
         st.lists(st.sampled_from(COUPLES), min_size=2, max_size=max_couples, unique=True)
     )

@@ -1,4 +1,4 @@
-"""Pins the public surface that CONTRACTS.md promises: commands, error codes, rule sets."""
+"""Pins the public surface that docs/interfaces.md promises: commands, error codes, rule sets."""
 
 from __future__ import annotations
 

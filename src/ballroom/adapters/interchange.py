@@ -1,4 +1,4 @@
-"""The vote-log interchange format of CONTRACTS.md section 2: CSV or Parquet, one row per couple.
+"""The vote-log interchange format of docs/interfaces.md §2: CSV or Parquet, one row per couple.
 
 Two readers share one set of rules:
 

@@ -44,7 +44,7 @@ class DecisionBody(BaseModel):
 
 @router.get("/windows/{window}/integrity", responses=ERRORS)
 def integrity_report(window: WindowId, who: Caller, app: Container) -> dict[str, Any]:
-    """The window's integrity report (CONTRACTS.md section 3 and details), live, with the
+    """The window's integrity report (docs/interfaces.md §3 and details), live, with the
     producers' decisions; flagged voters carry their evidence and counted votes."""
     return app.integrity.review(who, window)
 

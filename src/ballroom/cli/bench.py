@@ -1,7 +1,7 @@
 """``ballroom bench ingest``: the capped, durable bulk vote path against a bare insert.
 
 Both sides run in the same process on the same store, one after the other, with the same
-rows and the same commit size (CONTRACTS.md section 5):
+rows and the same commit size (docs/interfaces.md §5):
 
 - **bulk path**: SMS-gateway batches through ``VotingService.submit_sms``: keyword parsing,
   sender check, exact per-voter caps, the hash chain, idempotency, refusal records, one durable
@@ -49,7 +49,7 @@ _COLUMNS = tuple(c.name for c in db.vote_log.columns)
 
 @click.group("bench")
 def bench() -> None:
-    """Benchmarks that print one JSON object (CONTRACTS.md section 5)."""
+    """Benchmarks that print one JSON object (docs/interfaces.md §5)."""
 
 
 @bench.command("ingest")
@@ -175,7 +175,7 @@ def run_ingest(
     phones: int | None = None,
     peers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Run both sides on the store at ``url``; return the CONTRACTS.md section 5 object.
+    """Run both sides on the store at ``url``; return the docs/interfaces.md §5 object.
 
     ``batch`` texts per gateway request; ``commit`` rows at most per durable commit on both
     sides (the writer groups queued requests up to that size; the bare insert commits every

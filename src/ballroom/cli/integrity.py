@@ -1,4 +1,4 @@
-"""``ballroom integrity analyze|eval``: vote-integrity reports (CONTRACTS.md section 3)."""
+"""``ballroom integrity analyze|eval``: vote-integrity reports (docs/interfaces.md §3)."""
 
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ def integrity() -> None:
     "results_file",
     type=click.Path(path_type=Path),
     default=None,
-    help="The night's request (CONTRACTS.md section 1) to measure the effect on.",
+    help="The night's request (docs/interfaces.md §1) to measure the effect on.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print CONTRACTS.md section 3 JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print docs/interfaces.md §3 JSON.")
 @click.option(
     "--html",
     "html_out",
@@ -64,7 +64,7 @@ def analyze(
     seed: int,
     accel: str,
 ) -> None:
-    """Analyse one night's vote log (CSV or Parquet, CONTRACTS.md section 2).
+    """Analyse one night's vote log (CSV or Parquet, docs/interfaces.md §2).
 
     Flags accounts that break the rules (duplicate accounts, bots) with evidence, reports
     all-but-one campaigns by distinct voters without flagging them, and with --results says

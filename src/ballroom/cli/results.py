@@ -1,4 +1,4 @@
-"""``ballroom results FILE.json``: one night's standings (CONTRACTS.md section 1)."""
+"""``ballroom results FILE.json``: one night's standings (docs/interfaces.md §1)."""
 
 from __future__ import annotations
 
@@ -31,14 +31,14 @@ from ballroom.errors import WrongType
     type=click.Choice(["json", "table"]),
     default="json",
     show_default=True,
-    help="JSON as in CONTRACTS.md, or a readable table with who goes and why.",
+    help="JSON as in docs/interfaces.md §1, or a readable table with who goes and why.",
 )
 @reports_errors
 def results(request_file: Path, rules: str | None, output_format: str) -> None:
     """Compute one night's standings from a self-contained request.
 
     FILE.json holds the couples, judges, every dance's keyed scores, bonus points, viewer
-    votes and anything carried from a week without elimination (see CONTRACTS.md section 1).
+    votes and anything carried from a week without elimination (see docs/interfaces.md §1).
     Exits 2 with a one-line reason naming the field on any bad input.
     """
     data = read_json_file(request_file)

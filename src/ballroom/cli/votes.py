@@ -1,5 +1,5 @@
 """``ballroom import``, ``ballroom export`` and ``ballroom verify``: a night's vote log in the
-interchange format of CONTRACTS.md section 2, and the check anyone can run on an export.
+interchange format of docs/interfaces.md §2, and the check anyone can run on an export.
 
 Import goes through the same validation, caps and hash chain as live votes. Imported ballots
 keep their ids and timestamps, so the window check uses each ballot's own time (inside the

@@ -1,7 +1,7 @@
 """Who may vote: the age and region rules of the public vote, as pure functions.
 
-MISSION.md ("The competition and its vote"): *Eligibility: 18+, region-restricted (US, Canada,
-Puerto Rico online; US/PR for SMS).* The show's official rules say the same of residence: the
+The show's voting terms: *eligibility is 18+, region-restricted (US, Canada, Puerto Rico
+online; US/PR for SMS).* The show's official rules say the same of residence: the
 50 states and DC count as the United States; the other US territories (Guam, the US Virgin
 Islands, the Northern Mariana Islands, American Samoa) are not among the regions.
 
@@ -20,13 +20,13 @@ from types import MappingProxyType
 from ballroom.errors import IneligibleVoter, MissingField, WrongType
 
 MINIMUM_AGE = 18
-"""Voters must be 18 or older (MISSION.md)."""
+"""Voters must be 18 or older (the show's voting terms)."""
 MAXIMUM_AGE = 130
 """A declared age above this is a typing slip, not a voter: refused as a wrong value."""
 ONLINE_REGIONS = frozenset({"US", "CA", "PR"})
-"""Online voting is open to the United States, Canada and Puerto Rico (MISSION.md)."""
+"""Online voting is open to the United States, Canada and Puerto Rico (the show's voting terms)."""
 SMS_REGIONS = frozenset({"US", "PR"})
-"""Text voting is open to the United States and Puerto Rico only (MISSION.md)."""
+"""Text voting is open to the United States and Puerto Rico only (the show's voting terms)."""
 
 CANADIAN_AREA_CODES = frozenset(
     {

@@ -3,7 +3,7 @@
 A ``Night`` is what the rule sets consume: the couples still dancing, the judges on the
 panel, every dance's keyed scores, bonus points, viewer votes, anything carried over from a
 week without elimination, and how many couples go home. It is built from the self-contained
-request of CONTRACTS.md section 1 by ``Night.from_mapping``, which raises a specific
+request of docs/interfaces.md §1 by ``Night.from_mapping``, which raises a specific
 ``InvalidInput`` naming the field for anything wrong.
 """
 
@@ -75,7 +75,7 @@ class Night:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, rules: str | None = None) -> Night:
-        """Build and validate a night from the CONTRACTS.md section 1 request."""
+        """Build and validate a night from the docs/interfaces.md §1 request."""
         if not isinstance(data, Mapping):
             raise WrongType("the request must be a JSON object", field="$")
         rules_name = rules if rules is not None else _required(data, "rules", str)
@@ -169,7 +169,7 @@ class NightResult:
     explanation: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        """The CONTRACTS.md section 1 output."""
+        """The docs/interfaces.md §1 output."""
         return {
             "rules": self.rules,
             "standings": [standing.as_dict() for standing in self.standings],

@@ -5,7 +5,7 @@ keeps one :class:`VoteBook` per voter partition and asks it, ballot by ballot, w
 fits the caps; the log it writes is hash-chained with :func:`chain_hash` and can always be
 replayed by :func:`recount` into the same :class:`Tally` the live counters show.
 
-Rules encoded here (MISSION.md, "Voting"):
+Rules encoded here (the show's voting terms, see docs/rules.md):
 
 - A voter may give at most ``cap`` votes per couple per method per window.
 - A *web* ballot is a whole allocation (couple -> 1..cap) that **replaces** the voter's previous

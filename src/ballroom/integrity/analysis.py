@@ -1,6 +1,6 @@
 """One night's integrity report: read the log, apply the caps, detect, and measure the effect.
 
-``analyze`` returns a ``Report`` whose ``as_dict`` is exactly CONTRACTS.md section 3 (plus
+``analyze`` returns a ``Report`` whose ``as_dict`` is exactly docs/interfaces.md §3 (plus
 optional fields: rows, window, tallies, per-cluster signals, the campaign details, and a
 per-minute timeline for the charts).
 """

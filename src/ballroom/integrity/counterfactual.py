@@ -57,7 +57,7 @@ def effect(
     rng: np.random.Generator,
     draws: int = 200,
 ) -> dict[str, Any]:
-    """The counterfactual block of CONTRACTS.md section 3, with optional extra detail."""
+    """The counterfactual block of docs/interfaces.md §3, with optional extra detail."""
     if night.rules == "skating":
         raise InvalidInput("the skating rules have no public vote to analyse", field="rules")
     if list(alloc.couples) != list(night.couples):

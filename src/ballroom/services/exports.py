@@ -1,4 +1,4 @@
-"""A night's verifiable export and the independent check of one (CONTRACTS.md sections 2, 4).
+"""A night's verifiable export and the independent check of one (docs/interfaces.md §2 and §4).
 
 An export folder holds ``votes.csv`` (or ``votes.parquet``), ``receipts.csv`` (seq, ballot id,
 entry hash: what a voter's receipt is checked against), ``chain.json`` (the root: the hash of

@@ -1,4 +1,4 @@
-"""Importing a night's vote log (CONTRACTS.md section 2) through the live vote rules.
+"""Importing a night's vote log (docs/interfaces.md §2) through the live vote rules.
 
 ``ballroom import`` and the demo's live-night rehearsal both call :func:`import_file`: every
 ballot goes through the same validation, caps and hash chain as a live vote. Imported ballots

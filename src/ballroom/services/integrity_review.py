@@ -173,7 +173,7 @@ class IntegrityReview:
     # -- reading ----------------------------------------------------------------------------
 
     def review(self, actor: Principal, window: str) -> dict[str, Any]:
-        """The window's report (CONTRACTS.md section 3 plus details) with the decisions."""
+        """The window's report (docs/interfaces.md §3 plus details) with the decisions."""
         require_role(actor, Role.PRODUCER)
         analysis = self._analysis(window)
         with self._engine.connect() as connection:

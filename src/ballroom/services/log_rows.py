@@ -4,7 +4,7 @@ Two readings of ``vote_log``, held equal by tests (tests/unit/services/test_log_
 tests/integration/test_log_columns_store.py):
 
 - ``read_window_log``: one ``LogEntry`` and ``VoteMeta`` per ballot, for the export (``ballroom
-  export``: CONTRACTS.md section 2 rows, receipts, chain), recounts, and a few voters' ballots;
+  export``: docs/interfaces.md §2 rows, receipts, chain), recounts, and a few voters' ballots;
 - ``read_window_columns``: the control room's integrity review of a whole window, millions of
   ballots, straight into the ``VoteTable`` that ``WindowLog.vote_table`` would build. The log is
   fetched a chunk at a time (a server-side cursor on PostgreSQL, SQLite's own stepping), each

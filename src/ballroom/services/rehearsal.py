@@ -590,7 +590,7 @@ def rehearsal_night(
 
 
 def night_request(night: Night) -> dict[str, Any]:
-    """The night as the self-contained request of CONTRACTS.md section 1."""
+    """The night as the self-contained request of docs/interfaces.md §1."""
     request: dict[str, Any] = {
         "rules": night.rules,
         "couples": list(night.couples),

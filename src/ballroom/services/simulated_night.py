@@ -95,8 +95,8 @@ class ElectorateModel:
     published_volumes: Mapping[int, int] = field(
         default_factory=lambda: {4: 40_000_000, 11: 72_000_000}
     )
-    """Week -> published lower bound on the night's votes (SEASON34.md: Disney Night 40M+,
-    finale 72M+)."""
+    """Week -> published lower bound on the night's votes (as reported for Season 34: Disney
+    Night 40M+, finale 72M+)."""
 
     def as_dict(self) -> dict[str, object]:
         return {

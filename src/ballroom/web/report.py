@@ -728,7 +728,7 @@ def _rehearsal_results(rehearsal: Rehearsal) -> str:
         f'<th class="l">Tonight ({escape(result.rules)})</th><th class="l">Really</th>'
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         f"<ul>{explanation}</ul>"
-        '<p class="muted">The night\'s request (CONTRACTS.md section 1) is saved as '
+        '<p class="muted">The night\'s request (docs/interfaces.md §1) is saved as '
         "<code>night.json</code>: <code>ballroom results night.json</code> recomputes it.</p>"
     )
 

@@ -1,4 +1,4 @@
-"""``ballroom results``: the CONTRACTS.md section 1 interface, end to end through the CLI."""
+"""``ballroom results``: the docs/interfaces.md §1 interface, end to end through the CLI."""
 
 from __future__ import annotations
 

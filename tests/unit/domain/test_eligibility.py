@@ -1,4 +1,4 @@
-"""The eligibility rules: 18+, US/CA/PR online, US/PR by text (MISSION.md)."""
+"""The eligibility rules: 18+, US/CA/PR online, US/PR by text (the show's voting terms)."""
 
 from __future__ import annotations
 

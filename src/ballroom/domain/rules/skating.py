@@ -75,7 +75,7 @@ class SkatingRequest:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, rules: str | None = None) -> SkatingRequest:
-        """Build the request of CONTRACTS.md section 1 (``marks``), naming any bad field.
+        """Build the request of docs/interfaces.md §1 (``marks``), naming any bad field.
 
         ``rules`` overrides the document's own ``rules`` field (as a CLI ``--rules`` does).
         """
@@ -127,7 +127,7 @@ class SkatingResult:
     rules: str = RULES_NAME
 
     def as_dict(self, *, explain: bool = False) -> dict[str, Any]:
-        """The CONTRACTS.md section 1 output; ``explain`` adds the optional ``explanation``."""
+        """The docs/interfaces.md §1 output; ``explain`` adds the optional ``explanation``."""
         body: dict[str, Any] = {
             "rules": self.rules,
             "dance_places": {

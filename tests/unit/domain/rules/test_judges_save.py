@@ -33,7 +33,7 @@ def night(
     )
 
 
-# robert safe; whitney lowest, hilaria second-lowest (as in the CONTRACTS.md example).
+# robert safe; whitney lowest, hilaria second-lowest (as in the docs/interfaces.md example).
 POINTS = {"robert": 30, "whitney": 5, "hilaria": 14}
 VOTES = {"robert": 210000, "whitney": 80000, "hilaria": 60000}
 
