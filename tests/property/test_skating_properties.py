@@ -123,3 +123,24 @@ def test_a_couple_every_judge_places_first_wins(data: dict[str, Any], draw: st.D
     assert result.final_places[star] == 1
     assert all(places[star] == 1 for places in result.dance_places.values())
     assert sorted(result.final_places.values())[1] >= 2
+
+
+def _first_majority(marks: list[int], majority: int) -> int:
+    """The first column in which ``marks`` hold a majority (column k: marks of k or better)."""
+    return next(k for k in range(1, len(marks) * 100) if sum(m <= k for m in marks) >= majority)
+
+
+@settings(max_examples=300, deadline=None)
+@given(finals(min_couples=2))
+def test_an_earlier_majority_never_places_below_a_later_one(data: dict[str, Any]) -> None:
+    # Rules 5-8 with Rule 6's note: the columns are read in order, and every couple with a
+    # majority in a column is placed before any couple whose first majority comes later.
+    result = _place(data)
+    for dance in data["marks"]:
+        majority = len(dance["judges"]) // 2 + 1
+        first = {c: _first_majority(m, majority) for c, m in dance["places"].items()}
+        places = result.dance_places[dance["dance"]]
+        for early, early_column in first.items():
+            for late, late_column in first.items():
+                if early_column < late_column:
+                    assert places[early] < places[late], (dance, early, late)

@@ -8,31 +8,45 @@ A *majority* is more than half of the marks: ``floor(marks / 2) + 1``. Rulebooks
 odd panel; any panel of one or more is accepted here with that definition. Column *k* of a
 couple counts its marks of *k*th place or better ("1st-kth") and sums them.
 
-One dance (rules 5-8), for the place under review *p*, looking at column ``k = p`` first:
+One dance (rules 5-8). The columns are read in order, from column 1; the *place under
+review* is the best place still open:
 
-- **Rule 5**: a couple with a majority in column *k* takes place *p*.
-- **Rule 6**: several couples with a majority: the larger majority takes *p*, the next one
-  *p + 1*, and so on: every couple with a majority in column *k* is placed before any
-  couple without one, even one that would tie it in a later column.
+- **Rule 5**: a couple with a majority in the column takes the place under review.
+- **Rule 6**: several couples with a majority in the column: the larger majority takes the
+  place under review, the next one the following place, and so on. The rulebook's note:
+
+  > If the position under review is the "2nd" and two couples have a majority of "2nd and
+  > higher" places, the couple with the larger majority shall be placed "2nd" and the other
+  > couple "3rd". We now examine the remaining couples' markings, and the couple with the
+  > largest majority of "3rd and higher" places shall be allocated the next position, which
+  > in this example is the "4th".
+
+  So once a column has placed its couples, the next place is looked for in the *next
+  column*, not in the column numbered like the place: a couple with a majority in an earlier
+  column is always placed before a couple whose first majority comes later.
 - **Rule 7**: equal majorities: the lower sum of the marks making the majority wins; equal
   sums too: those couples alone are compared in the next column (count, then sum), and so
   on to the last column. Couples equal in every column share their places, each getting
   the mean (places 2 and 3 shared -> 2.5 each).
-- **Rule 8**: nobody has a majority in column *k*: look at column *k + 1* (rules 5-7 again).
+- **Rule 8**: nobody has a majority in the column: look at the next column (rules 5-7 again).
 
 Several dances (rules 9-11):
 
 - **Rule 9**: add up each couple's dance places; the lowest total wins, and so on.
-- **Rule 10**: couples with equal totals contest the *place under review* (the best place
-  still open to them): it goes to the couple placed at that place or better in the most
-  dances; equal: to the lower sum of those dance places; equal again: rule 11 between the
-  couples still equal. Once the place is given, every couple of the tie that is still
-  unplaced contests the next place, from rule 10 again. A shared dance place (2.5) counts as
-  "2nd or better" only from place 3 on, since 2.5 > 2.
+- **Rule 10**: couples with equal totals contest the place under review: it goes to the
+  couple placed at that place or better in the most dances; equal: to the lower sum of
+  those dance places; equal again: rule 11 between the couples still equal. Once the place
+  is given, the couples of the tie still unplaced contest the next place, from rule 10
+  again. A shared dance place (2.5) counts as "2nd or better" only from place 3 on, since
+  2.5 > 2.
 - **Rule 11**: all the marks of all the judges in all dances of the couples still tied are
   treated as the marks of one dance (majority over that many marks) and rules 5-8 decide
-  the place under review, starting at its column. Couples equal through the last column
-  share the place (and the ones after it): the mean place.
+  the place under review, starting at its column. The couples rule 11 compared rank above
+  every couple that rule 10 had already put below them: when rule 11 has given the place
+  and one of its couples is left, that couple takes the next place directly (several left
+  go on among themselves, from rule 10); only then do the others contest the places after.
+  Couples equal through the last column share the place (and the ones after it): the mean
+  place.
 
 Places are halves at worst (a mean of consecutive whole places), so they and their sums are
 exact in binary floating point: equality tests on them are safe.
@@ -246,8 +260,8 @@ class _DancePlacer:
         unplaced = list(self.marks)
         place = column = 1
         while unplaced:
-            # The place under review is never judged on a column below it.
-            column = max(column, place)
+            # Rule 6's note: once a column has placed its couples, the next place is looked
+            # for in the next column, whatever the place number has reached.
             candidates = self._majorities(unplaced, column)
             while not candidates:  # rule 8
                 column += 1
@@ -363,15 +377,22 @@ class _FinalPlacer:
                         )
                     },
                 )
+                place += 1
             else:
-                self._rule_10(tied, place, outcome)
-            place += len(tied)
+                place = self._rule_10(tied, place, outcome)
         return outcome.finish(self.couples)
 
-    def _rule_10(self, tied: Sequence[str], place: int, outcome: _Outcome) -> None:
+    def _rule_10(
+        self,
+        tied: Sequence[str],
+        place: int,
+        outcome: _Outcome,
+        lost_by: dict[str, str] | None = None,
+    ) -> int:
+        """Rules 10-11 for the couples of ``tied`` from ``place`` on; the next open place."""
         remaining = list(tied)
         total = _number(self.totals[tied[0]])
-        lost_by = dict.fromkeys(tied, "rule 10")
+        lost_by = lost_by if lost_by is not None else dict.fromkeys(tied, "rule 10")
         while remaining:
             if len(remaining) == 1:
                 couple = remaining[0]
@@ -387,7 +408,7 @@ class _FinalPlacer:
                         )
                     },
                 )
-                return
+                return place + 1
             wins = {
                 couple: [spot for spot in self.dance_places[couple] if spot <= place]
                 for couple in remaining
@@ -417,6 +438,13 @@ class _FinalPlacer:
             outcome.give(winners, place, rule, why)
             place += len(winners)
             remaining = [couple for couple in remaining if couple not in winners]
+            losers = [couple for couple in leaders if couple not in winners]
+            if len(leaders) > 1 and losers:
+                # Rule 11 ranked its couples above every couple rule 10 had put below them:
+                # they take the next places first (one left takes the next place directly).
+                place = self._rule_10(losers, place, outcome, lost_by)
+                remaining = [couple for couple in remaining if couple not in losers]
+        return place
 
     def _rule_11(
         self, tied: Sequence[str], place: int, total: str

@@ -363,6 +363,21 @@ def test_rule_11_uses_the_column_of_the_place_under_review() -> None:
     assert result.final_rules["C"] == "rule 11"
 
 
+def test_rule_11_single_loser_takes_the_next_place_directly() -> None:
+    # Waltz: c0 (1,2,1) 1st, c2 (2,1,3) 2nd, c1 3rd. Tango: c1 (1,2,1) 1st, c2 2nd, c0 3rd.
+    # Totals 4, 4, 4. Rule 10 for 1st: c0 and c1 each one 1st (sum 1), c2 none -> c2 is
+    # ranked below the tie. Rule 11 between c0 and c1 (6 marks, majority 4): column 1 three
+    # each; column 2: c0 4 (sum 5), c1 4 (sum 6) -> c0 1st. c1, the one couple left of that
+    # tie, takes 2nd directly: it does not go back to rule 10 against c2 (whose two 2nd
+    # places would win a fresh rule 10 contest for 2nd). This is the reading of jUdge
+    # (de.fellmann.judge.skating.Calculator) and of the rulebook's Rule 11.
+    waltz = {"c0": [1, 2, 1], "c1": [3, 3, 2], "c2": [2, 1, 3]}
+    tango = {"c0": [3, 1, 3], "c1": [1, 2, 1], "c2": [2, 3, 2]}
+    result = _final(("Waltz", waltz), ("Tango", tango))
+    assert result.final_places == {"c0": 1, "c1": 2, "c2": 3}
+    assert result.final_rules == {"c0": "rule 11", "c1": "rule 11", "c2": "rule 10"}
+
+
 def test_unbreakable_tie_shares_the_mean_place() -> None:
     # A is 1st everywhere. B, C and D take 2nd, 3rd and 4th in turn over three dances
     # (a Latin square): totals 9 each, each once 2nd (sum 2) -> rule 10 cannot separate;

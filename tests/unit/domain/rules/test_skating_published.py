@@ -1,0 +1,185 @@
+"""The Skating System against results published elsewhere, each test naming its source.
+
+Sources (marks and expected places transcribed, never code):
+
+- **jUdge** (Hanno Fellmann, 2014, Apache-2.0), an open-source dancesport scrutineering
+  library: the examples "Beispiel B" (one dance) and "Beispiel P" (five dances, every dance
+  place and the final) of its test suite ``de/fellmann/judge/skating/CalculatorTest.java``.
+- **who-woulda-won** (czlee), ``tests/test_voting/test_relative_placement.py``: two real
+  West Coast Swing finals scored by Relative Placement, whose single-dance majority rules are
+  Skating System rules 5-8 (it adds a head-to-head step the Skating System does not have; no
+  example below reaches it), and its hand-worked rule 6/7 sheets.
+
+Two published sheets are deliberately left out: the "Rétro Boréale 2026 Short Showcase" of
+placerte/skating-system (``tests/test_skating_rules_audit.py``) expects the places of the
+column-equals-place reading that the official note to Rule 6 rules out (its 6th place and its
+shared 8.5 both depend on it), so it cannot pass under the rulebook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pytest
+
+from ballroom.domain.rules.skating import SkatingRequest, place_dance, place_final
+
+FIVE_JUDGES = ["A", "B", "C", "D", "E"]
+
+
+def _digits(row: str) -> list[int]:
+    """jUdge writes one couple's marks as a string of digits, one per judge."""
+    return [int(mark) for mark in row]
+
+
+def _by_judge(sheet: Mapping[str, Mapping[str, int]]) -> tuple[list[str], dict[str, list[int]]]:
+    """A judge -> couple -> mark sheet as (judges, couple -> marks in judge order)."""
+    judges = list(sheet)
+    couples = list(sheet[judges[0]])
+    return judges, {couple: [sheet[judge][couple] for judge in judges] for couple in couples}
+
+
+# --------------------------------------------------------------------------- jUdge
+
+
+def test_judge_beispiel_b_one_dance() -> None:
+    # jUdge CalculatorTest, BEISPIEL_B: 6 couples, 5 judges, one dance -> 1..6 in order.
+    rows = ["11144", "32211", "25522", "43453", "54335", "66666"]
+    places = {f"c{index + 1}": _digits(row) for index, row in enumerate(rows)}
+    assert place_dance(FIVE_JUDGES, places) == {f"c{n}": n for n in range(1, 7)}
+
+
+# jUdge CalculatorTest, BEISPIEL_P: five dances, 6 couples, 5 judges each. Per dance, one
+# string of judges' marks per couple c1..c6.
+BEISPIEL_P = [
+    "22525,33636,45311,11253,66144,54462",
+    "12234,31313,25555,44441,66666,53122",
+    "11111,23456,34562,45623,52234,66345",
+    "33136,11252,45441,56323,22515,64664",
+    "26261,44636,15152,63345,51514,32423",
+]
+# BEISPIEL_P_RESULT: each couple's place in dances 1-5, then the final places.
+BEISPIEL_P_DANCE_PLACES = {
+    "c1": [2, 1, 1, 3, 2],
+    "c2": [4, 3, 4, 1, 6],
+    "c3": [3, 5, 4, 5, 1],
+    "c4": [1, 4, 4, 4, 5],
+    "c5": [5, 6, 2, 2, 4],
+    "c6": [6, 2, 6, 6, 3],
+}
+BEISPIEL_P_FINAL = {"c1": 1, "c2": 2, "c3": 3, "c4": 4, "c5": 5, "c6": 6}
+
+
+def test_judge_beispiel_p_five_dances() -> None:
+    marks = [
+        {
+            "dance": f"dance {number + 1}",
+            "judges": FIVE_JUDGES,
+            "places": {f"c{index + 1}": _digits(row) for index, row in enumerate(sheet.split(","))},
+        }
+        for number, sheet in enumerate(BEISPIEL_P)
+    ]
+    result = place_final(SkatingRequest.from_mapping({"rules": "skating", "marks": marks}))
+    for couple, expected in BEISPIEL_P_DANCE_PLACES.items():
+        got = [result.dance_places[f"dance {number + 1}"][couple] for number in range(5)]
+        assert got == expected, couple
+    assert result.final_places == BEISPIEL_P_FINAL
+
+
+def test_judge_beispiel_p_dance_1_is_rule_6_next_column() -> None:
+    # Dance 1 of BEISPIEL_P is the Rule 6 note in marks. Column 2 places c4 and c1 (2nd and
+    # higher, places 1-2); column 3 places c3 and c2 (places 3-4). The next place, 5th, is
+    # looked for in the next column, 4: c5 (6,6,1,4,4) and c6 (5,4,4,6,2) both have three
+    # marks of 4th or better, sums 9 and 10 -> c5 5th (rule 7). Jumping to column 5 (the
+    # column numbered like the place) would give c6 four marks and 5th place: wrong.
+    places = {f"c{i + 1}": _digits(row) for i, row in enumerate(BEISPIEL_P[0].split(","))}
+    assert place_dance(FIVE_JUDGES, places) == {
+        "c4": 1,
+        "c1": 2,
+        "c3": 3,
+        "c2": 4,
+        "c5": 5,
+        "c6": 6,
+    }
+
+
+# --------------------------------------------------------------------------- who-woulda-won
+
+
+def test_wcs_final_7_judges_9_couples() -> None:
+    # who-woulda-won, test_real_competition_7_judges_9_competitors (a real WCS final).
+    # Column 5 places LC_HR and MD_AH (5th, 6th); the 7th is looked for in column 6, where
+    # TN_TS alone has the majority of 4, before TL_LD, whose first majority is in column 7.
+    sheet = {
+        "TK": {"SS_GW": 7, "CL_EA": 3, "JP_FF": 8, "AW_DP": 9, "LC_HR": 1, "MD_AH": 2,
+               "TL_LD": 4, "TN_TS": 5, "TM_RP": 6},
+        "ZS": {"SS_GW": 2, "CL_EA": 3, "JP_FF": 1, "AW_DP": 4, "LC_HR": 6, "MD_AH": 5,
+               "TL_LD": 8, "TN_TS": 9, "TM_RP": 7},
+        "RC": {"SS_GW": 3, "CL_EA": 1, "JP_FF": 4, "AW_DP": 5, "LC_HR": 9, "MD_AH": 2,
+               "TL_LD": 7, "TN_TS": 6, "TM_RP": 8},
+        "CP": {"SS_GW": 1, "CL_EA": 5, "JP_FF": 2, "AW_DP": 4, "LC_HR": 8, "MD_AH": 6,
+               "TL_LD": 7, "TN_TS": 3, "TM_RP": 9},
+        "KO": {"SS_GW": 2, "CL_EA": 1, "JP_FF": 4, "AW_DP": 8, "LC_HR": 3, "MD_AH": 5,
+               "TL_LD": 7, "TN_TS": 6, "TM_RP": 9},
+        "JT": {"SS_GW": 2, "CL_EA": 4, "JP_FF": 3, "AW_DP": 1, "LC_HR": 5, "MD_AH": 6,
+               "TL_LD": 7, "TN_TS": 8, "TM_RP": 9},
+        "MP": {"SS_GW": 4, "CL_EA": 1, "JP_FF": 5, "AW_DP": 3, "LC_HR": 2, "MD_AH": 8,
+               "TL_LD": 6, "TN_TS": 7, "TM_RP": 9},
+    }  # fmt: skip
+    order = ["SS_GW", "CL_EA", "JP_FF", "AW_DP", "LC_HR", "MD_AH", "TN_TS", "TL_LD", "TM_RP"]
+    assert place_dance(*_by_judge(sheet)) == {c: n for n, c in enumerate(order, start=1)}
+
+
+def test_wcs_final_5_judges_10_couples() -> None:
+    # who-woulda-won, test_real_competition_5_judges_10_competitors (a real WCS final).
+    # Column 7: HC_CB and TM both have 3 (the majority), sums 13 < 18 -> HC_CB 7th, TM 8th;
+    # JP_SVH's 4 marks only come in column 8, after TM was placed.
+    sheet = {
+        "AF": {"MD_FF": 4, "DR_CH": 7, "DS_JZ": 3, "CL_GW": 1, "NE_LJ": 2, "CJ_CH": 5,
+               "HC_CB": 9, "JP_SVH": 6, "TL_AS": 8, "TM": 10},
+        "AM": {"MD_FF": 2, "DR_CH": 3, "DS_JZ": 8, "CL_GW": 1, "NE_LJ": 6, "CJ_CH": 10,
+               "HC_CB": 7, "JP_SVH": 4, "TL_AS": 9, "TM": 5},
+        "SP": {"MD_FF": 2, "DR_CH": 6, "DS_JZ": 3, "CL_GW": 5, "NE_LJ": 10, "CJ_CH": 4,
+               "HC_CB": 1, "JP_SVH": 8, "TL_AS": 7, "TM": 9},
+        "EG": {"MD_FF": 5, "DR_CH": 2, "DS_JZ": 1, "CL_GW": 4, "NE_LJ": 3, "CJ_CH": 6,
+               "HC_CB": 10, "JP_SVH": 8, "TL_AS": 9, "TM": 7},
+        "AV": {"MD_FF": 2, "DR_CH": 1, "DS_JZ": 10, "CL_GW": 4, "NE_LJ": 8, "CJ_CH": 7,
+               "HC_CB": 5, "JP_SVH": 9, "TL_AS": 3, "TM": 6},
+    }  # fmt: skip
+    order = ["MD_FF", "DR_CH", "DS_JZ", "CL_GW", "NE_LJ", "CJ_CH", "HC_CB", "TM", "JP_SVH",
+             "TL_AS"]  # fmt: skip
+    assert place_dance(*_by_judge(sheet)) == {c: n for n, c in enumerate(order, start=1)}
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # who-woulda-won, quality_of_majority_scoresheet: column 2, A and B 4 each, sums
+        # 5 < 7 -> A 1st (rule 7), B 2nd; then C and D.
+        pytest.param(
+            {"A": [1, 1, 1, 2, 3, 4, 4], "B": [2, 2, 2, 1, 4, 3, 3],
+             "C": [3, 4, 3, 3, 1, 2, 1], "D": [4, 3, 4, 4, 2, 1, 2]},
+            ["A", "B", "C", "D"],
+            id="quality-of-majority",
+        ),
+        # who-woulda-won, test_greater_majority_tiebreak: column 2, B has 5, A 3 -> B 1st.
+        pytest.param(
+            {"A": [1, 1, 2, 3, 3], "B": [2, 2, 1, 1, 2], "C": [3, 3, 3, 2, 1]},
+            ["B", "A", "C"],
+            id="greater-majority",
+        ),
+        # who-woulda-won, test_quality_of_majority_tied_twice: A and B equal in columns 2
+        # and 3 (count and sum); column 4 for the two alone: B 5, A 4 -> B 1st. C's majority
+        # in column 3 does not sweep it into the tie.
+        pytest.param(
+            {"A": [1, 1, 2, 3, 5], "B": [4, 2, 1, 1, 3], "C": [3, 3, 3, 4, 1],
+             "D": [2, 4, 5, 5, 2], "E": [5, 5, 4, 2, 4]},
+            ["B", "A", "C", "D", "E"],
+            id="tied-twice",
+        ),
+    ],
+)  # fmt: skip
+def test_wcs_worked_sheets(rows: Mapping[str, Sequence[int]], expected: Sequence[str]) -> None:
+    judges = [f"J{index + 1}" for index in range(len(next(iter(rows.values()))))]
+    places = place_dance(judges, {couple: list(marks) for couple, marks in rows.items()})
+    assert places == {couple: n for n, couple in enumerate(expected, start=1)}
