@@ -18,8 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ballroom.cli.bench import DEFAULT_POSTGRES, _scratch_store, run_ingest
-from ballroom.cli.bench_peers import DEFAULT_REDIS, check_peers
+from ballroom_bench.ingest import DEFAULT_POSTGRES, _scratch_store, run_ingest
+from ballroom_bench.peers import DEFAULT_REDIS, check_peers
 
 
 def main() -> None:

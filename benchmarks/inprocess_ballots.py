@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from ballroom_bench import http as bench_http
 from baseline_asgi import app as bare_app  # run as a script, beside it
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ballroom.api.app import create_app
 from ballroom.bootstrap import App, bootstrap
-from ballroom.cli import bench_http
 from ballroom.cli._common import settle_heap
 from ballroom.settings import load_settings
 

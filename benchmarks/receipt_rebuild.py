@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
+from ballroom_bench.ingest import run_ingest
 
 from ballroom.adapters.db import create_engine_for
 from ballroom.adapters.receipt_index import SidecarReceiptIndex, remove_sidecar, sidecar_path
-from ballroom.cli.bench import run_ingest
 
 LOOKUPS = 200
 

@@ -1,9 +1,10 @@
 """Where a receipt hash is in the vote log: the lookup behind ``GET /receipts/{hash}``.
 
 PostgreSQL keeps an index on ``vote_log.hash`` (:class:`LogHashIndex`): the server process
-maintains it. On SQLite that random B-tree was about 40 % of every group commit's insert, on
-the thread that acknowledges ballots, for a lookup journalists make now and then; migration
-0006 drops it there and :class:`SidecarReceiptIndex` keeps the same lookup behind the log:
+maintains it. On SQLite that random B-tree was a large share of every group commit's insert
+(benchmarks/README.md, round 4), on the thread that acknowledges ballots, for a lookup
+journalists make now and then; migration 0006 drops it there and :class:`SidecarReceiptIndex`
+keeps the same lookup behind the log:
 
 - its own SQLite file next to the store (``<store>-receipts``): hash -> (window, seq), plus a
   *mark* per window, the highest seq indexed (and that row's hash, to notice a store that was

@@ -107,8 +107,8 @@ _KEY_CHUNK = 500
 SENDER_CACHE_SIZE = 1 << 16
 """Senders remembered by the writer (emptied when full: a miss only costs the checks)."""
 WAIT_FOR_INSERT_ROWS = 1000
-"""From this many rows on, the writer waits for SQLite's inserts before checking on (bulk
-ingest: ~1.2x votes/s; web groups of ~32 ballots lost ~15 % by waiting: benchmarks/README.md)."""
+"""From this many rows on, the writer waits for SQLite's inserts before checking on: bulk
+ingest gains, small web groups lose by waiting (benchmarks/README.md)."""
 QUIET_STEP_S = 0.0002
 """How long the queue must stay unchanged before a group stops waiting for more (seconds)."""
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
@@ -393,7 +393,7 @@ class VoteLogWriter:
         self.rebuild()
         # One committer thread: batch n commits (the store works, the GIL is free) while the
         # writer validates batch n + 1; it owns the write connection. A plain thread fed by
-        # a SimpleQueue: an executor's submit cost a quarter of the writer's time per batch.
+        # a SimpleQueue: an executor's submit was a visible share of the writer's time.
         self._committer = threading.Thread(
             target=self._commit_loop, name="ballroom-votelog-commit", daemon=True
         )
@@ -700,11 +700,10 @@ class VoteLogWriter:
         if not self._is_postgres and len(batch.rows) >= WAIT_FOR_INSERT_ROWS:
             # A big batch: check the next one only once SQLite has the rows. The committer
             # takes the GIL back after every statement of SQLITE_INSERT_CHUNK rows, and each
-            # take-back waits out the switch interval while this thread runs Python (not
-            # waiting: 0.44-0.46x of the bare insert instead of 0.65; with a 0.5 ms switch
-            # interval 0.50-0.62). The commit's fsync, which needs no GIL, still overlaps the
-            # next check. Small web groups gain more from overlapping it all, and so does
-            # PostgreSQL's COPY (measured: benchmarks/README.md, bulk rounds 5 and 6).
+            # take-back waits out the switch interval while this thread runs Python. The
+            # commit's fsync, which needs no GIL, still overlaps the next check. Small web
+            # groups gain more from overlapping it all, and so does PostgreSQL's COPY
+            # (measured: benchmarks/README.md, bulk rounds 5 and 6).
             batch.written.wait()
         return _InFlight(batch)
 
@@ -1417,8 +1416,8 @@ def sqlite_insert_rows(cursor: Any, table: str, rows: Sequence[tuple[Any, ...]])
     prepares at most 11 texts per table and its statement cache keeps them).
 
     Why not ``executemany``: it takes the GIL back after every row, and while the vote writer
-    runs Python each take-back waits out the switch interval (next to a spinning thread: a few
-    hundred to 29k rows/s instead of 100k+). One multi-row statement is one ``sqlite3_step``
+    runs Python each take-back waits out the switch interval, which starves the insert. One
+    multi-row statement is one ``sqlite3_step``
     with the GIL released throughout, and SQLite spends no more CPU per row on it
     (``benchmarks/sqlite_gil_convoy.py``)."""
     start = 0
@@ -1538,7 +1537,7 @@ def _sms_fingerprint(messages: Sequence[SmsMessage], window: str | None) -> str:
         body = [(p, b, t, None if r is None else us_from_datetime(r)) for p, b, t, r in body]
     try:
         # Byte for byte the stdlib form below (tests/unit/adapters/test_votelog_encoding.py),
-        # ~13x faster: the stdlib encoding was a tenth of the writer's time on the bulk path.
+        # and much cheaper: the stdlib encoding was a visible share of the bulk path's writer.
         encoded = orjson.dumps([window, body])
     except orjson.JSONEncodeError:  # what orjson refuses, the stdlib form reports as before
         encoded = _encode([window, body]).encode()

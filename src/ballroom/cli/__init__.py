@@ -24,7 +24,6 @@ def main() -> None:
 def _register() -> None:
     # Imported here, not at the top, so each command module may import from this package.
     from ballroom.cli.bench import bench
-    from ballroom.cli.bench_http import http as bench_http
     from ballroom.cli.demo import demo
     from ballroom.cli.integrity import integrity
     from ballroom.cli.results import results
@@ -40,7 +39,6 @@ def _register() -> None:
     main.add_command(export_votes)
     main.add_command(verify)
     main.add_command(bench)
-    bench.add_command(bench_http)
     main.add_command(serve)
     main.add_command(users)
     main.add_command(outbox)

@@ -68,9 +68,9 @@ def settle_heap() -> None:
     Everything alive once the server has started (modules, the app, the season, the vote
     state rebuilt from the log) is moved out of the collector's reach with ``gc.freeze()``,
     and young collections run less often. Full collections walked that whole heap every few
-    seconds under load, 110-140 ms each, and every ballot waiting then waited that long: the
-    web path's p99 was ~100 ms, ~20 ms without them (``ballroom bench http``). Frozen objects
-    are still freed by reference counting; only cycles among them are never collected.
+    seconds under load, and every ballot waiting then waited that long: they set the web
+    path's p99 (benchmarks/README.md). Frozen objects are still freed by reference counting;
+    only cycles among them are never collected.
     """
     gc.collect()
     gc.freeze()

@@ -490,7 +490,7 @@ class VoteMeta:
 class Receipt(NamedTuple):
     """Proof of an accepted ballot, checkable against the published log by its hash.
 
-    A named tuple, not a dataclass: the bulk path makes one per text and it is 3x cheaper.
+    A named tuple, not a dataclass: the bulk path makes one per text and a tuple is cheaper.
     """
 
     ballot_id: str
@@ -551,7 +551,7 @@ SMS_REPLIES = {
 }
 
 
-@dataclass(slots=True)  # not frozen: frozen init is 3x slower and the bulk path makes many
+@dataclass(slots=True)  # not frozen: frozen init is slower and the bulk path makes many
 class SmsOutcome:
     """What became of one text of a batch: a receipt, or the reason it was refused."""
 

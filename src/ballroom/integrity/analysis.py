@@ -109,7 +109,7 @@ def retained_memory() -> Iterator[None]:
     A large night allocates and frees gigabytes of temporaries. By default each big block is a
     fresh ``mmap`` (numpy through glibc, Arrow through mimalloc) and goes back to the kernel
     when freed; on a VM that reports free pages to its host (ours does), touching such memory
-    again costs a host fault per page, measured at 1-3 s per GB, more than the work itself.
+    again costs a host fault per page, which took longer than the work itself (docs/integrity.md).
     Inside this block glibc serves every size from its heap and never trims it, and Arrow
     allocates through glibc too, so freed blocks are reused hot. Other platforms: no change.
     """

@@ -32,7 +32,7 @@ from ballroom.domain.voting import Allocation, Channel, LogEntry, VoteMeta, date
 from ballroom.errors import NotFound
 
 _IN_CHUNK = 500  # voters (or seqs) per IN (...) list: well under every driver's parameter limit
-_FETCH_ROWS = 50_000  # ballots per fetch of the columnar read: ~35 MB of Python rows at a time
+_FETCH_ROWS = 50_000  # ballots per fetch of the columnar read: bounds the Python rows held
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ IntArray = npt.NDArray[np.int64]
 class VoterSet:
     """The distinct voters of a window as one Arrow string array.
 
-    A Python ``set`` of millions of voter ids costs ~100 bytes each and seconds to build; the
+    A Python ``set`` of millions of voter ids is large and slow to build; the
     review only asks it whether one voter is there, when a producer decides.
     """
 

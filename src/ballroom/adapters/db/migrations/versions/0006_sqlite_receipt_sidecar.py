@@ -1,6 +1,6 @@
 """On SQLite the receipt-hash index leaves the vote log for a sidecar kept behind it.
 
-The random B-tree on ``vote_log.hash`` was about 40 % of every group commit's insert on
+The random B-tree on ``vote_log.hash`` was a large share of every group commit's insert on
 SQLite (benchmarks/README.md, round 4). It serves one lookup, ``GET /receipts/{hash}``, which
 ``ballroom.adapters.receipt_index.SidecarReceiptIndex`` now answers from its own file, filled
 in large batches off the hot path. PostgreSQL maintains the index in the server process and

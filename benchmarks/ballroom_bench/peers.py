@@ -136,7 +136,7 @@ RedisRunner = Callable[
 ]
 
 
-def _redis_report(  # noqa: PLR0917 - one call site, every argument is needed
+def _redis_report(
     name: str,
     runner: RedisRunner,
     client: redis.Redis,
@@ -173,7 +173,7 @@ def _chunks(messages: Sequence[SmsMessage], size: int) -> Iterator[Sequence[SmsM
         yield messages[start : start + size]
 
 
-def _redis_per_text(  # noqa: PLR0917 - the RedisRunner signature
+def _redis_per_text(
     client: redis.Redis,
     messages: Sequence[SmsMessage],
     keywords: dict[str, str],
@@ -195,7 +195,7 @@ def _redis_per_text(  # noqa: PLR0917 - the RedisRunner signature
     return accepted, time.perf_counter() - started
 
 
-def _redis_batch(  # noqa: PLR0917 - the RedisRunner signature
+def _redis_batch(
     client: redis.Redis,
     messages: Sequence[SmsMessage],
     keywords: dict[str, str],

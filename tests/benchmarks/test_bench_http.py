@@ -9,9 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
+from ballroom_bench import http as bench_http
 from click.testing import CliRunner
 
-from ballroom.cli import bench_http, main
+from ballroom.cli import main
 
 
 @pytest.mark.slow
