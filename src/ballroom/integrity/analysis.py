@@ -20,7 +20,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ballroom.adapters.interchange import VoteTable, read_vote_table, ts_to_datetime
+from ballroom.adapters.interchange import (
+    Categorical,
+    VoteTable,
+    read_vote_table,
+    ts_to_datetime,
+)
 from ballroom.domain.night import Night
 from ballroom.integrity.counterfactual import effect
 from ballroom.integrity.detectors import (
@@ -47,6 +52,17 @@ class Report:
     counterfactual: dict[str, Any] | None
     timeline: dict[str, Any] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
+    voter_ids: Categorical | None = None  # the analysed voters (codes index the findings)
+
+    def voter_labels(self) -> dict[str, list[str]]:
+        """The ids of the voters each flag reason applies to."""
+        if self.voter_ids is None:
+            return {}
+        ids = self.voter_ids
+        return {
+            name: ids.labels_of(np.flatnonzero(mask))
+            for name, mask in self.findings.reasons.items()
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -200,6 +216,7 @@ def analyze(
         counterfactual=counterfactual,
         timeline=timeline(table, alloc),
         reasons={name: int(mask.sum()) for name, mask in findings.reasons.items()},
+        voter_ids=alloc.voters,
     )
 
 

@@ -66,6 +66,11 @@ _DOMAIN_WEIGHTS = (0.42, 0.16, 0.09, 0.09, 0.10, 0.04, 0.04, 0.03, 0.02, 0.01)
 _DISPOSABLE = ("mailinator.com", "yopmail.com", "guerrillamail.com", "sharklasers.com",
                "10minutemail.com", "trashmail.com", "maildrop.cc", "getnada.com")  # fmt: skip
 FARM_STYLES = ("alias", "dots", "disposable", "sequential")
+# "tablet": one device behind dozens of accounts with unrelated, ordinary mailboxes.
+ALL_FARM_STYLES = (*FARM_STYLES, "tablet")
+# The benign populations a night can hold besides ordinary fans, as the truth names them.
+BENIGN = ("household", "nat", "fan-club", "spike", "sms-fan", "revision", "tactical")
+ABUSE = ("farm", "bot", "sim-bank")
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,27 @@ class Scenario:
     camouflage: float = 0.0  # share of abusive accounts that also vote organically
     time_spread: float = 1.0  # stretches abusive timing (1 = tight bursts)
     seed: int = 0
+    farm_styles: tuple[str, ...] = FARM_STYLES
+    bot_period_s: tuple[float, float] = (1.0, 6.0)
+    bot_jitter: float = 0.01  # standard deviation of a bot's gaps, as a share of its period
+    # Benign populations, each labelled in the truth (none by default; see ``BENIGN``).
+    households: int = 0  # families voting on one shared tablet, each with their own mailbox
+    household_size: tuple[int, int] = (3, 5)
+    nats: int = 0  # campus, office or carrier addresses with hundreds of voters behind each
+    nat_size: tuple[int, int] = (100, 600)
+    fan_clubs: int = 0  # legal pushes: a call to action, then a burst of 10s for one couple
+    fan_club_size: tuple[int, int] = (100, 600)
+    spike_share: float = 0.0  # voters who vote within a minute or two of their couple's dance
+    sms_fans: int = 0  # people who text ten times for one couple, at human pace
+    family_plans: float = 0.3  # share of SMS fans on family plans (2-4 consecutive numbers)
+    # SMS abuse: SIM banks (consecutive numbers) and power dialers (numbers of one exchange),
+    # every number texting ten times at machine pace.
+    sim_banks: int = 0
+    dialers: int = 0
+    sim_bank_size: tuple[int, int] = (20, 120)
+    sim_pace_s: tuple[float, float] = (0.3, 2.0)
+    sim_jitter: float = 0.03  # standard deviation of the gaps, as a share of the pace
+    ts_resolution_s: float = 0.0  # 1: the log keeps whole seconds (0: microseconds)
 
     def __post_init__(self) -> None:
         if self.voters < 1:
@@ -122,6 +148,21 @@ class Scenario:
             raise WrongType("the window must last 10 minutes or more", field="duration_s")
         if self.time_spread <= 0:
             raise WrongType("time_spread must be more than 0", field="time_spread")
+        unknown = set(self.farm_styles) - set(ALL_FARM_STYLES)
+        if unknown or not self.farm_styles:
+            raise WrongType(f"farm styles are {', '.join(ALL_FARM_STYLES)}", field="farm_styles")
+        for name in ("households", "nats", "fan_clubs", "sms_fans", "sim_banks", "dialers"):
+            if getattr(self, name) < 0:
+                raise WrongType(f"{name} must be 0 or more", field=name)
+        for name in ("household_size", "nat_size", "fan_club_size", "sim_bank_size"):
+            low, high = getattr(self, name)
+            if not 1 <= low <= high:
+                raise WrongType(f"{name} must be (low, high) with 1 <= low <= high", field=name)
+        for name in ("spike_share", "family_plans"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise WrongType(f"{name} must be between 0 and 1", field=name)
+        if self.ts_resolution_s < 0:
+            raise WrongType("ts_resolution_s must be 0 or more", field="ts_resolution_s")
 
 
 @dataclass
@@ -129,15 +170,25 @@ class GroundTruth:
     """Who did what, as the generator knows it and the detectors must find out."""
 
     scenario: dict[str, Any]
-    abusive: dict[str, str] = field(default_factory=dict)  # voter -> "farm" | "bot"
+    abusive: dict[str, str] = field(default_factory=dict)  # voter -> one of ``ABUSE``
     farms: list[dict[str, Any]] = field(default_factory=list)
     bots: list[dict[str, Any]] = field(default_factory=list)
+    sim_banks: list[dict[str, Any]] = field(default_factory=list)
+    # population (one of ``BENIGN`` but "tactical", which is ``campaigns``) -> its voters
+    benign: dict[str, list[str]] = field(default_factory=dict)
     campaigns: list[dict[str, Any]] = field(default_factory=list)  # target, voters (tactical)
     camouflaged: list[str] = field(default_factory=list)
 
     @property
     def tactical(self) -> set[str]:
         return {voter for campaign in self.campaigns for voter in campaign["voters"]}
+
+    def populations(self) -> dict[str, set[str]]:
+        """Every benign population that the night holds, by name (tactical voters included)."""
+        out = {name: set(voters) for name, voters in self.benign.items() if voters}
+        if self.campaigns:
+            out["tactical"] = self.tactical
+        return out
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -199,13 +250,23 @@ class _Ballots:
     ts_s: list[npt.NDArray[np.float64]] = field(default_factory=list)
     sms: list[npt.NDArray[np.bool_]] = field(default_factory=list)
     alloc: list[npt.NDArray[np.int8]] = field(default_factory=list)
+    pace_s: list[npt.NDArray[np.float64]] = field(default_factory=list)  # NaN: human texting
 
-    def add(self, account: IntArray, ts_s: Any, alloc: npt.NDArray[np.int8], sms: bool) -> None:
+    def add(
+        self,
+        account: IntArray,
+        ts_s: Any,
+        alloc: npt.NDArray[np.int8],
+        sms: bool,
+        pace_s: Any = np.nan,
+    ) -> None:
         keep = alloc.sum(axis=1) > 0
         self.account.append(account[keep])
         self.ts_s.append(np.broadcast_to(np.asarray(ts_s, dtype=np.float64), account.shape)[keep])
         self.sms.append(np.full(int(keep.sum()), sms))
         self.alloc.append(alloc[keep])
+        pace = np.broadcast_to(np.asarray(pace_s, dtype=np.float64), account.shape)[keep]
+        self.pace_s.append(pace)
 
 
 def _strings(prefix: str, numbers: npt.NDArray[Any], suffix: str = "") -> Any:
@@ -331,8 +392,8 @@ def generate(scenario: Scenario) -> Electorate:
     web = people.web[:n_organic]
     sms = people.sms[:n_organic]
     ballots.add(organic_idx[web], times[web], alloc[web], sms=False)
-    _revisions(rng, ballots, organic_idx[web], times[web], rate=scenario.revision_rate,
-               popularity=popularity)  # fmt: skip
+    revised = _revisions(rng, ballots, organic_idx[web], times[web],
+                         rate=scenario.revision_rate, popularity=popularity)  # fmt: skip
     sms_alloc = np.where(alloc[sms] > 0, rng.integers(1, 11, (int(sms.sum()), couples)), 0)
     ballots.add(organic_idx[sms], times[sms] + rng.uniform(0, 60, int(sms.sum())),
                 sms_alloc.astype(np.int8), sms=True)  # fmt: skip
@@ -356,13 +417,22 @@ def generate(scenario: Scenario) -> Electorate:
         })  # fmt: skip
 
     for number in range(scenario.farms):
-        style = FARM_STYLES[number % len(FARM_STYLES)]
+        style = scenario.farm_styles[number % len(scenario.farm_styles)]
         _farm(rng, scenario, style, accounts, ballots, truth=truth, popularity=popularity,
               voter_ids=voter_ids)  # fmt: skip
     for _ in range(scenario.bots):
         _bot(rng, scenario, accounts, ballots, truth, popularity=popularity, voter_ids=voter_ids)
 
-    table = _rows(rng, scenario, accounts, ballots)
+    # The benign populations and SMS abuse draw from their own stream, so that a scenario
+    # without them generates exactly the night it always did.
+    extra = np.random.default_rng([scenario.seed, 1])
+    labelled = {"revision": revised} if scenario.revision_rate else {}
+    labelled |= _populations(extra, scenario, accounts, ballots, truth, popularity=popularity)
+    if any(len(idx) for idx in labelled.values()):
+        voter_column = accounts.column("voter")
+        for name, idx in labelled.items():
+            truth.benign[name] = voter_column.take(pa.array(np.unique(idx))).to_pylist()
+    table = _rows(rng, scenario, accounts, ballots, extra)
     return Electorate(table=table, truth=truth)
 
 
@@ -455,12 +525,13 @@ def _revisions(
     *,
     rate: float,
     popularity: npt.NDArray[np.float64],
-) -> None:
-    """An earlier web ballot that the later one replaces."""
+) -> IntArray:
+    """An earlier web ballot that the later one replaces; the accounts that revised."""
     revise = rng.random(len(idx)) < rate
     earlier = np.maximum(times[revise] - rng.uniform(30, 1800, int(revise.sum())), 0.0)
     alloc = _organic_alloc(rng, int(revise.sum()), popularity)
     ballots.add(idx[revise], np.minimum(earlier, times[revise] - 1e-3), alloc, sms=False)
+    return idx[revise]
 
 
 def _farm(
@@ -491,6 +562,12 @@ def _farm(
             "".join(rng.choice(letters, int(rng.integers(7, 11))))
             + "@"
             + str(rng.choice(_DISPOSABLE))
+            for _ in range(size)
+        ]
+    elif style == "tablet":  # ordinary, unrelated mailboxes, all made on one device
+        emails = [
+            f"{rng.choice(_FIRST)}{rng.choice(['.', '_', ''])}{rng.choice(_LAST)}"
+            f"{int(rng.integers(1, 10**6))}@{rng.choice(_DOMAINS[:6])}"
             for _ in range(size)
         ]
     else:  # sequential names at an ordinary provider
@@ -599,8 +676,8 @@ def _bot(
     favourite = int(rng.choice(couples, p=popularity[::-1] / popularity.sum()))
     alloc = np.zeros((size, couples), dtype=np.int8)
     alloc[:, favourite] = 10
-    period = rng.uniform(1.0, 6.0)
-    jitter = 0.01 * period * scenario.time_spread
+    period = rng.uniform(*scenario.bot_period_s)
+    jitter = scenario.bot_jitter * period * scenario.time_spread
     start = rng.uniform(0.05, 0.8) * scenario.duration_s
     times = start + np.arange(size) * period + rng.normal(0, jitter, size)
     times = np.clip(times, 0, scenario.duration_s - 1)
@@ -614,10 +691,15 @@ def _bot(
 
 
 def _rows(
-    rng: np.random.Generator, scenario: Scenario, accounts: _Accounts, ballots: _Ballots
+    rng: np.random.Generator,
+    scenario: Scenario,
+    accounts: _Accounts,
+    ballots: _Ballots,
+    extra: np.random.Generator,
 ) -> Any:
     """Ballots to interchange rows in order of acceptance."""
     account = np.concatenate(ballots.account)
+    pace = np.concatenate(ballots.pace_s)
     ts_s = np.concatenate(ballots.ts_s)
     sms = np.concatenate(ballots.sms)
     alloc = np.concatenate(ballots.alloc)
@@ -631,6 +713,12 @@ def _rows(
     text_couple = np.repeat(sms_couple, texts)
     offsets = np.arange(len(text_ballot)) - np.repeat(np.cumsum(texts) - texts, texts)
     text_ts = ts_s[text_ballot] + offsets * rng.uniform(2.0, 9.0, len(text_ballot))
+    machine = ~np.isnan(pace[text_ballot])
+    if machine.any():  # a SIM bank's or dialer's texts: its pace, a little jitter
+        steps = pace[text_ballot][machine] * (
+            1.0 + extra.normal(0.0, scenario.sim_jitter, int(machine.sum()))
+        )
+        text_ts[machine] = ts_s[text_ballot][machine] + offsets[machine] * np.maximum(steps, 0.05)
     row_ballot = np.concatenate([web_ballot, len(account) + np.arange(len(text_ballot))])
     row_source = np.concatenate([web_ballot, text_ballot])
     row_ts = np.concatenate([ts_s[web_ballot], text_ts])
@@ -638,6 +726,8 @@ def _rows(
     row_votes = np.concatenate([web_votes, np.ones(len(text_ballot), dtype=np.int8)])
     row_sms = np.concatenate([np.zeros(len(web_ballot), bool), np.ones(len(text_ballot), bool)])
     row_ts = np.clip(row_ts, 0, scenario.duration_s - 1e-3)
+    if scenario.ts_resolution_s:
+        row_ts = np.floor(row_ts / scenario.ts_resolution_s) * scenario.ts_resolution_s
     order = np.lexsort((row_couple, row_ballot, row_ts))
     # Ballot ids follow acceptance order, like a real log's sequence numbers.
     ballot_rank = np.zeros(row_ballot.max() + 1 if len(row_ballot) else 0, dtype=np.int64)
@@ -681,3 +771,208 @@ def scenario_from_options(
             raise WrongType(f"campaign {text!r}: write TARGET or TARGET:SHARE",
                             field="campaign") from error  # fmt: skip
     return Scenario(voters=voters, seed=seed, campaigns=tuple(parsed), **options)
+
+
+# --------------------------------------------------------------------------- benign populations
+
+
+@dataclass
+class _Folk:
+    """Identities of ``n`` real people as numbers, to be shaped before they become strings."""
+
+    email: Any  # Arrow strings: each person's own mailbox
+    phone: IntArray
+    ip: IntArray
+    device: IntArray
+
+    def add(self, accounts: _Accounts, voter_ids: Any, *, phones: bool = True) -> IntArray:
+        n = len(self.phone)
+        phone = _strings("+1", self.phone) if phones else pa.array([""] * n, type=pa.string())
+        return accounts.add(voter_ids(n), self.email, phone, _ip_text(self.ip),
+                            _strings("d", self.device))  # fmt: skip
+
+
+def _folk(rng: np.random.Generator, n: int, surname: npt.NDArray[Any] | None = None) -> _Folk:
+    """People with their own mailbox (``surname`` shared where given), phone, home and device."""
+    first = np.asarray(_FIRST)[rng.integers(0, len(_FIRST), n)]
+    last = surname if surname is not None else np.asarray(_LAST)[rng.integers(0, len(_LAST), n)]
+    sep = np.asarray([".", "_", ""])[rng.integers(0, 3, n)]
+    number = rng.integers(1, 10**6, n)
+    domain = np.asarray(_DOMAINS)[rng.choice(len(_DOMAINS), n, p=_DOMAIN_WEIGHTS)]
+    email = pc.binary_join_element_wise(
+        pa.array(first), pa.array(sep), pa.array(np.asarray(last, dtype=str)),
+        pa.array(number).cast(pa.string()), pa.array(np.char.add("@", domain)), "",
+    )  # fmt: skip
+    return _Folk(
+        email=email,
+        phone=_us_numbers(_distinct(rng, n, 2_000_000_000, 9_999_999_999)),
+        ip=_distinct(rng, n, 0x18000000, 0xDF000000),
+        device=_distinct(rng, n, 10**11, 10**12),
+    )
+
+
+def _carrier_ips(rng: np.random.Generator, n: int) -> IntArray:
+    """Addresses in the carrier-grade NAT range 100.64.0.0/10 (RFC 6598)."""
+    return rng.integers(0x64400000, 0x64800000, n).astype(np.int64)
+
+
+def _populations(
+    rng: np.random.Generator,
+    scenario: Scenario,
+    accounts: _Accounts,
+    ballots: _Ballots,
+    truth: GroundTruth,
+    *,
+    popularity: npt.NDArray[np.float64],
+) -> dict[str, IntArray]:
+    """The labelled benign populations and the SMS abuse; the accounts of each population."""
+    couples = len(scenario.couples)
+    duration = float(scenario.duration_s)
+    dances = np.linspace(duration * 0.05, duration * 0.85, couples)
+    counter = [0]
+    pool = _distinct(
+        rng,
+        _extra_people(scenario) + 16,
+        10**10,
+        10**11,  # eleven digits: never one of ``generate``'s own ten-digit voter ids
+    )
+
+    def voter_ids(count: int) -> Any:
+        ids = pool[counter[0] : counter[0] + count]
+        counter[0] += count
+        return _strings("v", ids)
+
+    out: dict[str, list[IntArray]] = {name: [] for name in BENIGN if name != "tactical"}
+
+    def favourite_ballots(favourites: Any) -> npt.NDArray[np.int8]:
+        alloc = np.zeros((len(favourites), couples), dtype=np.int8)
+        alloc[np.arange(len(favourites)), favourites] = 10
+        return alloc
+
+    # Households: one tablet and one home address, a surname and usually a favourite shared;
+    # the members vote one after the other, minutes apart, each from their own mailbox.
+    for _ in range(scenario.households):
+        size = int(rng.integers(scenario.household_size[0], scenario.household_size[1] + 1))
+        folk = _folk(rng, size, surname=np.full(size, rng.choice(_LAST)))
+        folk.ip[:] = folk.ip[0]
+        folk.device[:] = folk.device[0]
+        idx = folk.add(accounts, voter_ids, phones=bool(rng.random() < 0.5))
+        fav = int(rng.choice(couples, p=popularity))
+        alloc = _organic_alloc(rng, size, popularity)
+        shared = rng.random(size) < 0.8
+        alloc[shared] = favourite_ballots(np.full(int(shared.sum()), fav))
+        start = (
+            dances[fav] + rng.exponential(120.0) if rng.random() < 0.6 else rng.uniform(0, duration)
+        )
+        times = np.clip(start + np.cumsum(rng.uniform(30, 480, size)), 0, duration - 1)
+        ballots.add(idx, times, alloc, sms=False)
+        out["household"].append(idx)
+
+    # NAT: a campus, an office or a carrier's address with hundreds of ordinary fans behind it.
+    for number in range(scenario.nats):
+        size = int(rng.integers(scenario.nat_size[0], scenario.nat_size[1] + 1))
+        folk = _folk(rng, size)
+        folk.ip[:] = _carrier_ips(rng, 1)[0] if number % 2 else folk.ip[0]
+        idx = folk.add(accounts, voter_ids)
+        times = _show_times(rng, size, duration, couples)
+        ballots.add(idx, times, _organic_alloc(rng, size, popularity), sms=False)
+        out["nat"].append(idx)
+
+    # Fan clubs: distinct people answering a call to action within a minute or two.
+    for _ in range(scenario.fan_clubs):
+        size = int(rng.integers(scenario.fan_club_size[0], scenario.fan_club_size[1] + 1))
+        folk = _folk(rng, size)
+        mobile = rng.random(size) < 0.5
+        folk.ip[mobile] = _carrier_ips(rng, int(mobile.sum()))
+        idx = folk.add(accounts, voter_ids)
+        fav = int(rng.choice(couples, p=popularity))
+        call = dances[fav] + rng.uniform(0, 300)
+        burst = rng.random(size) < 0.7
+        times = np.where(burst, call + rng.exponential(25.0, size), rng.uniform(0, duration, size))
+        ballots.add(idx, np.clip(times, 0, duration - 1), favourite_ballots(np.full(size, fav)),
+                    sms=False)  # fmt: skip
+        out["fan-club"].append(idx)
+
+    # Spikes: many fans vote for a couple in the minute or two after it danced.
+    spike = round(scenario.spike_share * scenario.voters)
+    if spike:
+        folk = _folk(rng, spike)
+        mobile = rng.random(spike) < 0.6
+        folk.ip[mobile] = _carrier_ips(rng, int(mobile.sum()))
+        idx = folk.add(accounts, voter_ids)
+        spiked = rng.choice(couples, size=spike, p=popularity)
+        times = np.clip(dances[spiked] + 60 + rng.exponential(40.0, spike), 0, duration - 1)
+        ballots.add(idx, times, favourite_ballots(spiked), sms=False)
+        out["spike"].append(idx)
+
+    # SMS fans: ten texts for one couple at human pace; some on family plans, whose numbers
+    # are consecutive and who text from the same sofa at the same time.
+    if scenario.sms_fans:
+        n = scenario.sms_fans
+        folk = _folk(rng, n)
+        family = rng.random(n) < scenario.family_plans
+        new_family = np.ones(n, dtype=bool)
+        new_family[1:] = ~(family[1:] & family[:-1] & (rng.random(n - 1) < 0.7))
+        group = np.cumsum(new_family) - 1
+        rank = np.arange(n) - np.flatnonzero(new_family)[group]
+        rank = np.minimum(rank, 3)
+        folk.phone = folk.phone[np.flatnonzero(new_family)[group]] + rank  # consecutive
+        idx = _texters(accounts, voter_ids(n), folk.phone)
+        texted = rng.choice(couples, size=n, p=popularity)
+        start = np.where(
+            rng.random(n) < 0.6,
+            dances[texted] + rng.exponential(90.0, n),
+            rng.uniform(0, duration, n),
+        )
+        head = np.flatnonzero(new_family)[group]  # a family texts together, for one couple
+        texted = texted[head]
+        start = start[head] + rng.uniform(0, 20, n) * (rank > 0)
+        ballots.add(idx, np.clip(start, 0, duration - 1), favourite_ballots(texted), sms=True)
+        out["sms-fan"].append(idx)
+
+    # SIM banks (consecutive numbers, a few missing) and power dialers (numbers scattered in
+    # one exchange): every number texts ten votes for one couple at a machine's pace.
+    for number in range(scenario.sim_banks + scenario.dialers):
+        bank = number < scenario.sim_banks
+        size = int(rng.integers(scenario.sim_bank_size[0], scenario.sim_bank_size[1] + 1))
+        base = int(_us_numbers(rng.integers(2_000_000_000, 9_999_990_000, 1))[0])
+        if bank:
+            steps = np.where(rng.random(size) < 0.05, 2, 1)
+            phones = base - base % 10 + np.cumsum(steps) - 1
+        else:
+            phones = base - base % 10_000 + _distinct(rng, size, 0, 10_000)
+        idx = _texters(accounts, voter_ids(size), phones.astype(np.int64))
+        fav = int(rng.choice(couples, p=popularity[::-1] / popularity.sum()))
+        pace = rng.uniform(*scenario.sim_pace_s)
+        start = rng.uniform(0.05, 0.85) * duration
+        # The bank works its SIMs in rounds: a few at once, each sending its ten texts.
+        lanes = int(rng.integers(4, 33))
+        times = start + (np.arange(size) // lanes) * pace * 10 + rng.uniform(0, pace, size)
+        ballots.add(idx, np.clip(times, 0, duration - 12 * pace),
+                    favourite_ballots(np.full(size, fav)), sms=True, pace_s=pace)  # fmt: skip
+        voters = accounts.voter[-1].cast(pa.string()).to_pylist()
+        for voter in voters:
+            truth.abusive[voter] = "sim-bank"
+        truth.sim_banks.append({
+            "style": "sim-bank" if bank else "dialer", "voters": voters,
+            "couple": scenario.couples[fav], "pace_s": round(float(pace), 3),
+        })  # fmt: skip
+    return {name: np.concatenate(parts) for name, parts in out.items() if parts}
+
+
+def _texters(accounts: _Accounts, voters: Any, phones: IntArray) -> IntArray:
+    """Accounts known by their number alone, as a text-only voter is."""
+    blank = pa.array([""] * len(phones), type=pa.string())
+    return accounts.add(voters, blank, _strings("+1", phones), blank, blank)
+
+
+def _extra_people(scenario: Scenario) -> int:
+    """At most how many accounts ``_populations`` makes."""
+    return (
+        scenario.households * scenario.household_size[1]
+        + scenario.nats * scenario.nat_size[1]
+        + scenario.fan_clubs * scenario.fan_club_size[1]
+        + round(scenario.spike_share * scenario.voters)
+        + scenario.sms_fans
+        + (scenario.sim_banks + scenario.dialers) * scenario.sim_bank_size[1]
+    )

@@ -120,28 +120,30 @@ def test_bad_row_exits_2_with_one_line(tmp_path: Path) -> None:
     assert "'ts'" in lines[0]
 
 
-def test_eval_prints_the_table_and_writes_the_doc(tmp_path: Path) -> None:
+def test_eval_prints_the_table_per_family_and_writes_the_doc(tmp_path: Path) -> None:
     doc = tmp_path / "integrity.md"
     doc.write_text("# Integrity\n\nIntro.\n")
-    result = CliRunner().invoke(
-        main, ["integrity", "eval", "--seeds", "1", "--sizes", "2000", "--write", str(doc)]
-    )
-    assert result.exit_code == 0, result.output
-    assert "| precision" in result.output.replace("precision ", "precision")
+    args = ["integrity", "eval", "--seeds", "1", "--voters", "2000", "--write", str(doc)]
+    result = CliRunner().invoke(main, [*args, "--family", "holdout", "--family", "homes"])
+    assert "**holdout** (**never tuned on**" in result.output
+    assert "**homes** (tuned on" in result.output
+    assert "crowds" not in result.output
+    for line in ("| sim-bank |", "| household |", "| tactical |", "| ordinary |"):
+        assert line in result.output
+    assert "Campaigns of ≥ 1 % found with their target:" in result.output
     text = doc.read_text()
     assert text.startswith("# Integrity\n\nIntro.")
     assert text.count("integrity-eval:begin") == 1
-    CliRunner().invoke(
-        main, ["integrity", "eval", "--seeds", "1", "--sizes", "2000", "--write", str(doc)]
-    )
+    CliRunner().invoke(main, [*args, "--family", "holdout"])
     assert doc.read_text().count("integrity-eval:begin") == 1
 
 
 @pytest.mark.parametrize(
     ("args", "field"),
     [
-        (["integrity", "eval", "--sizes", ""], "[sizes]"),
-        (["integrity", "eval", "--seeds", "0", "--sizes", "2000"], "[seeds]"),
+        (["integrity", "eval", "--voters", "10"], "[voters]"),
+        (["integrity", "eval", "--seeds", "0"], "[seeds]"),
+        (["integrity", "eval", "--family", "nowhere"], "[family]"),
         (["simulate", "unused.csv", "--bots", "-3"], "[bots]"),
     ],
 )
