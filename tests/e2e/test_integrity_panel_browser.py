@@ -42,7 +42,11 @@ def _import(db_url: str, folder: Path) -> Electorate:
     write_vote_arrow(path, electorate.table)
     command = [sys.executable, "-c", "from ballroom.cli import main; main()", "import", str(path)]
     done = subprocess.run(
-        [*command, "--db", db_url], capture_output=True, text=True, timeout=120, check=False
+        [*command, "--db", db_url, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["refused"] == 0

@@ -4,6 +4,7 @@ verdict on every number is the one the live gateway gives."""
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -127,13 +128,17 @@ def test_the_cli_reports_region_refusals_with_their_reason(
             _text(3, voter="fan", phone="+1 809 555 0100"),
         ],
     )
-    result = CliRunner().invoke(main, ["import", str(votes), "--db", database_url])
+    listed = tmp_path / "refusals.csv"
+    result = CliRunner().invoke(
+        main, ["import", str(votes), "--db", database_url, "--json", "--refusals", str(listed)]
+    )
     assert result.exit_code == 1, result.output
     summary = json.loads(result.stdout)
     assert (summary["ballots"], summary["accepted"], summary["refused"]) == (3, 1, 2)
-    assert [(r["ballot_id"], r["code"]) for r in summary["refusals"]] == [
+    refusals = list(csv.DictReader(listed.read_text(encoding="utf-8").splitlines()))
+    assert [(r["ballot_id"], r["code"]) for r in refusals] == [
         ("t2", "ineligible_voter"),
         ("t3", "ineligible_voter"),
     ]
-    assert "text voting is open only in PR, US" in summary["refusals"][0]["message"]
-    assert "is DO" in summary["refusals"][1]["message"]
+    assert "text voting is open only in PR, US" in refusals[0]["message"]
+    assert "is DO" in refusals[1]["message"]

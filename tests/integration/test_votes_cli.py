@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from ballroom.adapters.db import create_engine_for, upgrade
@@ -14,6 +16,8 @@ from ballroom.cli import main
 from ballroom.domain.voting import SmsMessage, VoteMeta
 from ballroom.services.ports import FixedClock
 from ballroom.services.voting import VotingService
+
+_HEADER = "ballot_id,ts,window,voter,channel,couple,votes,email,phone,ip,device\n"
 
 
 def _night(url: str) -> str:
@@ -58,10 +62,10 @@ def test_export_verify_and_reimport_reproduce_the_night(
 
     # A fresh store rebuilt from the export has the same chain, hash for hash.
     fresh = sqlite_url.replace("ballroom.db", "fresh.db")
-    imported = runner.invoke(main, ["import", str(out / "votes.csv"), "--db", fresh])
+    imported = runner.invoke(main, ["import", str(out / "votes.csv"), "--db", fresh, "--json"])
     assert imported.exit_code == 0, imported.output
     assert json.loads(imported.output)["accepted"] == 22
-    again = runner.invoke(main, ["import", str(out / "votes.csv"), "--db", fresh])
+    again = runner.invoke(main, ["import", str(out / "votes.csv"), "--db", fresh, "--json"])
     assert json.loads(again.output)["duplicate"] == 22
     out2 = tmp_path / "export2"
     runner.invoke(main, ["export", "--db", fresh, "--window", "s34w04", "--out", str(out2)])
@@ -132,8 +136,54 @@ def test_import_refuses_over_cap_texts_with_exit_1(sqlite_url: str, tmp_path: Pa
         + "\n".join(rows)
         + "\n"
     )
-    result = CliRunner().invoke(main, ["import", str(votes), "--db", sqlite_url])
+    refusals = tmp_path / "refused.csv"
+    result = CliRunner().invoke(
+        main, ["import", str(votes), "--db", sqlite_url, "--json", "--refusals", str(refusals)]
+    )
     assert result.exit_code == 1
     summary = json.loads(result.stdout)
     assert (summary["accepted"], summary["refused"]) == (10, 2)
-    assert summary["refusals"][0]["code"] == "cap_exceeded"
+    assert summary["refused_by_code"] == {"cap_exceeded": 2}
+    listed = list(csv.DictReader(refusals.read_text(encoding="utf-8").splitlines()))
+    assert [(r["ballot_id"], r["code"]) for r in listed] == [
+        ("s10", "cap_exceeded"),
+        ("s11", "cap_exceeded"),
+    ]
+
+
+def test_import_prints_a_summary_that_fits_80_columns(sqlite_url: str, tmp_path: Path) -> None:
+    votes = tmp_path / "votes.csv"
+    rows = [f"s{n},2025-10-07T20:00:0{n % 10}Z,w,+15550100,sms,robert,1,,,," for n in range(12)]
+    votes.write_text(_HEADER + "\n".join(rows) + "\n")
+    result = CliRunner().invoke(main, ["import", str(votes), "--db", sqlite_url])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Imported votes.csv: 12 ballots"
+    assert any(line.split() == ["accepted", "10"] for line in lines)
+    assert any(line.split()[:2] == ["duplicates", "0"] for line in lines)
+    assert any("2  over the cap of votes per couple" in line for line in lines)
+    assert lines[-1] == "List them with --refusals FILE."
+    assert max(map(len, lines)) <= 80
+    again = CliRunner().invoke(main, ["import", str(votes), "--db", sqlite_url, "--json"])
+    assert json.loads(again.stdout)["duplicate"] == 10
+
+
+def test_import_of_a_missing_file_is_one_line(sqlite_url: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["import", str(tmp_path / "nope.csv"), "--db", sqlite_url])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [f"error: {tmp_path / 'nope.csv'}: no such file"]
+
+
+def test_a_bad_row_late_in_the_file_changes_nothing(sqlite_url: str, tmp_path: Path) -> None:
+    votes = tmp_path / "votes.csv"
+    rows = [f"b{n},2025-10-07T20:00:00Z,w,v{n},web,robert,3,,,," for n in range(3000)]
+    rows.append("b3000,2025-10-07T20:00:00Z,w,v,web,robert,11,,,,")
+    votes.write_text(_HEADER + "\n".join(rows) + "\n")
+    result = CliRunner().invoke(main, ["import", str(votes), "--db", sqlite_url])
+    assert result.exit_code == 2
+    assert "row 3001" in result.output
+    assert "'votes'" in result.output
+    engine = create_engine_for(sqlite_url)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM vote_log")).scalar() == 0
+    engine.dispose()

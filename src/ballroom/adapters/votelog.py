@@ -39,7 +39,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 import sqlalchemy as sa
@@ -222,10 +222,10 @@ class ImportBallot:
     meta: VoteMeta = field(default_factory=VoteMeta)
 
 
-@dataclass(frozen=True)
-class ImportOutcome:
+class ImportOutcome(NamedTuple):
     """What became of an imported ballot: ``accepted``, ``duplicate`` (already there) or
-    ``refused`` with the error's code and message."""
+    ``refused`` with the error's code and message (a tuple: one per ballot of a big import,
+    built in a fraction of a frozen dataclass's time)."""
 
     ballot_id: str
     status: str

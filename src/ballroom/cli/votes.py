@@ -11,7 +11,9 @@ Export and verify are ``ballroom.services.exports``: the folder layout is descri
 
 from __future__ import annotations
 
+import csv
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -20,9 +22,9 @@ from ballroom.adapters.db import DEFAULT_DB_URL, create_engine_for, upgrade
 from ballroom.cli._common import EXIT_CHECK_FAILED, fail, reports_errors, settled_heap
 from ballroom.errors import VerificationFailed
 from ballroom.services.exports import export_window, verify_export
-from ballroom.services.importing import import_file
+from ballroom.services.importing import ImportSummary, import_file, summarize
 from ballroom.services.ports import SystemClock
-from ballroom.services.voting import VotingService
+from ballroom.services.voting import ImportOutcome, VotingService
 
 CHAIN_ALGORITHM = "sha256(prev_hash_hex || canonical_json(entry)); see ballroom.domain.voting"
 
@@ -31,32 +33,91 @@ CHAIN_ALGORITHM = "sha256(prev_hash_hex || canonical_json(entry)); see ballroom.
 
 
 @click.command("import")
-@click.argument("votes", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("votes", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--db", "db_url", default=DEFAULT_DB_URL, show_default=True, help="Database URL.")
+@click.option(
+    "--refusals",
+    "refusals_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write each refused ballot (ballot_id, code, message) to this CSV file.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON line.")
 @reports_errors
-def import_votes(votes: Path, db_url: str) -> None:
-    """Import VOTES (CSV or Parquet) through the live vote rules; prints a JSON summary.
+def import_votes(votes: Path, db_url: str, refusals_out: Path | None, as_json: bool) -> None:
+    """Import VOTES (CSV or Parquet) through the live vote rules and print a summary:
+    ballots accepted, already there (duplicates) and refused, by reason.
 
-    Exits 1 if any ballot was refused (each refusal is listed with its reason).
+    The whole file is checked before anything is imported: a malformed file changes nothing
+    (exit 2). Exits 1 if any ballot was refused; --refusals FILE lists them.
     """
+    source = existing_file(votes)
     engine = create_engine_for(db_url)
     upgrade(engine)
     try:
         with VotingService(engine, SystemClock(), group_commit_ms=0) as service, settled_heap():
-            outcomes = import_file(service, votes)
+            outcomes = import_file(service, source)
     finally:
         engine.dispose()
-    counts = dict.fromkeys(("accepted", "duplicate", "refused"), 0)
-    for outcome in outcomes:
-        counts[outcome.status] += 1
-    refusals = [
-        {"ballot_id": o.ballot_id, "code": o.code, "message": o.message}
-        for o in outcomes
-        if o.status == "refused"
-    ]
-    click.echo(json.dumps({"ballots": len(outcomes), **counts, "refusals": refusals}))
-    if refusals:
+    summary = summarize(outcomes)
+    if refusals_out is not None:
+        write_refusals(refusals_out, outcomes)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict()))
+    else:
+        click.echo(summary_text(source, summary, refusals_out))
+    if summary.refused:
         raise SystemExit(EXIT_CHECK_FAILED)
+
+
+def existing_file(path: Path) -> Path:
+    """``path`` if it is a readable file; else exit 2 with one line naming it."""
+    if not path.is_file():
+        fail(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    return path
+
+
+def write_refusals(path: Path, outcomes: Iterable[ImportOutcome]) -> None:
+    """The refused ballots as CSV: ballot_id, code, message (one row each, in file order)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["ballot_id", "code", "message"])
+        writer.writerows(
+            (o.ballot_id, o.code, o.message) for o in outcomes if o.status == "refused"
+        )
+
+
+def summary_text(source: Path, summary: ImportSummary, refusals_out: Path | None) -> str:
+    """The import's summary for a terminal (80 columns)."""
+    lines = [
+        f"Imported {source.name}: {summary.ballots:,} ballots",
+        f"  accepted    {summary.accepted:>12,}",
+        f"  duplicates  {summary.duplicate:>12,}  (already in the log, not counted again)",
+        f"  refused     {summary.refused:>12,}",
+    ]
+    for code, count in sorted(summary.refused_by_code.items(), key=lambda kv: (-kv[1], kv[0])):
+        reason = REFUSAL_REASONS.get(code, code.replace("_", " "))
+        lines.append(f"    {count:>10,}  {reason}"[:80])
+    if summary.refused:
+        lines.append(
+            f"Refusals written to {refusals_out}"
+            if refusals_out is not None
+            else "List them with --refusals FILE."
+        )
+    return "\n".join(lines)
+
+
+REFUSAL_REASONS = {
+    "cap_exceeded": "over the cap of votes per couple",
+    "ineligible_voter": "sender outside the text-voting regions",
+    "window_closed": "dated outside the voting window",
+    "unknown_couple": "a couple not voting in the window",
+    "invalid_input": "not a valid ballot",
+    "wrong_type": "a value of the wrong type",
+    "idempotency_mismatch": "same ballot id as a different stored ballot",
+    "not_found": "an unknown voting window",
+}
+"""Refusal codes in words (errors.py names every code; an unlisted one is shown as words)."""
 
 
 # --------------------------------------------------------------------------- export

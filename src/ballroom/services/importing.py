@@ -21,7 +21,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ballroom.adapters.interchange import VoteRow, read_vote_rows
+from ballroom.adapters.ballot_batches import BallotBatch, BallotIds, read_ballot_batches
+from ballroom.adapters.interchange import OPTIONAL, VoteRow, read_vote_rows
 from ballroom.domain.eligibility import check_sms_eligibility
 from ballroom.domain.voting import Channel, VoteMeta, normalise_phone, us_from_datetime
 from ballroom.errors import BallroomError, InvalidInput, MalformedDocument, NotFound
@@ -78,8 +79,78 @@ def _ballot(rows: list[VoteRow]) -> ImportBallot:
 
 
 def import_file(service: VotingService, path: Path) -> list[ImportOutcome]:
-    """Import every ballot of an interchange file; one outcome per ballot, in file order."""
-    return import_ballots(service, ballots_from_rows(read_vote_rows(path)))
+    """Import every ballot of an interchange file; one outcome per ballot, in file order.
+
+    The whole file is checked first (a column batch at a time, see ``ballot_batches``), so a
+    malformed file changes nothing, wherever its first bad row is.
+    """
+    check_file(path)
+    return import_ballots(service, read_ballots(path, checked=True))
+
+
+def check_file(path: Path) -> int:
+    """Check every row and ballot of an interchange file; return how many ballots it holds.
+
+    Raises ``MalformedDocument`` naming the first bad row.
+    """
+    ids = BallotIds()
+    count = 0
+    for batch in read_ballot_batches(path):
+        ids.add(batch)
+        count += batch.entries
+    if not ids.all_distinct():
+        raise reappearing_ballot(path)
+    return count
+
+
+def reappearing_ballot(path: Path) -> MalformedDocument:
+    """The error for a file whose ballot ids are not all distinct (the row reader names the
+    first that comes back after other ballots)."""
+    try:
+        for _ in ballots_from_rows(read_vote_rows(path)):
+            pass
+    except MalformedDocument as error:
+        return error
+    return MalformedDocument(f"{path}: a ballot id appears again after other ballots")
+
+
+_CHANNELS = {channel.value: channel for channel in Channel}
+
+
+def read_ballots(path: Path, *, checked: bool = False) -> Iterator[ImportBallot]:
+    """The ballots of an interchange file, read in columns (a batch at a time); ``checked``:
+    :func:`check_file` has just passed it."""
+    for batch in read_ballot_batches(path, optional=OPTIONAL, checked=checked):
+        yield from batch_ballots(batch)
+
+
+def batch_ballots(batch: BallotBatch) -> Iterator[ImportBallot]:
+    """A batch's ballots as the writer takes them."""
+    ids, windows, voters, channels, emails, phones, ips, devices = (
+        batch.per_ballot(name).to_pylist()
+        for name in ("ballot_id", "window", "voter", "channel", *OPTIONAL)
+    )
+    ts_us = batch.ts_us().tolist()
+    couples = batch.column("couple").to_pylist()
+    votes = batch.column("votes").to_numpy(zero_copy_only=False).tolist()
+    starts = batch.starts.tolist()
+    channel_of = _CHANNELS
+    for index, begin in enumerate(starts[:-1]):
+        end = starts[index + 1]
+        allocation = (
+            {couples[begin]: votes[begin]}
+            if end - begin == 1
+            else dict(zip(couples[begin:end], votes[begin:end], strict=True))
+        )
+        yield ImportBallot(
+            ids[index],
+            windows[index],
+            voters[index],
+            channel_of[channels[index]],
+            allocation,
+            ts_us[index],
+            VoteMeta(emails[index], phones[index], ips[index], devices[index]),
+        )
 
 
 def sender_refusal(ballot: ImportBallot) -> BallroomError | None:

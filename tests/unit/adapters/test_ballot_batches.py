@@ -1,0 +1,153 @@
+"""Whole ballots read in column batches: the same ballots and the same errors as the row reader."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ballroom.adapters.ballot_batches import BallotIds, read_ballot_batches
+from ballroom.adapters.interchange import (
+    COLUMNS,
+    OPTIONAL,
+    VoteRow,
+    read_vote_rows,
+    write_vote_rows,
+)
+from ballroom.errors import MalformedDocument
+from ballroom.services.importing import ballots_from_rows, check_file, read_ballots
+
+T0 = datetime(2025, 10, 8, 0, 0, tzinfo=UTC)
+HEADER = ",".join(COLUMNS)
+GOOD = "b1,2025-10-08T00:00:00Z,s34w04,v1,web,robert,10,a@x.com,,1.2.3.4,d1"
+
+
+def _night(ballots: list[tuple[str, list[tuple[str, int]]]]) -> list[VoteRow]:
+    rows = []
+    for n, (channel, pairs) in enumerate(ballots):
+        for couple, votes in pairs:
+            rows.append(
+                VoteRow(
+                    f"b{n}",
+                    T0 + timedelta(microseconds=n * 1_234_567),
+                    "s34w04",
+                    f"v{n % 7}",
+                    channel,
+                    couple,
+                    votes,
+                    email=f"v{n % 7}@x.com",
+                    ip="10.0.0.1" if channel == "web" else "",
+                    phone="" if channel == "web" else f"+1555000{n % 7}",
+                )
+            )
+    return rows
+
+
+_BALLOTS = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("web"),
+            st.lists(
+                st.tuples(st.sampled_from(["robert", "alix", "jen", "dylan"]), st.integers(1, 10)),
+                min_size=1,
+                max_size=4,
+                unique_by=lambda pair: pair[0],
+            ),
+        ),
+        st.tuples(
+            st.just("sms"),
+            st.tuples(st.sampled_from(["robert", "alix"]), st.just(1)).map(lambda pair: [pair]),
+        ),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ballots=_BALLOTS, batch_rows=st.integers(1, 9), suffix=st.sampled_from(["csv", "parquet"]))
+def test_the_same_ballots_as_the_row_reader_whatever_the_batch_size(
+    tmp_path: Path, ballots: list[tuple[str, list[tuple[str, int]]]], batch_rows: int, suffix: str
+) -> None:
+    path = tmp_path / f"votes.{suffix}"
+    rows = _night(ballots)
+    write_vote_rows(path, rows)
+    expected = list(ballots_from_rows(rows))
+    batches = list(read_ballot_batches(path, optional=OPTIONAL, batch_rows=batch_rows))
+    assert sum(batch.entries for batch in batches) == len(expected)
+    assert [b.first_entry for b in batches] == [
+        sum(x.entries for x in batches[:i]) for i in range(len(batches))
+    ]
+    assert list(read_ballots(path)) == expected
+    assert check_file(path) == len(expected)
+    ids = BallotIds()
+    for batch in batches:
+        ids.add(batch)
+    assert ids.all_distinct()
+
+
+def _file(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "votes.csv"
+    path.write_text("\n".join([HEADER, *lines]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "says"),
+    [
+        ("b3,2025-10-08T00:00:00,s34w04,v1,web,robert,10,,,,", "ts", "no offset"),
+        ("b3,yesterday,s34w04,v1,web,robert,10,,,,", "ts", "ISO 8601"),
+        ("b3,,s34w04,v1,web,robert,10,,,,", "ts", "empty"),
+        ("b3,2025-10-08T00:00:00Z,s34w04,v1,fax,robert,10,,,,", "channel", "web or sms"),
+        ("b3,2025-10-08T00:00:00Z,s34w04,v1,web,robert,11,,,,", "votes", "1 to 10"),
+        ("b3,2025-10-08T00:00:00Z,s34w04,v1,web,robert,many,,,,", "votes", "1 to 10"),
+        ("b3,2025-10-08T00:00:00Z,s34w04, ,web,robert,1,,,,", "voter", "empty"),
+        ("b3,2025-10-08T00:00:00Z,s34w04,v1,web,,1,,,,", "couple", "empty"),
+    ],
+)
+def test_a_bad_value_is_named_by_row_and_column(
+    tmp_path: Path, line: str, column: str, says: str
+) -> None:
+    path = _file(tmp_path, GOOD, GOOD.replace("b1", "b2"), line, GOOD.replace("b1", "b4"))
+    with pytest.raises(MalformedDocument) as caught:
+        check_file(path)
+    assert "row 3" in caught.value.message
+    assert repr(column) in caught.value.message
+    assert says in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("second", "says", "field"),
+    [
+        ("b1,2025-10-08T00:00:01Z,s34w04,v1,web,alix,1,,,,", "two different tss", "ts"),
+        ("b1,2025-10-08T00:00:00Z,s34w04,v2,web,alix,1,,,,", "two different voters", "voter"),
+        ("b1,2025-10-08T00:00:00Z,s34w04,v1,sms,alix,1,,,,", "two different channels", "channel"),
+        ("b1,2025-10-08T00:00:00Z,s34w04,v1,web,robert,1,,,,", "names 'robert' twice", "couple"),
+    ],
+)
+def test_a_ballots_rows_must_agree(tmp_path: Path, second: str, says: str, field: str) -> None:
+    path = _file(tmp_path, GOOD, second)
+    for batch_rows in (1, 100):
+        with pytest.raises(MalformedDocument) as caught:
+            list(read_ballot_batches(path, batch_rows=batch_rows))
+        assert "row 2" in caught.value.message
+        assert says in caught.value.message
+        assert caught.value.field == field
+
+
+def test_a_ballot_id_that_comes_back_is_named_at_its_row(tmp_path: Path) -> None:
+    path = _file(tmp_path, GOOD, GOOD.replace("b1", "b2"), GOOD.replace("robert", "alix"))
+    with pytest.raises(MalformedDocument, match=r"row 3: ballot 'b1' appears again"):
+        check_file(path)
+
+
+def test_more_than_six_decimals_are_truncated_as_python_reads_them(tmp_path: Path) -> None:
+    path = _file(tmp_path, GOOD.replace("00:00:00Z", "00:00:00.123456789+02:00"))
+    (ballot,) = read_ballots(path)
+    (row,) = ballots_from_rows(read_vote_rows(path))
+    assert ballot.ts_us == row.ts_us
