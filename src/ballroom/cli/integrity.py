@@ -107,6 +107,15 @@ def _print_report(report: Report) -> None:
         for c in report.findings.campaigns:
             table.add_row(c.target, f"{c.voters:,}", f"{c.votes:,}", str(c.flagged), c.peak_minute)
         console.print(table)
+    strongest = report.flagged_evidence()[:10]
+    if strongest:
+        table = Table(title="Flagged voters, strongest evidence first (flagged at 1.0)")
+        for column in ("voter", "strength", "signals"):
+            table.add_column(column)
+        for entry in strongest:
+            signals = ", ".join(f"{k} {v:.1f}" for k, v in entry["signals"].items())
+            table.add_row(entry["voter"], f"{entry['strength']:.1f}", signals)
+        console.print(table)
     clusters = Table(title="Clusters (largest first)")
     for column in ("kind", "accounts", "flagged", "evidence"):
         clusters.add_column(column)
@@ -132,6 +141,12 @@ def _print_report(report: Report) -> None:
         ", ".join(cf["eliminated_without_flagged"]) or "nobody",
         str(cf["margin_without_flagged"]),
     )
+    for case in cf.get("band", {}).get("cases", []):
+        effect.add_row(
+            f"  {case['case']}",
+            ", ".join(case["eliminated"]) or "nobody",
+            "" if case["margin"] is None else str(case["margin"]),
+        )
     for c in cf["campaigns"]:
         effect.add_row(
             f"without campaign vs {c['target']}",
@@ -139,6 +154,8 @@ def _print_report(report: Report) -> None:
             str(c["margin_without_campaign"]),
         )
     console.print(effect)
+    if cf.get("verdict"):
+        console.print(cf["verdict"])
     boot = cf.get("bootstrap", {})
     if boot.get("draws"):
         console.print(

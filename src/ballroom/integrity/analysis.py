@@ -75,7 +75,31 @@ class Report:
             "rows": self.rows,
             "window": self.window,
             "flag_reasons": self.reasons,
+            "flagged_evidence": self.flagged_evidence(),
         }
+
+    def flagged_evidence(self) -> list[dict[str, Any]]:
+        """Each flagged voter's combined evidence and its signals, strongest first."""
+        findings = self.findings
+        if findings.score is None or findings.evidence is None or self.voter_ids is None:
+            return []
+        idx = np.flatnonzero(findings.flagged)
+        order = idx[np.lexsort((idx, -findings.score[idx]))]
+        names = self.voter_ids.labels_of(order)
+        strengths = np.round(findings.score[order].astype(np.float64), 2).tolist()
+        columns = [
+            (name, np.round(values[order].astype(np.float64), 2).tolist())
+            for name, values in findings.evidence.strengths.items()
+            if values[order].any()
+        ]
+        return [
+            {
+                "voter": voter,
+                "strength": strengths[i],
+                "signals": {name: values[i] for name, values in columns if values[i] > 0},
+            }
+            for i, voter in enumerate(names)
+        ]
 
 
 def analyze_file(
@@ -89,7 +113,7 @@ def analyze_file(
 ) -> Report:
     """Read an interchange file and analyse it (see ``analyze``)."""
     with retained_memory():
-        table = read_vote_table(path, phones=False)  # no detector uses phone numbers
+        table = read_vote_table(path)  # phones too: the SMS detector reads numbers
         release_freed()  # what the read freed: the analysis needs less than the read did
         return analyze(
             table,
@@ -203,6 +227,8 @@ def analyze(
             findings.campaigns,
             rng=np.random.default_rng(seed),
             draws=draws,
+            score=findings.score,
+            strong=findings.evidence.strong() if findings.evidence is not None else None,
         )
     windows = table.window.labels()
     return Report(

@@ -24,6 +24,77 @@ from ballroom.integrity.tally import Allocations
 
 BoolArray = npt.NDArray[np.bool_]
 _EXACT_LIMIT = 50_000_000  # voters x draws beyond which the normal draw is used
+WRONG_SHARE = 0.1  # "what if a tenth of the flags were wrong"
+WRONG_DRAWS = 20
+
+
+def uncertainty_band(
+    night: Night,
+    alloc: Allocations,
+    flagged: BoolArray,
+    score: npt.NDArray[np.float32] | None,
+    strong: BoolArray | None,
+    *,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """The elimination without the flagged votes, as far as the detection can be trusted."""
+    cases: list[dict[str, Any]] = []
+    idx = np.flatnonzero(flagged)
+
+    def case(name: str, removed: BoolArray) -> dict[str, Any]:
+        out, gap = _outcome(night, alloc.totals(~removed))
+        return {
+            "case": name,
+            "removed_voters": int(removed.sum()),
+            "eliminated": out,
+            "margin": gap,
+        }
+
+    if strong is not None:
+        cases.append(case("strongly evidenced only", flagged & strong))
+    wrong = int(np.ceil(WRONG_SHARE * len(idx)))
+    if wrong and score is not None:
+        weakest = idx[np.lexsort((idx, score[idx]))[:wrong]]
+        kept = flagged.copy()
+        kept[weakest] = False
+        cases.append(case("the weakest tenth of the flags wrong", kept))
+    random_outcomes: list[list[str]] = []
+    if wrong:
+        for _ in range(WRONG_DRAWS):
+            kept = flagged.copy()
+            kept[rng.choice(idx, size=wrong, replace=False)] = False
+            random_outcomes.append(_outcome(night, alloc.totals(~kept))[0])
+        commonest = max(random_outcomes, key=random_outcomes.count)
+        cases.append(
+            {
+                "case": f"a random tenth of the flags wrong ({WRONG_DRAWS} draws)",
+                "removed_voters": int(len(idx) - wrong),
+                "eliminated": commonest,
+                "margin": None,
+                "draws_agreeing": random_outcomes.count(commonest),
+            }
+        )
+    # Every random draw must agree too for the band to hold.
+    distinct = {tuple(out) for out in random_outcomes}
+    return {"cases": cases, "random_outcomes": sorted(list(o) for o in distinct)}
+
+
+def _verdict(body: dict[str, Any], band: dict[str, Any], eliminated: list[str]) -> str:
+    names = ", ".join(eliminated) or "nobody"
+    if not body["changes_as_flagged"]:
+        return f"Without the flagged votes {names} still goes home."
+    others = {tuple(c["eliminated"]) for c in band["cases"]}
+    others |= {tuple(o) for o in band["random_outcomes"]}
+    if body["changes"] and tuple(eliminated) not in others:
+        without = ", ".join(body["eliminated_without_flagged"]) or "nobody"
+        return (
+            f"Removing the flagged votes changes the elimination ({names} → {without}), "
+            "and it holds across the detection's uncertainty."
+        )
+    return (
+        "Removing every flagged vote would change the elimination, but not across the "
+        "detection's uncertainty (strong flags only, or a tenth of the flags wrong): not claimed."
+    )
 
 
 def _with_votes(night: Night, totals: npt.NDArray[np.int64]) -> Night:
@@ -56,8 +127,16 @@ def effect(
     *,
     rng: np.random.Generator,
     draws: int = 200,
+    score: npt.NDArray[np.float32] | None = None,
+    strong: BoolArray | None = None,
 ) -> dict[str, Any]:
-    """The counterfactual block of docs/interfaces.md §3, with optional extra detail."""
+    """The counterfactual block of docs/interfaces.md §3, with optional extra detail.
+
+    ``changes`` is claimed only when the elimination changes across the detection's own
+    uncertainty (``band``): removing every flagged voter, only the strongly evidenced ones
+    (``strong``), all but the weakest tenth (by ``score``), and all but a random tenth
+    (``WRONG_DRAWS`` draws). ``changes_as_flagged`` is the plain comparison.
+    """
     if night.rules == "skating":
         raise InvalidInput("the skating rules have no public vote to analyse", field="rules")
     if list(alloc.couples) != list(night.couples):
@@ -70,12 +149,20 @@ def effect(
         "eliminated": eliminated,
         "eliminated_without_flagged": eliminated_clean,
         "margin": gap,
-        "changes": eliminated != eliminated_clean,
+        "changes_as_flagged": eliminated != eliminated_clean,
         "margin_without_flagged": gap_clean,
         "votes": alloc.tallies(),
         "votes_without_flagged": alloc.tallies(~flagged),
         "flagged_votes": int(everyone.sum() - clean.sum()),
     }
+    band = uncertainty_band(night, alloc, flagged, score, strong, rng=rng)
+    body["band"] = band
+    body["changes"] = (
+        eliminated != eliminated_clean
+        and all(case["eliminated"] != eliminated for case in band["cases"])
+        and all(outcome != eliminated for outcome in band["random_outcomes"])
+    )
+    body["verdict"] = _verdict(body, band, eliminated)
     body["campaigns"] = []
     for campaign in campaigns:
         without, gap_without = _outcome(night, alloc.totals(~campaign.members))

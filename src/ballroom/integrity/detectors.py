@@ -32,7 +32,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ballroom.adapters.interchange import Categorical, VoteTable, first_rows
+from ballroom.integrity import evidence as evidence_model
 from ballroom.integrity.coaction import CoAction, co_action
+from ballroom.integrity.evidence import Evidence, stepped
+from ballroom.integrity.sms import (
+    EXCHANGE,
+    Texting,
+    allowed_sd,
+    phone_numbers,
+    texting,
+    timestamp_resolution_s,
+)
 from ballroom.integrity.tally import CAP, NO_TIME, Allocations
 
 # Codes, labels and run ids: 4-byte where they fit (15 M voters: 60 MB an array, not 120).
@@ -50,7 +60,9 @@ class Thresholds:
     device_accounts: int = 3  # a family tablet holds two accounts; three is a pattern
     sequential_run: int = 3  # jsmith01, jsmith02, jsmith03
     bot_regular_gaps: int = 7  # consecutive near-equal gaps (9 ballots) make a machine
-    bot_gap_tolerance: float = 0.2  # |g1 - g2| <= tolerance * max(g1, g2)
+    bot_gap_tolerance: float = 0.3  # |g1 - g2| <= tolerance * max(g1, g2) + a clock tick
+    bot_run_cv: float = 0.12  # and the run's gaps vary by at most this (+ half a tick)
+    bot_min_ticks: float = 2.0  # a period of at least two clock ticks
     bot_max_gap_s: float = 120.0
     lockstep_seconds: int = 60
     lockstep_min: int = 8
@@ -120,6 +132,8 @@ class Findings:
     reasons: dict[str, BoolArray]  # per signal kind, per voter
     clusters: list[Cluster]
     campaigns: list[Campaign]
+    score: npt.NDArray[np.float32] | None = None  # per voter: combined evidence
+    evidence: Evidence | None = None
 
 
 # --------------------------------------------------------------------------- e-mail
@@ -371,25 +385,68 @@ def detect(
     device_code = table.voter_codes(table.device, alloc.first_row)
     ip_code = table.voter_codes(table.ip, alloc.first_row)
 
-    # Identity: normalised mailbox, busy device, sequential names.
+    # Identity: normalised mailbox, busy device, sequential names, throw-away domains.
     mailbox = np.where(values.empty_email[email_code], -1, values.mailbox[email_code])
     mailbox = _shared(mailbox, 2)
-    device = _shared(
-        np.where(values.empty_device[device_code], -1, device_code), limits.device_accounts
-    )
-    sequence = _voter_runs(
-        values.sequence_key, values.sequence_number, email_code, limits.sequential_run
-    )
-    labels = _components(n, [mailbox, device, sequence])
-    linked = (mailbox >= 0) | (device >= 0) | (sequence >= 0)
-
-    reasons = {
-        "mailbox": mailbox >= 0,
-        "device": device >= 0,
-        "sequential": sequence >= 0,
-        "machine_timing": bot >= 0,
-    }
-    flagged = linked | (bot >= 0)
+    device = _shared(np.where(values.empty_device[device_code], -1, device_code), 2)
+    sequence = _voter_runs(values.sequence_key, values.sequence_number, email_code, 3)
+    evidence = Evidence(n)
+    evidence.add("mailbox", np.where(mailbox >= 0, evidence_model.MAILBOX, 0.0))
+    sequence_size = _sizes(sequence)
+    evidence.add("sequential", stepped(sequence_size, evidence_model.SEQUENTIAL_STEPS))
+    device_size = _sizes(device)
+    evidence.add("device", stepped(device_size, evidence_model.DEVICE_STEPS))
+    disposable = values.disposable[email_code] & ~values.empty_email[email_code]
+    evidence.add("disposable", np.where(disposable, evidence_model.DISPOSABLE, 0.0))
+    on_device = device >= 0
+    if on_device.any():
+        throwaway = np.bincount(device[on_device], weights=disposable[on_device])
+        crowded = on_device.copy()
+        crowded[on_device] = throwaway[device[on_device]] >= evidence_model.DEVICE_DISPOSABLE_MIN
+        evidence.add(
+            "device_disposable",
+            np.where(crowded & disposable, evidence_model.DEVICE_DISPOSABLE, 0.0),
+        )
+        evidence.add(
+            "device_same_ballot",
+            np.where(
+                _same_ballot_on_device(alloc, device, device_size, 6),
+                evidence_model.DEVICE_SAME_BALLOT,
+                0.0,
+            ),
+        )
+    evidence.add("machine_timing", _timing_strength(alloc, bot))
+    texts = None
+    if table.phone is not None:
+        phone_code = table.voter_codes(table.phone, alloc.first_row)
+        numbers = phone_numbers(table.phone.values)[phone_code]
+        del phone_code
+        texts = texting(table.voter.codes, table.ts_us, table.sms, n, numbers)
+        machine = texts.machine_pace
+        among = (texts.run >= evidence_model.SMS_RUN_STEPS[-1][0]) | (
+            texts.exchange_machines >= evidence_model.SMS_EXCHANGE_MACHINES
+        )
+        evidence.add(
+            "sms_machine_pace",
+            np.where(
+                machine,
+                np.where(among, evidence_model.SMS_MACHINE_PACE, evidence_model.SMS_LONE_MACHINE),
+                0.0,
+            ),
+        )
+        evidence.add("sms_number_run", stepped(texts.run, evidence_model.SMS_RUN_STEPS))
+        evidence.add(
+            "sms_exchange",
+            np.where(
+                machine & (texts.exchange_machines >= evidence_model.SMS_EXCHANGE_MACHINES),
+                evidence_model.SMS_EXCHANGE,
+                0.0,
+            ),
+        )
+    score = evidence.score()
+    flagged = evidence.flagged(score)
+    reasons = evidence.reasons(flagged)
+    linked = ((mailbox >= 0) | (device >= 0) | (sequence >= 0)) & flagged & (bot < 0)
 
     context = _Context(
         couples=alloc.couples,
@@ -404,15 +461,99 @@ def detect(
         ip_code=ip_code,
         ip_block=values.ip_block,
         disposable=values.disposable,
+        evidence=evidence,
+        score=score,
+        night=_night_levels(device_size, sequence_size, texts),
     )
+    labels = _components(n, [mailbox, np.where(linked, device, -1), sequence])
     clusters = [
         _identity_cluster(context, members, mailbox, device, sequence)
         for members in _groups(labels, linked)
     ]
-    clusters += _bot_clusters(context, bot, flagged)
+    clusters += _bot_clusters(context, np.where(flagged, bot, -1), flagged)
+    if texts is not None:
+        clusters += sms_clusters(context, texts, flagged & (texts.texts > 0) & ~linked)
     campaigns = _campaigns(alloc, flagged, limits)
     clusters += _lockstep(context, flagged, limits, campaigns, lockstep)
-    return Findings(flagged=flagged, reasons=reasons, clusters=clusters, campaigns=campaigns)
+    return Findings(
+        flagged=flagged,
+        reasons=reasons,
+        clusters=clusters,
+        campaigns=campaigns,
+        score=score,
+        evidence=evidence,
+    )
+
+
+def _timing_strength(alloc: Allocations, bot: IntArray) -> npt.NDArray[np.float32]:
+    """Per voter, the strength of the machine-regular run they are in.
+
+    Strong when the clock is fine enough to show the regularity (a period of ten ticks or
+    more). At a coarse clock a busy address's arrivals (whole seconds: 2, 2, 3, 2 s) can look
+    regular by chance, so the run is strong only when its accounts also cast one ballot.
+    """
+    out = np.zeros(len(bot), dtype=np.float32)
+    if not (bot >= 0).any():
+        return out
+    voted = alloc.web_ts[alloc.web_ts != NO_TIME]
+    resolution = timestamp_resolution_s(voted)
+    for members in _groups(bot, bot >= 0):
+        ts = np.sort(alloc.web_ts[members])
+        period = float(np.median(np.diff(ts))) / 1e6 if len(ts) > 1 else 0.0
+        if period >= 10 * resolution:
+            out[members] = evidence_model.MACHINE_TIMING
+            continue
+        count, _ = _commonest_ballot(alloc.web[members])
+        same = count >= 0.8 * len(members)
+        out[members] = evidence_model.COARSE_TIMING + (evidence_model.RUN_SAME_BALLOT * same)
+    return out
+
+
+def _sizes(key: IntArray) -> IntArray:
+    """How many voters share each voter's key (0 where the key is -1)."""
+    valid = key >= 0
+    out = np.zeros(len(key), dtype=np.int32)
+    if valid.any():
+        out[valid] = np.bincount(key[valid])[key[valid]]
+    return out
+
+
+def _same_ballot_on_device(
+    alloc: Allocations, device: IntArray, size: IntArray, minimum: int
+) -> BoolArray:
+    """Voters on a device of ``minimum`` accounts or more whose saved web ballots are all
+    the same one (a household splits its votes; a farm copies one ballot)."""
+    out = np.zeros(len(device), dtype=bool)
+    members = np.flatnonzero(size >= minimum)
+    if not len(members):
+        return out
+    web = alloc.web[members]
+    key = web.astype(np.int64) @ (11 ** np.arange(web.shape[1] - 1, -1, -1, dtype=np.int64))
+    key[alloc.web_ts[members] == NO_TIME] = -1  # no web ballot: not the same
+    codes = device[members]
+    top = int(codes.max()) + 1
+    low = np.full(top, np.iinfo(np.int64).max)
+    high = np.full(top, np.iinfo(np.int64).min)
+    np.minimum.at(low, codes, key)
+    np.maximum.at(high, codes, key)
+    out[members] = (low[codes] == high[codes]) & (low[codes] >= 0)
+    return out
+
+
+def _night_levels(
+    device_size: IntArray, sequence_size: IntArray, texts: Texting | None
+) -> dict[str, float]:
+    """What the night's voters show, for evidence to be compared with."""
+    on_device = device_size[device_size > 0]
+    levels = {
+        "device_accounts_p999": float(np.percentile(on_device, 99.9)) if len(on_device) else 1.0,
+        "shared_device_share": float(len(on_device) / max(len(device_size), 1)),
+    }
+    if texts is not None:
+        levels["sms_median_gap_s"] = texts.night_median_gap_s
+        levels["sms_run_p999"] = float(texts.night_run_p999)
+        levels["resolution_s"] = texts.resolution_s
+    return levels
 
 
 @dataclass(frozen=True)
@@ -429,6 +570,21 @@ class _Context:
     ip_code: IntArray
     ip_block: tuple[IntArray, Any]
     disposable: BoolArray
+    evidence: Evidence
+    score: npt.NDArray[np.float32]
+    night: dict[str, float]
+
+    def strength_text(self, members: IntArray) -> str:
+        """The members' evidence strengths, against the flagging level."""
+        scores = self.score[members]
+        signals: dict[str, float] = {}
+        for member in members[:50]:
+            for name, value in self.evidence.of(int(member)).items():
+                signals[name] = max(signals.get(name, 0.0), value)
+        listed = ", ".join(f"{name} {value:.1f}" for name, value in signals.items())
+        low, high = float(scores.min()), float(scores.max())
+        span = f"{high:.1f}" if abs(high - low) < 0.05 else f"{low:.1f}–{high:.1f}"
+        return f"evidence {span} (flagged at {evidence_model.FLAG_AT:.1f}): {listed}"
 
     def emails(self, members: IntArray) -> list[str]:
         return [str(self.email_values[int(c)].as_py()) for c in self.email_code[members]]
@@ -583,6 +739,7 @@ def _machine_timing(
         web = np.flatnonzero(~table.sms)
         _, starts = first_rows(table.ballot.codes[web], web, len(table.ballot), n_rows)
         del web
+    resolution = timestamp_resolution_s(table.ts_us[starts])
     # 4-byte codes and counters where they hold: a big night has tens of millions of ballots.
     # Each ballot's block, a slice at a time (the ballots' addresses in between are not held).
     block = np.empty(len(starts), dtype=np.int32)
@@ -603,7 +760,9 @@ def _machine_timing(
             here = (block >= low) & (block < high)
             part_block, part_starts = block[here], starts[here]
             del here
-        runs = _timing_runs(table, part_block, part_starts, limits, out=out, runs=runs)
+        runs = _timing_runs(
+            table, part_block, part_starts, limits, out=out, runs=runs, resolution=resolution
+        )
     return out
 
 
@@ -618,6 +777,7 @@ def _timing_runs(
     *,
     out: IntArray,
     runs: int,
+    resolution: float = 1e-6,
 ) -> int:
     """``_machine_timing`` over the web ballots starting at rows ``starts`` from ``block``:
     each member voter's run id (counted on from ``runs``) into ``out``; the last run id."""
@@ -655,12 +815,26 @@ def _timing_runs(
         regular[begin:end] = (
             gap_ok[begin:end]
             & gap_ok[begin + 1 : end + 1]
-            & (np.abs(g1 - g2) <= limits.bot_gap_tolerance * np.maximum(g1, g2))
+            # The log's clock ticks once per ``resolution``: gaps differ by a tick anyway.
+            & (np.abs(g1 - g2) <= limits.bot_gap_tolerance * np.maximum(g1, g2) + resolution)
         )
-    del gap, gap_ok
+    del gap_ok
     # A run of r regular pairs (gap j, gap j+1) covers events j .. j+2.
     run_id = np.cumsum(np.concatenate([[True], regular[1:] != regular[:-1]]), dtype=np.int32)
     long_run = np.bincount(run_id, weights=regular) >= limits.bot_regular_gaps
+    # The whole run must be machine-regular, and slow enough for the clock to show it: at a
+    # period of a tick or two, a busy NAT's or campus's arrivals (whole seconds: 1, 1, 2, 1 s)
+    # look as regular as a script. Gaps j .. j+r of a run of r pairs starting at pair j.
+    if long_run.any():
+        pair_run = np.where(regular, run_id, 0)
+        sums = np.bincount(pair_run, weights=gap[:-1], minlength=len(long_run))
+        squares = np.bincount(pair_run, weights=gap[:-1] ** 2, minlength=len(long_run))
+        pairs = np.bincount(pair_run, minlength=len(long_run)).astype(np.float64)
+        mean = sums / np.maximum(pairs, 1)
+        sd = np.sqrt(np.maximum(squares / np.maximum(pairs, 1) - mean**2, 0.0))
+        long_run &= mean >= limits.bot_min_ticks * resolution
+        long_run &= sd <= allowed_sd(mean, resolution, limits.bot_run_cv)
+    del gap
     pair_idx = np.flatnonzero(regular & long_run[run_id])
     event_run = np.full(len(ev_ts), -1, dtype=np.int32)
     for shift in (0, 1, 2):
@@ -706,7 +880,8 @@ def _identity_cluster(
     if devices:
         facts.append(
             f"{int((device[members] >= 0).sum())} accounts on device"
-            f"{'s' if len(devices) > 1 else ''} {', '.join(devices[:3])}"
+            f"{'s' if len(devices) > 1 else ''} {', '.join(devices[:3])} (99.9 % of the "
+            f"night's shared devices hold ≤ {ctx.night['device_accounts_p999']:.0f} accounts)"
         )
         signals["devices"] = devices
     if (sequence[members] >= 0).any():
@@ -720,6 +895,8 @@ def _identity_cluster(
     if common >= 2:
         facts.append(f"{common} from {block}")
     facts.extend(_timing_and_ballot(ctx, members, signals))
+    facts.append(ctx.strength_text(members))
+    signals["strength"] = round(float(ctx.score[members].max()), 2)
     return Cluster(
         kind="multi-account",
         voters=ctx.names(members),
@@ -791,6 +968,8 @@ def _bot_clusters(ctx: _Context, bot: IntArray, flagged: BoolArray) -> list[Clus
             f"(± {np.std(gaps):.2f} s): machine-regular timing"
         ]
         facts.extend(_timing_and_ballot(ctx, members, signals))
+        facts.append(ctx.strength_text(members))
+        signals["strength"] = round(float(ctx.score[members].max()), 2)
         clusters.append(
             Cluster(
                 kind="bot",
@@ -798,6 +977,61 @@ def _bot_clusters(ctx: _Context, bot: IntArray, flagged: BoolArray) -> list[Clus
                 evidence="; ".join(facts),
                 flagged=True,
                 signals=signals,
+            )
+        )
+    return clusters
+
+
+def sms_clusters(ctx: _Context, texts: Texting, members: BoolArray) -> list[Cluster]:
+    """Flagged texters grouped by their run of consecutive numbers, else their exchange."""
+    key = np.where(
+        texts.run >= 2,
+        texts.run_id.astype(np.int64),
+        (1 << 40) + np.maximum(texts.number, 0) // EXCHANGE,
+    )
+    clusters = []
+    for group in _groups(key, members):
+        numbers = np.sort(texts.number[group])
+        n_texts = int(texts.texts[group].sum())
+        median = float(np.nanmedian(texts.median_gap_s[group]))
+        cv = float(np.nanmedian(texts.gap_cv[group]))
+        consecutive = int(texts.run[group].max())
+        shape = (
+            f"a run of {consecutive} consecutive numbers +{numbers[0]} … +{numbers[-1]}"
+            if consecutive >= 2
+            else f"{len(group)} numbers of exchange +{numbers[0] // EXCHANGE}xxxx"
+        )
+        night_gap = ctx.night.get("sms_median_gap_s", 0.0)
+        facts = [
+            f"{len(group)} numbers ({shape}) sent {n_texts} texts at machine pace: a median "
+            f"{median:.2f} s between a number's own texts (the night's texters: "
+            f"{night_gap:.1f} s), gaps varying by {cv:.0%}",
+            f"the night's longest runs of consecutive texting numbers: 99.9 % are ≤ "
+            f"{ctx.night.get('sms_run_p999', 0):.0f}",
+        ]
+        span_s = (int(texts.last_us[group].max()) - int(texts.first_us[group].min())) / 1e6
+        resolution = ctx.night.get("resolution_s", 1e-6)
+        facts.append(
+            f"{n_texts / max(span_s, resolution):.1f} texts per second from the block over "
+            f"{span_s:.0f} s, {_time(int(texts.first_us[group].min()))}–"
+            f"{_time(int(texts.last_us[group].max()))} UTC"
+        )
+        facts.append(ctx.strength_text(group))
+        clusters.append(
+            Cluster(
+                kind="sms-bank",
+                voters=ctx.names(group),
+                evidence="; ".join(facts),
+                flagged=True,
+                signals={
+                    "accounts": len(group),
+                    "numbers": [f"+{int(numbers[0])}", f"+{int(numbers[-1])}"],
+                    "consecutive": consecutive,
+                    "median_gap_s": round(median, 3),
+                    "gap_cv": round(cv, 3),
+                    "texts": n_texts,
+                    "strength": round(float(ctx.score[group].max()), 2),
+                },
             )
         )
     return clusters

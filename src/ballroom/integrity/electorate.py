@@ -714,11 +714,15 @@ def _rows(
     offsets = np.arange(len(text_ballot)) - np.repeat(np.cumsum(texts) - texts, texts)
     text_ts = ts_s[text_ballot] + offsets * rng.uniform(2.0, 9.0, len(text_ballot))
     machine = ~np.isnan(pace[text_ballot])
-    if machine.any():  # a SIM bank's or dialer's texts: its pace, a little jitter
+    if machine.any():  # a SIM bank's or dialer's texts: its pace, each gap a little jittered
         steps = pace[text_ballot][machine] * (
             1.0 + extra.normal(0.0, scenario.sim_jitter, int(machine.sum()))
         )
-        text_ts[machine] = ts_s[text_ballot][machine] + offsets[machine] * np.maximum(steps, 0.05)
+        steps = np.where(offsets[machine] == 0, 0.0, np.maximum(steps, 0.05))
+        elapsed = np.cumsum(steps)
+        first = np.flatnonzero(offsets[machine] == 0)  # each run of texts starts at offset 0
+        starts = np.repeat(first, np.diff(np.concatenate([first, [len(steps)]])))
+        text_ts[machine] = ts_s[text_ballot][machine] + elapsed - elapsed[starts]
     row_ballot = np.concatenate([web_ballot, len(account) + np.arange(len(text_ballot))])
     row_source = np.concatenate([web_ballot, text_ballot])
     row_ts = np.concatenate([ts_s[web_ballot], text_ts])

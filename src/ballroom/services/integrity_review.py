@@ -185,9 +185,12 @@ class IntegrityReview:
         body["log_version"] = analysis.key[1]
         body["couples"] = list(analysis.report.couples)
         body["counterfactual_note"] = analysis.counterfactual_note
+        # Strongest evidence first: the producer reads the surest cases before the borderline.
         body["flagged"] = [
             {**detail, "decision": d.as_dict() if (d := current.get(voter)) else None}
-            for voter, detail in sorted(analysis.flagged.items())
+            for voter, detail in sorted(
+                analysis.flagged.items(), key=lambda item: (-item[1]["strength"], item[0])
+            )
         ]
         body["decisions"] = [d.as_dict() for d in reversed(decisions)]
         voided = sorted(v for v, d in current.items() if d.action == VOID)
@@ -408,6 +411,7 @@ def _flagged_details(
             mine.append(entry)
             identity.setdefault(entry.voter, meta)
     counted = {voter: recount(log.window, mine, log.couples) for voter, mine in by_voter.items()}
+    strength = {entry["voter"]: entry for entry in report.flagged_evidence()}
     details: dict[str, dict[str, Any]] = {}
     for voter in flagged:
         first = identity.get(voter, VoteMeta())
@@ -422,5 +426,7 @@ def _flagged_details(
             "ip": first.ip,
             "votes": sum(votes.values()),
             "allocation": votes,
+            "strength": strength[voter]["strength"] if voter in strength else 0.0,
+            "signals": strength[voter]["signals"] if voter in strength else {},
         }
     return details

@@ -58,11 +58,15 @@ def test_texts_are_summed_per_voter_and_couple_then_capped() -> None:
     assert np.array_equal(alloc.sms, np.minimum(sums, CAP))
 
 
-def test_a_table_read_without_phones_gives_the_same_report(tmp_path: Path) -> None:
+def test_a_table_read_without_phones_has_no_sms_evidence(tmp_path: Path) -> None:
+    # The SMS detector reads the numbers; a table read without them gets no SMS signal and
+    # otherwise the same findings.
     path = tmp_path / "night.parquet"
     write_vote_arrow(path, _night())
-    without = read_vote_table(path, phones=False)
-    with_phones = read_vote_table(path)
-    assert without.phone is None
-    assert with_phones.phone is not None
-    assert analyze(without, draws=0).as_dict() == analyze(with_phones, draws=0).as_dict()
+    without = analyze(read_vote_table(path, phones=False), draws=0)
+    with_phones = analyze(read_vote_table(path), draws=0)
+    assert without.findings.evidence is not None
+    assert with_phones.findings.evidence is not None
+    assert not any(name.startswith("sms") for name in without.findings.evidence.strengths)
+    assert any(name.startswith("sms") for name in with_phones.findings.evidence.strengths)
+    assert without.as_dict()["campaigns"] == with_phones.as_dict()["campaigns"]

@@ -1,0 +1,187 @@
+"""SMS abuse: SIM banks and power dialers, told apart from human fans who text ten times.
+
+A SIM bank is a rack of SIM cards with consecutive numbers; a power dialer sends from many
+numbers of one exchange. Both text at a machine's pace: gaps far shorter than a person needs
+to type and send a text, or gaps so regular (after the log's timestamp resolution) that no
+thumb made them. One number texting fast is one person with a fast app (the cap is per
+number), so pace alone never flags: it takes many such numbers side by side — a run of
+consecutive numbers, or many machine-paced numbers in one exchange.
+
+Per texter (voter with SMS rows): texts, median and regularity of the gaps between their own
+texts (rows sorted by voter with two stable 16-bit radix passes, cheaper than one 32-bit
+sort), their number, the run of consecutive texting numbers it sits in, and how many
+machine-paced numbers share its exchange (the number without its last four digits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+IntArray = npt.NDArray[np.signedinteger[Any]]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+MIN_TEXTS = 5  # texts before a number's pace is judged (a ballot of ten texts has nine gaps)
+HUMAN_FASTEST_S = 1.5  # median gap below this: no person types and sends that fast
+REGULAR_CV = 0.1  # gaps' coefficient of variation at most this (plus resolution): a machine
+RUN_GAP = 2  # numbers at most this far apart are one run (a SIM bank skips a dead card)
+EXCHANGE = 10_000  # numbers sharing all but the last four digits: one exchange
+
+
+@dataclass(frozen=True)
+class Texting:
+    """Per voter (NaN / -1 / False where they did not text enough to judge)."""
+
+    texts: IntArray
+    median_gap_s: FloatArray
+    gap_cv: FloatArray
+    machine_pace: BoolArray
+    first_us: npt.NDArray[np.int64]  # first and last judged text (0 where none)
+    last_us: npt.NDArray[np.int64]
+    number: npt.NDArray[np.int64]  # the phone as a number (-1: none or not a number)
+    run: IntArray  # length of the run of consecutive texting numbers it is in (0: none)
+    run_id: IntArray  # -1: not in a run of 2 or more
+    exchange_machines: IntArray  # machine-paced numbers in its exchange
+    night_median_gap_s: float  # the night's texters, for comparison
+    night_run_p999: int  # 99.9th percentile of run length among texters' numbers
+    resolution_s: float
+
+
+def phone_numbers(values: Any) -> npt.NDArray[np.int64]:
+    """Each distinct phone string as a number (digits only; -1 when it has none or > 15)."""
+    digits = pc.replace_substring_regex(pa.array(values, type=pa.string()), r"[^0-9]", "")
+    length = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
+    ok = (length >= 1) & (length <= 15)
+    out = np.full(len(length), -1, dtype=np.int64)
+    if ok.any():
+        picked = pc.filter(digits, pa.array(ok))
+        out[ok] = pc.cast(picked, pa.int64()).to_numpy(zero_copy_only=False)
+    return out
+
+
+def allowed_sd(period: Any, resolution: float, cv: float = REGULAR_CV) -> Any:
+    """The spread of a machine's gaps at ``period`` as a log with that clock shows them: its
+    own jitter (``cv``) plus the clock's rounding (two roundings per gap: up to a tick)."""
+    return np.sqrt((cv * period) ** 2 + (0.5 * resolution) ** 2)
+
+
+def timestamp_resolution_s(ts_us: npt.NDArray[np.int64]) -> float:
+    """The coarsest of 1 s, 1 ms and 1 µs that every timestamp is a multiple of."""
+    if not len(ts_us):
+        return 1e-6
+    if not (ts_us % 1_000_000).any():
+        return 1.0
+    if not (ts_us % 1000).any():
+        return 1e-3
+    return 1e-6
+
+
+def texting(
+    voter_codes: IntArray,
+    ts_us: npt.NDArray[np.int64],
+    sms: BoolArray,
+    n_voters: int,
+    phone_of_voter: npt.NDArray[np.int64],
+) -> Texting:
+    """``Texting`` of every voter from the rows' voters, times and channels."""
+    rows = np.flatnonzero(sms)
+    codes = voter_codes[rows].astype(np.int64)
+    texts = np.bincount(codes, minlength=n_voters).astype(np.int32)
+    resolution = timestamp_resolution_s(ts_us[rows])
+    median = np.full(n_voters, np.nan)
+    cv = np.full(n_voters, np.nan)
+    first = np.zeros(n_voters, dtype=np.int64)
+    last = np.zeros(n_voters, dtype=np.int64)
+    judged = texts >= MIN_TEXTS
+    keep = judged[codes]
+    rows, codes = rows[keep], codes[keep]
+    if len(rows):
+        # Sort by voter keeping the log's order within a voter: two stable radix passes.
+        low = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
+        high = np.argsort((codes[low] >> 16).astype(np.uint16), kind="stable")
+        order = low[high]
+        codes = codes[order]
+        ts = ts_us[rows[order]]
+        same = codes[1:] == codes[:-1]
+        last[codes] = ts  # rows of a voter in log order: the last assignment is the last
+        first[codes[::-1]] = ts[::-1]
+        gaps = (ts[1:] - ts[:-1])[same].astype(np.float64) / 1e6
+        owner = codes[1:][same]
+        count = np.bincount(owner, minlength=n_voters)
+        total = np.bincount(owner, weights=gaps, minlength=n_voters)
+        square = np.bincount(owner, weights=gaps * gaps, minlength=n_voters)
+        has = count > 0
+        mean = np.where(has, total / np.maximum(count, 1), np.nan)
+        var = np.where(has, square / np.maximum(count, 1) - mean * mean, np.nan)
+        cv = np.where(mean > 0, np.sqrt(np.maximum(var, 0.0)) / np.maximum(mean, 1e-9), np.nan)
+        median = _medians(owner, gaps, n_voters)
+    regular = (median >= 2 * resolution) & (cv * median <= allowed_sd(median, resolution))
+    machine = judged & ((median < HUMAN_FASTEST_S) | regular)
+    number = np.where(texts > 0, phone_of_voter, -1)
+    run, run_id = _runs(number)
+    exchange = np.where((number >= 0) & machine, number // EXCHANGE, -1)
+    exchange_machines = np.zeros(n_voters, dtype=np.int32)
+    if (exchange >= 0).any():
+        _, inverse, counts = np.unique(
+            exchange[exchange >= 0], return_inverse=True, return_counts=True
+        )
+        exchange_machines[exchange >= 0] = counts[inverse]
+    texters = texts > 0
+    return Texting(
+        texts=texts,
+        first_us=first,
+        last_us=last,
+        median_gap_s=median,
+        gap_cv=cv,
+        machine_pace=machine,
+        number=number,
+        run=run,
+        run_id=run_id,
+        exchange_machines=exchange_machines,
+        night_median_gap_s=float(np.nanmedian(median)) if np.isfinite(median).any() else 0.0,
+        night_run_p999=int(np.percentile(run[texters], 99.9)) if texters.any() else 0,
+        resolution_s=resolution,
+    )
+
+
+def _medians(owner: IntArray, gaps: FloatArray, n_voters: int) -> FloatArray:
+    """Each owner's median gap (``owner`` sorted ascending, as the rows are)."""
+    out = np.full(n_voters, np.nan)
+    if not len(owner):
+        return out
+    order = np.lexsort((gaps, owner))
+    owner, gaps = owner[order], gaps[order]
+    starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
+    counts = np.diff(np.concatenate([starts, [len(owner)]]))
+    low = gaps[starts + (counts - 1) // 2]
+    high = gaps[starts + counts // 2]
+    out[owner[starts]] = (low + high) / 2
+    return out
+
+
+def _runs(number: npt.NDArray[np.int64]) -> tuple[IntArray, IntArray]:
+    """Per voter: the length of the run of texting numbers (≤ ``RUN_GAP`` apart) its number
+    is in, and the run's id (-1 when alone)."""
+    n = len(number)
+    run = np.zeros(n, dtype=np.int32)
+    run_id = np.full(n, -1, dtype=np.int32)
+    idx = np.flatnonzero(number >= 0)
+    if not len(idx):
+        return run, run_id
+    order = idx[np.argsort(number[idx], kind="stable")]
+    values = number[order]
+    step = np.diff(values)
+    # The same number twice (two voter ids) stays one run; more than RUN_GAP apart starts one.
+    new = np.concatenate([[True], step > RUN_GAP])
+    label = np.cumsum(new) - 1
+    distinct = np.concatenate([[True], step > 0])
+    length = np.bincount(label, weights=distinct).astype(np.int32)
+    run[order] = length[label]
+    run_id[order] = np.where(length[label] >= 2, label, -1).astype(np.int32)
+    return run, run_id

@@ -1,0 +1,90 @@
+"""The evidence model: weak signals never flag alone or together; strong ones do; SIM banks
+are found and human texters are not."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ballroom.adapters.interchange import vote_table_from_arrow
+from ballroom.integrity import evidence as model
+from ballroom.integrity.analysis import analyze
+from ballroom.integrity.electorate import Scenario, generate
+from ballroom.integrity.evidence import Evidence, stepped
+from ballroom.integrity.sms import allowed_sd, phone_numbers, timestamp_resolution_s
+
+
+@given(
+    accounts=st.integers(min_value=1, max_value=5),
+    disposable=st.booleans(),
+    family_numbers=st.integers(min_value=0, max_value=4),
+    fast_texter=st.booleans(),
+    numbered=st.integers(min_value=0, max_value=2),
+)
+def test_what_a_household_shows_never_flags(
+    accounts: int, disposable: bool, family_numbers: int, fast_texter: bool, numbered: int
+) -> None:
+    # A tablet shared by up to five, a throw-away address, a family plan's consecutive
+    # numbers, one fast texter, two numbered names: together still short of the flag.
+    evidence = Evidence(1)
+    evidence.add("device", stepped(np.array([accounts]), model.DEVICE_STEPS))
+    evidence.add("disposable", model.DISPOSABLE * disposable)
+    evidence.add("sms_number_run", stepped(np.array([family_numbers]), model.SMS_RUN_STEPS))
+    evidence.add("sms_machine_pace", model.SMS_LONE_MACHINE * fast_texter)
+    evidence.add("sequential", stepped(np.array([numbered]), model.SEQUENTIAL_STEPS))
+    assert not evidence.flagged()[0]
+
+
+@given(st.sampled_from(["mailbox", "device", "sequential", "machine_timing"]))
+def test_a_strong_signal_flags_alone(name: str) -> None:
+    evidence = Evidence(2)
+    strength = {
+        "mailbox": model.MAILBOX,
+        "device": stepped(np.array([10]), model.DEVICE_STEPS)[0],
+        "sequential": stepped(np.array([5]), model.SEQUENTIAL_STEPS)[0],
+        "machine_timing": model.MACHINE_TIMING,
+    }[name]
+    evidence.add(name, np.array([strength, 0.0]))
+    assert evidence.flagged().tolist() == [True, False]
+    assert evidence.of(0) == {name: 1.0}
+
+
+def test_phone_numbers_and_clock_resolution() -> None:
+    assert phone_numbers(["+1 (212) 555-0100", "", "n/a"]).tolist() == [12125550100, -1, -1]
+    assert timestamp_resolution_s(np.array([3_000_000, 7_000_000])) == 1.0
+    assert timestamp_resolution_s(np.array([3_001_000, 7_000_000])) == 1e-3
+    assert timestamp_resolution_s(np.array([3_000_001])) == 1e-6
+    # A 1-s clock rounds every gap: a machine's spread is at least half a tick.
+    assert allowed_sd(2.0, 1.0) > 0.5
+    assert allowed_sd(2.0, 1e-6) < 0.21
+
+
+NIGHT = Scenario(
+    voters=4000, farms=2, bots=1, seed=11, households=300, household_size=(3, 5),
+    nats=2, nat_size=(200, 300), fan_clubs=1, sms_fans=600, family_plans=0.5,
+    sim_banks=1, dialers=1, ts_resolution_s=1.0,
+)  # fmt: skip
+
+
+def test_households_nats_and_fans_are_not_flagged_sim_banks_are() -> None:
+    electorate = generate(NIGHT)
+    report = analyze(vote_table_from_arrow(electorate.table), draws=0)
+    flagged = set(report.flagged_voters)
+    truth = electorate.truth
+    for name in ("household", "nat", "fan-club", "sms-fan"):
+        assert not flagged & set(truth.benign[name]), name
+    for bank in truth.sim_banks:
+        assert set(bank["voters"]) <= flagged, bank["style"]
+    kinds = {cluster.kind for cluster in report.findings.clusters if cluster.flagged}
+    assert "sms-bank" in kinds
+    sms = next(c for c in report.findings.clusters if c.kind == "sms-bank")
+    assert "machine pace" in sms.evidence
+    assert "texts per second" in sms.evidence
+    assert "(flagged at 1.0)" in sms.evidence
+    # Flagged voters carry their evidence, strongest first.
+    body = report.as_dict()
+    strengths = [entry["strength"] for entry in body["flagged_evidence"]]
+    assert strengths == sorted(strengths, reverse=True)
+    assert {entry["voter"] for entry in body["flagged_evidence"]} == flagged
+    assert all(entry["strength"] >= 1.0 for entry in body["flagged_evidence"])
