@@ -16,9 +16,9 @@ from ballroom.domain.night import Night
 from ballroom.domain.rules import compute
 from ballroom.errors import InvalidInput
 from ballroom.seasons import bundled_season34
-from ballroom.services.exports import verify_export
 from ballroom.services.rehearsal import Rehearsal, RehearsalConfig, night_request, rehearse
 from ballroom.services.replay import ReplayConfig, replay_season
+from ballroom.services.verification import verify_export
 from ballroom.web.report import render_report
 
 SMALL = RehearsalConfig(seed=5, voters=800, farms=3, bots=1, draws=20)

@@ -54,7 +54,7 @@ def test_export_verify_and_reimport_reproduce_the_night(
         main, ["export", "--db", database_url, "--window", "s34w04", "--out", str(out)]
     )
     assert exported.exit_code == 0, exported.output
-    assert json.loads(exported.output)["root"] == night["root"]
+    assert json.loads(exported.stdout)["root"] == night["root"]
 
     verified = runner.invoke(main, ["verify", str(out)])
     assert verified.exit_code == 0, verified.output
@@ -82,8 +82,8 @@ def test_verify_finds_a_changed_vote(sqlite_url: str, tmp_path: Path) -> None:
     runner.invoke(main, ["export", "--db", sqlite_url, "--window", "s34w04", "--out", str(out)])
     votes = out / "votes.csv"
     lines = votes.read_text().splitlines()
-    changed = next(n for n, line in enumerate(lines) if ",web,robert," in line)
-    lines[changed] = lines[changed].replace(",robert,", ",alix,")
+    changed = next(n for n, line in enumerate(lines) if '"web","robert",' in line)
+    lines[changed] = lines[changed].replace('"robert"', '"alix"')
     votes.write_text("\n".join(lines) + "\n")
     result = runner.invoke(main, ["verify", str(out)])
     assert result.exit_code == 1

@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,19 +54,20 @@ BATCH_ROWS = 1 << 20
 _CSV_BLOCK = 32 << 20  # bytes per CSV block: ~250k rows of a typical log
 
 
-@dataclass(frozen=True)
+@dataclass
 class BallotBatch:
     """Consecutive whole ballots of a log: ballot ``i`` is rows ``starts[i]:starts[i + 1]``.
 
     ``first_entry`` ballots and ``first_row`` rows come before the batch in the file (both
     counted from 0). Columns: ``BALLOT_COLUMNS`` (ts as UTC microseconds, votes as int8,
-    text as strings), plus the optional ones asked for.
+    text as strings), plus the optional ones asked for. Columns are worked out once and kept.
     """
 
     first_entry: int
     first_row: int
     table: Any  # pyarrow.Table
     starts: npt.NDArray[np.int64]
+    _kept: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def entries(self) -> int:
@@ -74,23 +75,42 @@ class BallotBatch:
 
     def column(self, name: str) -> Any:
         """A column per row (a pyarrow array)."""
-        return self.table.column(name).combine_chunks()
+        key = "row:" + name
+        if key not in self._kept:
+            self._kept[key] = self.table.column(name).combine_chunks()
+        return self._kept[key]
 
     def per_ballot(self, name: str) -> Any:
         """A column on each ballot's first row (a pyarrow array, one value per ballot)."""
-        return self.column(name).take(pa.array(self.starts[:-1]))
+        key = "ballot:" + name
+        if key not in self._kept:
+            self._kept[key] = self.column(name).take(pa.array(self.starts[:-1]))
+        return self._kept[key]
 
     def ts_us(self) -> npt.NDArray[np.int64]:
         """Each ballot's time in microseconds since 1970 (UTC)."""
-        ts = self.per_ballot("ts").cast(pa.int64())
-        return np.asarray(ts.to_numpy(zero_copy_only=False), dtype=np.int64)
+        if "ts_us" not in self._kept:
+            ts = self.per_ballot("ts").cast(pa.int64())
+            self._kept["ts_us"] = np.asarray(ts.to_numpy(zero_copy_only=False), dtype=np.int64)
+        ts_us: npt.NDArray[np.int64] = self._kept["ts_us"]
+        return ts_us
 
     def row_ballot(self) -> npt.NDArray[np.int64]:
         """The ballot (index in the batch) of every row."""
-        return np.repeat(np.arange(self.entries, dtype=np.int64), np.diff(self.starts))
+        if "row_ballot" not in self._kept:
+            lengths = np.diff(self.starts)
+            self._kept["row_ballot"] = np.repeat(np.arange(self.entries, dtype=np.int64), lengths)
+        row_ballot: npt.NDArray[np.int64] = self._kept["row_ballot"]
+        return row_ballot
 
     def sorted_by_couple(self) -> BallotBatch:
         """The same ballots with each one's rows in couple order (the order the log hashes)."""
+        if "sorted" not in self._kept:
+            self._kept["sorted"] = self._sorted()
+        ordered: BallotBatch = self._kept["sorted"]
+        return ordered
+
+    def _sorted(self) -> BallotBatch:
         couple = self.column("couple")
         if len(couple) < 2:
             return self

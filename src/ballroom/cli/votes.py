@@ -6,7 +6,8 @@ keep their ids and timestamps, so the window check uses each ballot's own time (
 window's recorded open/close times when the store knows them), not the clock. A window or
 couples the store does not know are created as a bare night.
 
-Export and verify are ``ballroom.services.exports``: the folder layout is described there.
+Export is ``ballroom.services.exports`` (the folder layout is described there), verify
+``ballroom.services.verification``.
 """
 
 from __future__ import annotations
@@ -20,14 +21,12 @@ import click
 
 from ballroom.adapters.db import DEFAULT_DB_URL, create_engine_for, upgrade
 from ballroom.cli._common import EXIT_CHECK_FAILED, fail, reports_errors, settled_heap
-from ballroom.errors import VerificationFailed
-from ballroom.services.exports import export_window, verify_export
+from ballroom.errors import NotFound, VerificationFailed
+from ballroom.services.exports import FORMATS, export_window
 from ballroom.services.importing import ImportSummary, import_file, summarize
 from ballroom.services.ports import SystemClock
+from ballroom.services.verification import verify_export
 from ballroom.services.voting import ImportOutcome, VotingService
-
-CHAIN_ALGORITHM = "sha256(prev_hash_hex || canonical_json(entry)); see ballroom.domain.voting"
-
 
 # --------------------------------------------------------------------------- import
 
@@ -129,30 +128,69 @@ REFUSAL_REASONS = {
 @click.option(
     "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder."
 )
-@click.option("--parquet", is_flag=True, help="Write votes.parquet instead of votes.csv.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="csv",
+    show_default=True,
+    help="votes.csv or votes.parquet (the same columns).",
+)
+@click.option("--parquet", is_flag=True, hidden=True, help="Same as --format parquet.")
 @reports_errors
-def export_votes(db_url: str, window: str, out: Path, parquet: bool) -> None:
-    """Export a window's vote log, receipts, chain root and results into OUT."""
+def export_votes(db_url: str, window: str, out: Path, fmt: str, parquet: bool) -> None:
+    """Export a window's vote log, receipts, manifest (chain.json) and recount into OUT.
+
+    Prints the manifest as JSON. The manifest's opens_at is the night's reveal: publish the
+    export only from then on (before the reveal it says null, and a warning is printed).
+    """
     engine = create_engine_for(db_url)
     try:
         upgrade(engine)
-        chain = export_window(engine, window, out, parquet=parquet)
+        manifest = export_window(engine, window, out, fmt="parquet" if parquet else fmt)
+    except NotFound as unknown:
+        fail(unknown.message)
     finally:
         engine.dispose()
-    click.echo(json.dumps(chain))
+    click.echo(json.dumps(manifest))
+    if manifest["opens_at"] is None:
+        click.echo(
+            f"warning: {window} has not been revealed: do not publish this export before the"
+            " reveal",
+            err=True,
+        )
 
 
 # --------------------------------------------------------------------------- verify
 
 
 @click.command("verify")
-@click.argument("export_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("export_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--receipt",
+    default=None,
+    metavar="HASH",
+    help="Also confirm that the ballot with this receipt hash is in the log, with what it"
+    " gave, and whether a later web ballot of the same voter replaced it.",
+)
 @reports_errors
-def verify(export_dir: Path) -> None:
-    """Recompute the hash chain and tallies of an exported night and compare with EXPORT_DIR's
-    published root and results: exit 0 when everything matches, 1 at the first mismatch."""
+def verify(export_dir: Path, receipt: str | None) -> None:
+    """Recompute the hash chain and tallies of an exported night and compare them with
+    EXPORT_DIR's manifest, receipts and results: exit 0 when everything matches, 1 at the
+    first mismatch (or a receipt not in the log), 2 for unreadable input. Prints a JSON
+    report (docs/interfaces.md §4)."""
+    if not export_dir.is_dir():
+        fail(
+            f"{export_dir}: no such folder"
+            if not export_dir.exists()
+            else f"{export_dir}: not a folder"
+        )
     try:
-        report = verify_export(export_dir)
+        report = verify_export(export_dir, receipt=receipt)
     except VerificationFailed as mismatch:
         fail(f"mismatch: {mismatch}", EXIT_CHECK_FAILED)
+    except NotFound as missing:
+        if missing.field == "receipt":
+            fail(missing.message, EXIT_CHECK_FAILED)
+        fail(missing.message)
     click.echo(json.dumps(report))

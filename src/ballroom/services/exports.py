@@ -1,144 +1,209 @@
-"""A night's verifiable export and the independent check of one (docs/interfaces.md §2 and §4).
+"""A night's verifiable export (docs/interfaces.md §2 and §4), written as the log is read.
 
-An export folder holds ``votes.csv`` (or ``votes.parquet``), ``receipts.csv`` (seq, ballot id,
-entry hash: what a voter's receipt is checked against), ``chain.json`` (the root: the hash of
-the last entry) and ``results.json`` (the tallies). ``verify_export`` recomputes the chain and
-the tallies from the votes file alone and compares them with the other three.
+An export folder holds ``votes.csv`` or ``votes.parquet`` (the interchange rows, same columns
+either way), ``receipts.csv`` (seq, ballot id, entry hash: what a voter's receipt is checked
+against), ``chain.json`` (the manifest: window, chain algorithm, genesis, entry count, root,
+and when the log may be published) and ``results.json`` (the recount's tallies).
+``services.verification`` checks one from the votes file alone.
+
+The log is read in one ordered statement, ``FETCH_BALLOTS`` ballots at a time (a server-side
+cursor on PostgreSQL, SQLite's own stepping); each chunk becomes Arrow columns (an allocation's
+stored JSON parsed once per distinct text), is appended to the files and added to the recount
+(``ColumnarRecount``), then dropped. Memory is a chunk's, whatever the night's size.
 """
 
 from __future__ import annotations
 
-import csv
 import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 import sqlalchemy as sa
 
-from ballroom.adapters.interchange import read_vote_rows, write_vote_rows
-from ballroom.adapters.jsonfile import read_json_file
-from ballroom.domain.voting import (
-    GENESIS_HASH,
-    LogEntry,
-    canonical_bytes,
-    chain_hash,
-    recount,
-)
-from ballroom.errors import MalformedDocument, NotFound, VerificationFailed
-from ballroom.services.importing import ballots_from_rows
-from ballroom.services.log_rows import read_window_log
+from ballroom.adapters.db import schema as db
+from ballroom.adapters.db.schema_accounts import nights
+from ballroom.adapters.interchange import COLUMNS
+from ballroom.adapters.votelog import allocation_from_json
+from ballroom.domain.voting import GENESIS_HASH
+from ballroom.services.columnar_recount import ColumnarRecount
+from ballroom.services.log_rows import window_couples
+from ballroom.services.verification import CHAIN_ALGORITHM, MANIFEST_VERSION
 
-CHAIN_ALGORITHM = "sha256(prev_hash_hex || canonical_json(entry)); see ballroom.domain.voting"
+FORMATS = ("csv", "parquet")
+FETCH_BALLOTS = 200_000
+_READ = ("seq", "ballot_id", "voter", "channel", "allocation", "ts_us", "hash",
+         "email", "phone", "ip", "device")  # fmt: skip
+_TS = pa.timestamp("us", tz="UTC")
+_SCHEMA = pa.schema(
+    [(name, _TS if name == "ts" else pa.int8() if name == "votes" else pa.string())
+     for name in COLUMNS]
+)  # fmt: skip
+_RECEIPTS = pa.schema([("seq", pa.int64()), ("ballot_id", pa.string()), ("hash", pa.string())])
+_REPEATED = ["window", "voter", "channel", "couple", "email", "phone", "ip", "device"]
 
 
 def export_window(
-    engine: sa.Engine, window: str, out: Path, *, parquet: bool = False
+    engine: sa.Engine,
+    window: str,
+    out: Path,
+    *,
+    fmt: str = "csv",
+    fetch_ballots: int = FETCH_BALLOTS,
+    now: datetime | None = None,
 ) -> dict[str, object]:
-    """Write a window's log, receipts, chain root and tallies into ``out``; return the chain."""
-    log = read_window_log(engine, window)
-    out.mkdir(parents=True, exist_ok=True)
-    entries = log.entries
-    vote_rows = log.vote_rows()
-    write_vote_rows(out / ("votes.parquet" if parquet else "votes.csv"), vote_rows)
-    with (out / "receipts.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["seq", "ballot_id", "hash"])
-        writer.writerows([e.seq, e.ballot_id, e.hash] for e in entries)
-    chain = {
+    """Write a window's log, receipts, manifest and recount into ``out``; return the manifest.
+
+    ``NotFound`` for a window the store does not hold.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r} is not one of {FORMATS}")
+    query = (
+        sa.select(*(db.vote_log.c[name] for name in _READ))
+        .where(db.vote_log.c.window_id == window)
+        .order_by(db.vote_log.c.seq)
+    )
+    with engine.connect() as connection:
+        couples = window_couples(connection, window)
+        revealed = connection.execute(
+            sa.select(nights.c.revealed_at).where(nights.c.window == window)
+        ).scalar()
+        out.mkdir(parents=True, exist_ok=True)
+        writer = _Writer(out, window, fmt, couples)
+        try:
+            streamed = connection.execution_options(stream_results=True, yield_per=fetch_ballots)
+            for rows in streamed.execute(query).partitions(fetch_ballots):
+                writer.add(rows)
+        finally:
+            writer.close()
+    manifest: dict[str, object] = {
+        "version": MANIFEST_VERSION,
         "window": window,
         "algorithm": CHAIN_ALGORITHM,
         "genesis": GENESIS_HASH,
-        "entries": len(entries),
-        "root": entries[-1].hash if entries else GENESIS_HASH,
+        "entries": writer.entries,
+        "root": writer.root,
+        "votes": writer.votes_name,
+        "opens_at": _iso(revealed) if revealed is not None else None,
+        "exported_at": (now or datetime.now(UTC)).isoformat().replace("+00:00", "Z"),
     }
-    (out / "chain.json").write_text(json.dumps(chain, indent=2) + "\n", encoding="utf-8")
-    tally = recount(window, entries, log.couples)
+    (out / "chain.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     (out / "results.json").write_text(
-        json.dumps(tally.as_dict(), indent=2) + "\n", encoding="utf-8"
+        json.dumps(writer.recount.as_dict(), indent=2) + "\n", encoding="utf-8"
     )
-    return chain
+    return manifest
 
 
-def verify_export(folder: Path) -> dict[str, object]:
-    """Recompute an export's chain and tallies; ``VerificationFailed`` at the first mismatch."""
-    votes = folder / "votes.csv"
-    if not votes.exists():
-        votes = folder / "votes.parquet"
-    if not votes.exists():
-        raise NotFound(f"{folder}: no votes.csv or votes.parquet", field="votes")
-    chain = read_json_file(folder / "chain.json")
-    published = read_json_file(folder / "results.json")
-    if not isinstance(chain, dict) or not isinstance(published, dict):
-        raise MalformedDocument("chain.json and results.json must hold JSON objects")
-    receipts: list[list[str]] = []
-    receipts_path = folder / "receipts.csv"
-    if receipts_path.exists():
-        with receipts_path.open(encoding="utf-8", newline="") as handle:
-            receipts = list(csv.reader(handle))[1:]
-    entries: list[LogEntry] = []
-    prev = str(chain.get("genesis", GENESIS_HASH))
-    window = str(chain.get("window", ""))
-    for seq, ballot in enumerate(ballots_from_rows(read_vote_rows(votes)), start=1):
-        if ballot.window != window:
-            raise VerificationFailed(f"ballot {ballot.ballot_id!r} is in window {ballot.window!r}")
-        allocation = tuple(sorted(ballot.allocation.items()))
-        digest = chain_hash(
-            prev,
-            canonical_bytes(
-                seq,
-                window,
-                ballot.ballot_id,
-                ballot.voter,
-                ballot.channel,
-                ballot.ts_us,
-                allocation,
-            ),
+def _iso(epoch_s: float) -> str:
+    return datetime.fromtimestamp(epoch_s, UTC).isoformat().replace("+00:00", "Z")
+
+
+class _Writer:
+    """The export's votes and receipts files, appended a chunk of stored ballots at a time."""
+
+    def __init__(self, out: Path, window: str, fmt: str, couples: list[str]) -> None:
+        self.window = window
+        self.votes_name = f"votes.{fmt}"
+        self.entries = 0
+        self.root = GENESIS_HASH
+        self.recount = ColumnarRecount(window, couples)
+        self._shapes: dict[str, tuple[list[str], list[int]]] = {}
+        path = out / self.votes_name
+        self._votes: Any = (
+            pq.ParquetWriter(path, _SCHEMA, use_dictionary=_REPEATED)
+            if fmt == "parquet"
+            else pa_csv.CSVWriter(path, _csv_schema(), write_options=_CSV_OPTIONS)
         )
-        if receipts and (
-            seq > len(receipts) or receipts[seq - 1] != [str(seq), ballot.ballot_id, digest]
-        ):
-            raise VerificationFailed(
-                f"entry {seq} (ballot {ballot.ballot_id!r}): hash {digest} does not match "
-                f"receipts.csv"
+        self._csv = fmt == "csv"
+        self._receipts = pa_csv.CSVWriter(
+            out / "receipts.csv", _RECEIPTS, write_options=_CSV_OPTIONS
+        )
+
+    def add(self, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        column = {name: [row[i] for row in rows] for i, name in enumerate(_READ)}
+        seq = np.asarray(column["seq"], dtype=np.int64)
+        ts_us = np.asarray(column["ts_us"], dtype=np.int64)
+        texts = pc.dictionary_encode(pa.array(column["allocation"], pa.string()))
+        shapes = [self._shape(text) for text in texts.dictionary.to_pylist()]
+        shape = np.asarray(texts.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        lengths = np.array([len(couples) for couples, _ in shapes], dtype=np.int64)
+        counts = lengths[shape]
+        starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        row_ballot = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+        # Row r of ballot b is pair (r - b's first row) of b's shape, in the shapes' pairs laid
+        # end to end (the allocation's stored JSON is sorted by couple: the hashed order).
+        shape_first = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        pair = np.repeat(shape_first[shape] - starts[:-1], counts) + np.arange(len(row_ballot))
+        flat_couples = pa.array([c for couples, _ in shapes for c in couples], pa.string())
+        flat_votes = np.array([v for _, votes in shapes for v in votes], dtype=np.int8)
+        take = pa.array(row_ballot)
+        per_ballot = {
+            name: pa.array(column[name], pa.string())
+            for name in ("ballot_id", "voter", "channel", "email", "phone", "ip", "device")
+        }
+        couple = flat_couples.take(pa.array(pair))
+        votes = flat_votes[pair]
+        table = pa.table(
+            {
+                "ballot_id": per_ballot["ballot_id"].take(take),
+                "ts": pa.array(ts_us[row_ballot]).cast(_TS),
+                "window": pa.array([self.window] * len(row_ballot), pa.string()),
+                "voter": per_ballot["voter"].take(take),
+                "channel": per_ballot["channel"].take(take),
+                "couple": couple,
+                "votes": pa.array(votes, pa.int8()),
+                **{
+                    name: per_ballot[name].take(take) for name in ("email", "phone", "ip", "device")
+                },
+            }
+        )
+        if self._csv:
+            ts = pc.strftime(table.column("ts"), format="%Y-%m-%dT%H:%M:%SZ")
+            table = table.set_column(1, "ts", ts)
+        self._votes.write_table(table)
+        self._receipts.write_table(
+            pa.table(
+                {
+                    "seq": pa.array(seq),
+                    "ballot_id": per_ballot["ballot_id"],
+                    "hash": pa.array(column["hash"], pa.string()),
+                }
             )
-        entries.append(
-            LogEntry(
-                seq,
-                window,
-                ballot.ballot_id,
-                ballot.voter,
-                ballot.channel,
-                ballot.ts_us,
-                allocation,
-                prev,
-                digest,
-            )
         )
-        prev = digest
-    if receipts and len(receipts) != len(entries):
-        raise VerificationFailed(
-            f"receipts.csv lists {len(receipts)} entries, the votes {len(entries)}"
+        self.recount.add(
+            int(seq[0]),
+            sms=pc.equal(per_ballot["channel"], "sms").to_numpy(zero_copy_only=False),
+            voters=per_ballot["voter"],
+            ts_us=ts_us,
+            starts=starts,
+            couples=couple,
+            votes=votes,
         )
-    if chain.get("entries") != len(entries):
-        raise VerificationFailed(
-            f"chain.json counts {chain.get('entries')} entries, votes {len(entries)}"
-        )
-    if chain.get("root") != prev:
-        raise VerificationFailed(
-            f"chain root {prev} does not match the published {chain.get('root')}"
-        )
-    published_couples = published.get("couples")
-    tally = recount(
-        window, entries, published_couples if isinstance(published_couples, dict) else ()
-    )
-    recounted = tally.as_dict()
-    for couple, counted in dict(recounted["couples"]).items():  # type: ignore[call-overload]
-        claimed = published_couples.get(couple) if isinstance(published_couples, dict) else None
-        if claimed != counted:
-            raise VerificationFailed(f"couple {couple!r}: recount {counted}, published {claimed}")
-    return {
-        "window": window,
-        "entries": len(entries),
-        "root": prev,
-        "ok": True,
-        "totals": tally.totals(),
-    }
+        self.entries += len(rows)
+        self.root = str(column["hash"][-1])
+
+    def _shape(self, text: str) -> tuple[list[str], list[int]]:
+        found = self._shapes.get(text)
+        if found is None:
+            allocation = allocation_from_json(text)
+            found = self._shapes[text] = ([c for c, _ in allocation], [v for _, v in allocation])
+        return found
+
+    def close(self) -> None:
+        self._votes.close()
+        self._receipts.close()
+
+
+_CSV_OPTIONS = pa_csv.WriteOptions(quoting_style="needed")
+
+
+def _csv_schema() -> Any:
+    return pa.schema([(name, pa.int8() if name == "votes" else pa.string()) for name in COLUMNS])

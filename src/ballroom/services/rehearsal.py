@@ -53,10 +53,11 @@ from ballroom.integrity.electorate import (
     Scenario,
     generate,
 )
-from ballroom.services.exports import export_window, verify_export
+from ballroom.services.exports import export_window
 from ballroom.services.importing import ImportSummary, import_file, summarize
 from ballroom.services.ports import FixedClock, ProcessIds
 from ballroom.services.simulated_night import ScoreModel, fit_skills, simulate_scores, week_layout
+from ballroom.services.verification import verify_export
 from ballroom.services.voting import ImportOutcome, VotingService
 
 REHEARSAL_WEEK = 4  # Disney Night: the night of the "all but us" complaint
