@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from ballroom.adapters.db.engine import create_engine_for, upgrade
 from ballroom.adapters.mail import OutboxMailer, SmtpMailer
 from ballroom.adapters.secrets import SESSION_KEY, SMS_GATEWAY_KEY, rotate_secret, stored_secret
+from ballroom.adapters.signed_callbacks import SignedCallbacks
 from ballroom.domain.season import Season
 from ballroom.errors import Conflict, WrongType
 from ballroom.seasons import bundled_season34
@@ -48,6 +49,8 @@ class App:
     season: Season
     integrity: IntegrityReview
     sms_gateway: SmsGatewayAuth
+    sms_callbacks: SignedCallbacks
+    """The signed SMS callbacks seen while fresh: a replay under another key is refused."""
     _started: bool = field(default=False, repr=False)
 
     def start(self) -> None:
@@ -189,6 +192,8 @@ def bootstrap(
         season=season,
         integrity=integrity,
         sms_gateway=sms_gateway,
+        # A row outlives the tolerance by a minute, so no fresh signature outlives its row.
+        sms_callbacks=SignedCallbacks(engine, now, settings.sms_signature_tolerance_s + 60),
     )
 
 

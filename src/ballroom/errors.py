@@ -22,7 +22,8 @@ one place (``ballroom.api.errors``); the CLI exits 2 on ``InvalidInput`` and its
     │   ├── ScoreLocked              the scores of that night are locked
     │   ├── WindowClosed             the voting window is not open
     │   ├── CapExceeded              the ballot would pass a voter's cap
-    │   └── IdempotencyMismatch      a reused idempotency key with a different body
+    │   ├── IdempotencyMismatch      a reused idempotency key with a different body
+    │   └── ReplayedCallback         a signed SMS callback sent again under another key
     ├── Unauthorized                 no valid credentials (HTTP 401)
     │   ├── InvalidToken             a forged, unknown or revoked session token
     │   ├── TokenExpired             a session token past its expiry
@@ -158,6 +159,12 @@ class IdempotencyMismatch(Conflict):
     """An idempotency key reused with a different request body."""
 
     code = "idempotency_mismatch"
+
+
+class ReplayedCallback(Conflict):
+    """A signed SMS-gateway callback that already came under another idempotency key."""
+
+    code = "replayed_callback"
 
 
 class Unauthorized(BallroomError):

@@ -19,7 +19,9 @@ from ballroom.settings import load_settings
 __all__ = ["api"]  # the fixture, imported for pytest
 
 PATH = "/api/v1/sms/inbound"
-TEXTS = [{"from": "+15550100001", "to": "21523", "body": "HILARIA"}] * 2
+TEXTS = [
+    {"id": f"SM-{n}", "from": "+15550100001", "to": "21523", "body": "HILARIA"} for n in range(2)
+]
 
 
 def _stored(api: Api) -> tuple[int, int]:
@@ -51,8 +53,10 @@ def test_a_signed_batch_counts(night: Api) -> None:
     assert _stored(night) == (2, 0)
     # Signed a little in the past or future (clock skew) is within the tolerance.
     now = START.timestamp()
-    assert night.sms(TEXTS, "k2", signed_at=now - 299).status_code == 200
-    assert night.sms(TEXTS, "k3", signed_at=now + 299).status_code == 200
+    for key, signed_at in (("k2", now - 299), ("k3", now + 299)):
+        texts = [{**text, "id": f"{text['id']}-{key}"} for text in TEXTS]
+        response = night.sms(texts, key, signed_at=signed_at)
+        assert [o["accepted"] for o in response.json()["outcomes"]] == [True, True]
 
 
 def test_unsigned_forged_tampered_or_stale_batches_are_refused(night: Api) -> None:
@@ -105,11 +109,11 @@ def test_unsigned_forged_tampered_or_stale_batches_are_refused(night: Api) -> No
 
 def test_texts_from_outside_us_and_puerto_rico_are_refused_with_a_reply(night: Api) -> None:
     texts = [
-        {"from": "+1 416 555 0100", "to": "21523", "body": "HILARIA"},  # Toronto
-        {"from": "+44 20 7946 0000", "to": "21523", "body": "HILARIA"},  # London
-        {"from": "+1 876 555 0100", "to": "21523", "body": "HILARIA"},  # Jamaica
-        {"from": "+1 787 555 0100", "to": "21523", "body": "HILARIA"},  # Puerto Rico
-        {"from": "+1 212 555 0100", "to": "21523", "body": "HILARIA"},  # New York
+        {"id": "SM-1", "from": "+1 416 555 0100", "to": "21523", "body": "HILARIA"},  # Toronto
+        {"id": "SM-2", "from": "+44 20 7946 0000", "to": "21523", "body": "HILARIA"},  # London
+        {"id": "SM-3", "from": "+1 876 555 0100", "to": "21523", "body": "HILARIA"},  # Jamaica
+        {"id": "SM-4", "from": "+1 787 555 0100", "to": "21523", "body": "HILARIA"},  # Puerto Rico
+        {"id": "SM-5", "from": "+1 212 555 0100", "to": "21523", "body": "HILARIA"},  # New York
     ]
     response = night.sms(texts, "regions")
     assert response.status_code == 200, response.text

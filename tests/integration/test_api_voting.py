@@ -160,8 +160,11 @@ def test_only_producers_run_windows_and_read_tallies(api: Api) -> None:
 def test_sms_batch_outcomes_caps_and_retry(api: Api) -> None:
     producer = api.producer()
     api.open_night(producer)
-    texts = [{"from": "+1 555 010 0001", "to": "21523", "body": " hilaria!! "}] * 11
-    texts = [*texts, {"from": "+15550100002", "to": "21523", "body": "who?"}]
+    texts = [
+        {"id": f"SM-{n}", "from": "+1 555 010 0001", "to": "21523", "body": " hilaria!! "}
+        for n in range(11)
+    ]
+    texts = [*texts, {"id": "SM-who", "from": "+15550100002", "to": "21523", "body": "who?"}]
     response = api.sms(texts, "batch-1")
     assert response.status_code == 200, response.text
     outcomes = response.json()["outcomes"]
@@ -176,7 +179,9 @@ def test_sms_batch_outcomes_caps_and_retry(api: Api) -> None:
     assert again.json() == response.json()
     assert _tally(api, producer)["hilaria"]["sms"] == 10
 
-    bad = api.sms([{"from": 15550100001, "to": "21523", "body": "HILARIA"}], "batch-2")
+    bad = api.sms(
+        [{"id": "SM-x", "from": 15550100001, "to": "21523", "body": "HILARIA"}], "batch-2"
+    )
     assert_error(bad, 422, "wrong_type")
     no_key = api.sms(texts, None)
     assert_error(no_key, 422, "missing_field", "Idempotency-Key")

@@ -27,7 +27,12 @@ from ballroom.settings import load_settings
 
 __all__ = ["api"]  # the fixture, imported for pytest
 
-TEXTS = [{"from": "+15550100001", "to": "21523", "body": "HILARIA"}]
+TEXTS = [{"id": "SM-first", "from": "+15550100001", "to": "21523", "body": "HILARIA"}]
+
+
+def _texts(key: str) -> list[dict[str, str]]:
+    """One text with an aggregator id of its own (a new text, not a repeat of another)."""
+    return [{**TEXTS[0], "id": f"SM-{key}"}]
 
 
 @pytest.fixture
@@ -49,20 +54,24 @@ def test_both_secrets_count_during_the_grace_and_the_old_one_is_refused_after(
     new = rotated.current
     assert new != old
     assert (rotated.previous, rotated.previous_until) == (old, START.timestamp() + 600)
-    _counts(night.sms(TEXTS, "new-1", secret=new))
-    _counts(night.sms(TEXTS, "old-1", secret=old))
+    _counts(night.sms(_texts("new-1"), "new-1", secret=new))
+    _counts(night.sms(_texts("old-1"), "old-1", secret=old))
     night.clock.advance(seconds=599)
-    _counts(night.sms(TEXTS, "old-2", secret=old))
+    _counts(night.sms(_texts("old-2"), "old-2", secret=old))
     night.clock.advance(seconds=1)  # the grace is over
-    assert_error(night.sms(TEXTS, "old-3", secret=old), 401, "invalid_signature", SIGNATURE_HEADER)
-    _counts(night.sms(TEXTS, "new-2", secret=new))
+    assert_error(
+        night.sms(_texts("old-3"), "old-3", secret=old), 401, "invalid_signature", SIGNATURE_HEADER
+    )
+    _counts(night.sms(_texts("new-2"), "new-2", secret=new))
 
 
 def test_no_grace_refuses_the_old_secret_at_once(night: Api) -> None:
     old = night.app.sms_gateway.secret
     new = night.app.rotate_sms_gateway_secret(grace_s=0, actor="cli:ops").current
-    assert_error(night.sms(TEXTS, "old", secret=old), 401, "invalid_signature", SIGNATURE_HEADER)
-    _counts(night.sms(TEXTS, "new", secret=new))
+    assert_error(
+        night.sms(_texts("old"), "old", secret=old), 401, "invalid_signature", SIGNATURE_HEADER
+    )
+    _counts(night.sms(_texts("new"), "new", secret=new))
 
 
 def test_a_server_running_elsewhere_picks_the_rotation_up(database_url: str) -> None:
@@ -143,10 +152,13 @@ def test_a_secret_from_the_settings_is_rotated_in_the_settings(database_url: str
         with pytest.raises(Conflict) as refused:
             running.app.rotate_sms_gateway_secret(grace_s=60, actor="cli:ops")
         assert refused.value.field == "sms_gateway_secret"
-        _counts(running.sms(TEXTS, "current", secret=current))
-        _counts(running.sms(TEXTS, "previous", secret=previous))
+        _counts(running.sms(_texts("current"), "current", secret=current))
+        _counts(running.sms(_texts("previous"), "previous", secret=previous))
         running.clock.set(until)
         assert_error(
-            running.sms(TEXTS, "late", secret=previous), 401, "invalid_signature", SIGNATURE_HEADER
+            running.sms(_texts("late"), "late", secret=previous),
+            401,
+            "invalid_signature",
+            SIGNATURE_HEADER,
         )
-        _counts(running.sms(TEXTS, "still", secret=current))
+        _counts(running.sms(_texts("still"), "still", secret=current))

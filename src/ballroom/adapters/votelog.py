@@ -18,7 +18,9 @@ is rebuilt from the log, which is the truth. On start the state is rebuilt from 
 
 Idempotency: each write carries a client key. Keys of a batch are looked up in the store (one
 query per batch), so a retry finds its first answer after any restart; a key reused with a
-different body raises ``IdempotencyMismatch``.
+different body raises ``IdempotencyMismatch``. A text with the aggregator's message id is
+stored under ``sms:<id>`` and counted once per id, whatever batch or key brings it again (a
+repeat answers its first outcome and writes nothing).
 """
 
 from __future__ import annotations
@@ -903,16 +905,19 @@ class VoteLogWriter:
         SMS batches by key (fingerprint, outcomes JSON)."""
         log_keys: list[str] = []
         sms_keys: list[str] = []
+        text_keys: list[str] = []  # texts with the aggregator's id: counted once per id
         for command in group:
             if isinstance(command, _WebCmd):
                 log_keys.append(command.key)
             elif isinstance(command, _SmsCmd):
                 sms_keys.append(command.key)
+                text_keys.extend(_TEXT_KEY + m.message_id for m in command.messages if m.message_id)
             else:
                 log_keys.extend(_import_key(b.ballot_id) for b in command.ballots)
         known: dict[str, Any] = {}
         if not log_keys and not sms_keys:
             return known
+        log_keys.extend(text_keys)  # a counted text's receipt is found as a web key's
         # The driver's own connection and one fixed SQL text per kind: this runs once per
         # group, and building and compiling a SQLAlchemy ``in_()`` each time was a tenth of
         # the writer's time.
@@ -920,7 +925,9 @@ class VoteLogWriter:
         try:
             cursor = reader.cursor()
             try:
-                log_sql, sms_sql = _KEYS_SQL_PG if self._is_postgres else _KEYS_SQL_SQLITE
+                log_sql, sms_sql, refused_sql = (
+                    _KEYS_SQL_PG if self._is_postgres else _KEYS_SQL_SQLITE
+                )
                 for start in range(0, len(log_keys), _KEY_CHUNK):
                     cursor.execute(log_sql, (self._key_list(log_keys[start : start + _KEY_CHUNK]),))
                     for row in cursor.fetchall():
@@ -929,6 +936,11 @@ class VoteLogWriter:
                     cursor.execute(sms_sql, (self._key_list(sms_keys[start : start + _KEY_CHUNK]),))
                     for key, fingerprint, messages in cursor.fetchall():
                         known["sms:" + key] = (fingerprint, messages)
+                for start in range(0, len(text_keys), _KEY_CHUNK):
+                    chunk = text_keys[start : start + _KEY_CHUNK]
+                    cursor.execute(refused_sql, (self._key_list(chunk),))
+                    for key, reason, couple in cursor.fetchall():
+                        known[key] = self._refused_outcome(0, reason, couple)
             finally:
                 cursor.close()
         except Exception:
@@ -1072,7 +1084,7 @@ class VoteLogWriter:
                 )
             if isinstance(stored, list):
                 return stored
-            return self._stored_sms_outcomes(key, int(stored))
+            return self._stored_sms_outcomes(key, command.messages)
         pinned = None if command.window is None else self._window(command.window)
         open_windows = [w for w in self.windows.values() if w.phase(now_us) is WindowPhase.OPEN]
         cap = self.cap
@@ -1101,8 +1113,18 @@ class VoteLogWriter:
         )
         # keyword key -> its target and the per-couple encodings, made at its first vote.
         per_couple: dict[str, _CoupleEntry] = {}
+        by_id: dict[str, SmsOutcome] = {}  # this batch's texts with an aggregator's id
         for index, message in enumerate(command.messages):
-            message_key = f"{key}#{index}"
+            message_id = message.message_id
+            if message_id:
+                message_key = _TEXT_KEY + message_id
+                first_time = by_id.get(message_key) or batch.keys.get(message_key)
+                first_time = first_time or known.get(message_key)
+                if first_time is not None:  # delivered before: counts nothing, again
+                    outcomes.append(self._repeated_text(first_time, index))
+                    continue
+            else:
+                message_key = f"{key}#{index}"
             reason: SmsRefusal | None = None
             window: WindowState | None = None
             couple: str | None = None
@@ -1200,6 +1222,8 @@ class VoteLogWriter:
                     last_seq = seq
                     counted[wanted] = counted.get(wanted, 0) + 1
                     outcomes.append(SmsOutcome(index, reply, receipt, None, couple))
+                    if message_id:
+                        by_id[message_key] = outcomes[-1]
                     continue
             reason = reason or SmsRefusal.UNKNOWN_KEYWORD
             refused_in = window.id if window else (pinned.id if pinned else None)
@@ -1217,17 +1241,36 @@ class VoteLogWriter:
             outcomes.append(
                 SmsOutcome(index, SMS_REPLIES[reason].format(cap=cap), None, reason, couple)
             )
+            if message_id:
+                by_id[message_key] = outcomes[-1]
         # A window's keyword keys name one couple each, so each key counts one (window, couple).
         for wanted, votes in counted.items():
             window, couple = per_couple[wanted][:2]
             batch.tally_ops.append((window, sms, ((couple, votes),), now_us, 1, last_seq, votes))
         batch.sms_batches.append((key, fingerprint, len(outcomes), now_us))
         batch.keys["sms:" + key] = (fingerprint, outcomes)
+        batch.keys.update(by_id)
         return outcomes
 
-    def _stored_sms_outcomes(self, key: str, count: int) -> list[SmsOutcome]:
+    def _refused_outcome(self, index: int, reason: str, couple: str | None) -> SmsOutcome:
+        refusal = SmsRefusal(reason)
+        return SmsOutcome(index, SMS_REPLIES[refusal].format(cap=self.cap), None, refusal, couple)
+
+    @staticmethod
+    def _repeated_text(first: SmsOutcome | Receipt, index: int) -> SmsOutcome:
+        """The first outcome of a text delivered again, at its place in this batch."""
+        if isinstance(first, Receipt):  # counted in an earlier commit, found in the log
+            couple = first.allocation[0][0]
+            return SmsOutcome(index, SMS_ACCEPTED.format(couple=couple), first, None, couple)
+        return SmsOutcome(index, first.reply, first.receipt, first.reason, first.couple)
+
+    def _stored_sms_outcomes(self, key: str, messages: Sequence[SmsMessage]) -> list[SmsOutcome]:
         """The outcomes of a batch committed earlier, rebuilt from its log and refusal rows."""
-        keys = [f"{key}#{index}" for index in range(count)]
+        keys = [
+            _TEXT_KEY + m.message_id if m.message_id else f"{key}#{index}"
+            for index, m in enumerate(messages)
+        ]
+        count = len(keys)
         receipts: dict[str, Receipt] = {}
         refusals: dict[str, tuple[str, str | None]] = {}
         vote_log, refused = schema.vote_log, schema.sms_refusals
@@ -1254,10 +1297,7 @@ class VoteLogWriter:
                 )
                 continue
             stored_reason, named = refusals[message_key]
-            reason = SmsRefusal(stored_reason)
-            outcomes.append(
-                SmsOutcome(index, SMS_REPLIES[reason].format(cap=self.cap), None, reason, named)
-            )
+            outcomes.append(self._refused_outcome(index, stored_reason, named))
         return outcomes
 
     def _import(
@@ -1437,18 +1477,24 @@ def sqlite_insert_rows(cursor: Any, table: str, rows: Sequence[tuple[Any, ...]])
 _KEYS_COLUMNS = (
     "idempotency_key, ballot_id, seq, window_id, voter, channel, allocation, ts_us, hash"
 )
-# Fixed texts (no input is formatted into them): (vote_log keys, sms_batches keys).
+# Fixed texts (no input is formatted into them): (vote_log keys, sms_batches keys,
+# sms_refusals keys).
 _KEYS_SQL_SQLITE = (
     f"SELECT {_KEYS_COLUMNS} FROM vote_log "  # noqa: S608
     "WHERE idempotency_key IN (SELECT value FROM json_each(?))",
     "SELECT idempotency_key, fingerprint, messages FROM sms_batches "
+    "WHERE idempotency_key IN (SELECT value FROM json_each(?))",
+    "SELECT idempotency_key, reason, couple FROM sms_refusals "
     "WHERE idempotency_key IN (SELECT value FROM json_each(?))",
 )
 _KEYS_SQL_PG = (
     f"SELECT {_KEYS_COLUMNS} FROM vote_log WHERE idempotency_key = ANY(%s)",  # noqa: S608
     "SELECT idempotency_key, fingerprint, messages FROM sms_batches "
     "WHERE idempotency_key = ANY(%s)",
+    "SELECT idempotency_key, reason, couple FROM sms_refusals WHERE idempotency_key = ANY(%s)",
 )
+_TEXT_KEY = "sms:"
+"""The stored key of a text with the aggregator's message id: ``sms:<id>``."""
 
 
 def _receipt_from_tuple(row: Sequence[Any]) -> Receipt:
@@ -1531,10 +1577,13 @@ _FINGERPRINTED = operator.attrgetter("phone", "body", "to", "received_at")
 
 
 def _sms_fingerprint(messages: Sequence[SmsMessage], window: str | None) -> str:
-    """sha256 of ``[window, [[phone, body, to, received_us], ...]]`` as compact JSON."""
+    """sha256 of ``[window, [[phone, body, to, received_us], ...]]`` as compact JSON (each
+    text's message id appended when any text has one)."""
     body: list[Any] = list(map(_FINGERPRINTED, messages))  # tuples encode as JSON arrays
     if any(m.received_at is not None for m in messages):
         body = [(p, b, t, None if r is None else us_from_datetime(r)) for p, b, t, r in body]
+    if any(m.message_id for m in messages):
+        body = [(*fields, m.message_id) for fields, m in zip(body, messages, strict=True)]
     try:
         # Byte for byte the stdlib form below (tests/unit/adapters/test_votelog_encoding.py),
         # and much cheaper: the stdlib encoding was a visible share of the bulk path's writer.

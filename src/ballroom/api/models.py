@@ -49,6 +49,13 @@ class SmsMessageBody(_Body):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
+    id: StrictStr = Field(
+        min_length=1,
+        max_length=64,
+        description="The aggregator's own id of this inbound message (as Twilio's MessageSid or "
+        "Vonage's messageId). A text is counted once per id, whatever batch or key it comes in.",
+        examples=["SM5f8b1c2d3e4f"],
+    )
     sender: StrictStr = Field(alias="from", max_length=32, examples=["+15551234567"])
     to: StrictStr = Field(max_length=32, examples=["21523"])
     body: StrictStr = Field(max_length=1000, examples=["HILARIA"])

@@ -281,9 +281,12 @@ async def sms_inbound(
     Only the aggregator may call this: it signs each batch with the secret it shares with
     the server (`BALLROOM_SMS_GATEWAY_SECRET`, or the one `ballroom sms secret` prints).
     A missing, wrong or stale signature is a 401 with code `invalid_signature` and nothing
-    is stored. Within the tolerance a replay is harmless: the `Idempotency-Key` answers
-    the first outcome again and counts nothing twice. A text from a number outside the US
-    and Puerto Rico is refused with reason `region`.
+    is stored. A retry of one request with the same `Idempotency-Key` answers the first
+    outcome again; the same signed request under another key is a replay, refused with a
+    409 `replayed_callback`. Each text carries the aggregator's message `id` and is counted
+    once per id: delivered again in any batch, it answers its first outcome and counts
+    nothing. A text from a number outside the US and Puerto Rico is refused with reason
+    `region`.
     """
     del signature, timestamp  # verified by the guard
     return await voting_bridge.ingest_sms(app, messages, idempotency_key)

@@ -94,7 +94,10 @@ def _iso_second(whole_seconds: int) -> str:
 
 async def ingest_sms(app: App, messages: Sequence[SmsMessageBody], key: str) -> dict[str, Any]:
     """Queue an aggregator batch; answer one outcome (and the reply text) per message."""
-    batch = [SmsMessage(phone=m.sender, body=m.body, to=m.to, received_at=m.ts) for m in messages]
+    batch = [
+        SmsMessage(phone=m.sender, body=m.body, to=m.to, received_at=m.ts, message_id=m.id)
+        for m in messages
+    ]
     outcomes = await app.voting.submit_sms_async(batch, idempotency_key=key)
     return {"outcomes": [outcome.as_dict() for outcome in outcomes]}
 

@@ -528,6 +528,8 @@ class SmsMessage:
     body: str
     to: str = ""
     received_at: datetime | None = None
+    message_id: str = ""
+    """The aggregator's id of the message: a text is counted once per id (empty: no id)."""
 
 
 class SmsRefusal(StrEnum):

@@ -9,7 +9,10 @@ and kept in the store; ``ballroom sms secret`` prints it). Each callback carries
 
 Signing the timestamp with the body stops a captured callback from being replayed once it is
 older than the tolerance (5 minutes by default, by the server's clock, either way for clock
-skew); within it, the batch's ``Idempotency-Key`` makes a replay count nothing twice.
+skew). Within it, the signed content is remembered with the ``Idempotency-Key`` it first came
+with, so the same content under another key is refused as a replay; and each text carries
+the aggregator's message id, counted once whatever batch or key brings it again. The key
+only lets the aggregator retry one request and get its first answer.
 
 Rotation: ``ballroom sms secret --rotate [--grace S]`` makes a new stored secret current and
 keeps the old one accepted for the grace (an hour by default), as aggregators switch over

@@ -17,6 +17,7 @@ t)`` to feed an SSE stream. ``Tally.version`` is the last log sequence number co
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
@@ -352,8 +353,9 @@ class VotingService:
         idempotency_key: str,
         meta: VoteMeta | None = None,
     ) -> Future[Receipt]:
-        """Queue a web ballot; the future resolves to its receipt after the commit."""
-        key = _key(idempotency_key)
+        """Queue a web ballot; the future resolves to its receipt after the commit. The key is
+        the voter's own: another voter's same key is another ballot."""
+        key = _voter_key(voter, idempotency_key)
         return self._writer.submit_web(window_id, voter, allocation, key, meta or VoteMeta())
 
     def submit_web_ballot_async(
@@ -366,7 +368,7 @@ class VotingService:
         meta: VoteMeta | None = None,
     ) -> asyncio.Future[Receipt]:
         """:meth:`submit_web_ballot` from a running event loop: await the returned future."""
-        key = _key(idempotency_key)
+        key = _voter_key(voter, idempotency_key)
         return self._writer.submit_web_async(window_id, voter, allocation, key, meta or VoteMeta())
 
     def cast_web_ballot(
@@ -566,3 +568,13 @@ def _key(value: object) -> str:
             "an idempotency key of 1 to 256 characters is required", field="idempotency_key"
         )
     return value
+
+
+def _voter_key(voter: object, value: object) -> str:
+    """A web ballot's key as stored: scoped to its voter, so one voter's key is never
+    another's (a digest keeps it one fixed length, and apart from texts' ``sms:`` keys)."""
+    key = _key(value)
+    if not isinstance(voter, str):
+        return key  # the writer refuses the voter itself, with its own error
+    scoped = hashlib.sha256(f"{voter}\x00{key}".encode()).hexdigest()
+    return f"web:{scoped}"

@@ -115,9 +115,12 @@ def test_unknown_window_and_bad_keys(voting: VotingService) -> None:
 
 def test_a_key_reused_for_another_ballot_is_a_mismatch(voting: VotingService) -> None:
     voting.open_window("w")
-    voting.cast_web_ballot("w", "v", {"robert": 1}, idempotency_key="k")
+    first = voting.cast_web_ballot("w", "v", {"robert": 1}, idempotency_key="k")
     with pytest.raises(IdempotencyMismatch):
-        voting.cast_web_ballot("w", "other", {"robert": 1}, idempotency_key="k")
+        voting.cast_web_ballot("w", "v", {"robert": 2}, idempotency_key="k")
+    # A key is its voter's own: another voter's same key is another ballot (issue 17, item 8).
+    other = voting.cast_web_ballot("w", "other", {"robert": 1}, idempotency_key="k")
+    assert (other.voter, other.ballot_id != first.ballot_id) == ("other", True)
 
 
 def test_texts_name_their_couple_and_are_capped(voting: VotingService) -> None:
