@@ -68,7 +68,7 @@ def _cpu_s() -> float:
 def _analyse(path: Path) -> dict[str, float | int]:
     cpu0 = _cpu_s()
     t0 = time.perf_counter()
-    table = read_vote_table(path, phones=False)  # as analysis.analyze_file
+    table = read_vote_table(path)  # as analysis.analyze_file (phones: the SMS detector)
     t1 = time.perf_counter()
     read_mb = _peak_mb()
     release_freed()  # as analysis.analyze_file

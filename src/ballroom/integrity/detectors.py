@@ -1003,7 +1003,7 @@ def sms_clusters(ctx: _Context, texts: Texting, members: BoolArray) -> list[Clus
         )
         night_gap = ctx.night.get("sms_median_gap_s", 0.0)
         facts = [
-            f"{len(group)} numbers ({shape}) sent {n_texts} texts at machine pace: a median "
+            f"{len(group)} numbers ({shape}) sent {n_texts} texts at machine pace: a mean "
             f"{median:.2f} s between a number's own texts (the night's texters: "
             f"{night_gap:.1f} s), gaps varying by {cv:.0%}",
             f"the night's longest runs of consecutive texting numbers: 99.9 % are ≤ "
