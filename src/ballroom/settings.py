@@ -62,6 +62,19 @@ class Settings(BaseSettings):
     sms_signature_tolerance_s: int = Field(
         300, ge=1, le=86_400, description="How old (or early) a signed SMS callback may be."
     )
+    sms_number: str | None = Field(
+        None,
+        min_length=3,
+        max_length=32,
+        description="The number viewers text a couple's keyword to, shown on the vote page "
+        "(e.g. a short code); without it the page names the keywords only.",
+    )
+    photos_dir: str | None = Field(
+        None,
+        min_length=1,
+        description="A folder of couple photos named after the couple's id (robert.jpg, "
+        ".jpeg, .png or .webp), shown on the vote page; a couple without one shows initials.",
+    )
     cap: int = Field(10, ge=1, le=1000, description="Votes per couple per method per voter.")
     group_commit_ms: float = Field(
         2.0, ge=0.0, le=1000.0, description="How long a commit waits to gather more votes."

@@ -84,8 +84,9 @@ def test_void_a_flagged_account_in_the_panel(
     page.fill("#password", "producer-demo")
     page.click("#login")
     # The imported night is closed already: lock the scores and compute the results as cast.
-    expect(page.get_by_test_id("phase")).to_have_text("closed")
+    expect(page.get_by_test_id("phase")).to_have_text("Voting has closed")
     page.click("#lock")
+    page.click("#confirm-yes")
     expect(page.locator("#score-info")).to_contain_text("locked")
     page.click("#compute")
     expect(page.get_by_test_id("eliminated")).to_contain_text("Eliminated")
@@ -113,7 +114,9 @@ def test_void_a_flagged_account_in_the_panel(
 
     # A decision needs a reason: the panel shows the API's refusal.
     page.get_by_test_id(f"void-{target['voter']}").click()
-    expect(page.get_by_test_id("integrity-message-error")).to_contain_text("missing_field")
+    expect(page.get_by_test_id("integrity-message-error")).to_have_text(
+        "A decision needs a reason."
+    )
     page.fill(f"#reason-{target['voter']}", "five + aliases of one mailbox")
     page.get_by_test_id(f"void-{target['voter']}").click()
     expect(page.get_by_test_id("integrity-message-ok")).to_contain_text("Voided")
@@ -121,7 +124,7 @@ def test_void_a_flagged_account_in_the_panel(
         "void by producer: five + aliases of one mailbox"
     )
     expect(page.get_by_test_id("integrity-stale-error")).to_contain_text("compute them again")
-    expect(page.locator("#audit")).to_contain_text("integrity_void")
+    expect(page.locator("#audit")).to_contain_text(f"voided voter {target['voter']}")
     expect(page.locator("#audit")).to_contain_text("five + aliases of one mailbox")
 
     page.click("#compute")

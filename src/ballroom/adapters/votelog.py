@@ -466,7 +466,7 @@ class VoteLogWriter:
     ) -> None:
         book = self.books[self.partition(voter)]
         if channel is Channel.WEB:
-            previous = book.apply_web(window.id, voter, allocation)
+            previous = book.apply_web(window.id, voter, allocation, seq)
             if previous is not None:
                 window.tally.add(Channel.WEB, previous, ts_us, sign=-1)
         else:
@@ -1048,8 +1048,10 @@ class VoteLogWriter:
         meta: VoteMeta,
     ) -> Receipt:
         book = self.books[self.partition(voter)]
-        previous = book.apply_web(window.id, voter, allocation)
-        batch.undo.append(lambda: book.undo_web(window.id, voter, previous))
+        previous_seq = book.web_seq.get((window.id, voter), 0)
+        # _append below logs this ballot as the window's next entry.
+        previous = book.apply_web(window.id, voter, allocation, window.next_seq)
+        batch.undo.append(lambda: book.undo_web(window.id, voter, previous, previous_seq))
         receipt = self._append(
             batch,
             window,

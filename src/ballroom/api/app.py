@@ -22,12 +22,12 @@ from ballroom.api.responses import BodyLimit, JSONBody
 from ballroom.api.routes import router
 from ballroom.api.routes_integrity import router as integrity_router
 from ballroom.api.sms_auth import SmsSignatureGuard
+from ballroom.web import pages
 
 if TYPE_CHECKING:
     from ballroom.bootstrap import App
 
 WEB = Path(__file__).resolve().parent.parent / "web"
-PAGES = ("vote", "judge", "control", "results")
 
 _DOCS_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ballroom API</title>
@@ -112,16 +112,26 @@ def create_app(container: App) -> FastAPI:
     async def home() -> RedirectResponse:
         return RedirectResponse("/vote")
 
-    for page in PAGES:
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        return FileResponse(WEB / "static" / "favicon.svg", media_type="image/svg+xml")
+
+    @app.get("/photos/{couple}", include_in_schema=False)
+    async def photo(couple: str) -> Response:
+        found = pages.photo_path(container, couple)
+        if found is None:
+            return errors.error_response(404, "not_found", "no photo of that couple")
+        return FileResponse(found, headers={"Cache-Control": "public, max-age=3600"})
+
+    for page in pages.TITLES:
         app.add_api_route(f"/{page}", _page(page), methods=["GET"], include_in_schema=False)
     return app
 
 
 def _page(name: str) -> Any:
-    path = WEB / "templates" / f"{name}.html"
-
-    async def page(_request: Request) -> FileResponse:
-        return FileResponse(path, media_type="text/html; charset=utf-8")
+    async def page(request: Request) -> HTMLResponse:
+        html = await run_in_threadpool(pages.render, request.app.state.container, name)
+        return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
 
     page.__name__ = f"{name}_page"
     return page

@@ -22,6 +22,12 @@ class SignUpBody(_Body):
     region: StrictStr = Field(max_length=8, description="US, CA or PR.", examples=["US"])
 
 
+class SignInBody(_Body):
+    """A returning viewer asks for a new code (age and region are already on file)."""
+
+    email: StrictStr = Field(max_length=254, examples=["viewer@example.com"])
+
+
 class VerifyBody(_Body):
     """The emailed one-time code."""
 

@@ -18,6 +18,7 @@ from ballroom.api.models import (
     LoginBody,
     ScheduleBody,
     ScoreBody,
+    SignInBody,
     SignUpBody,
     SmsMessageBody,
     VerifyBody,
@@ -58,6 +59,13 @@ SIGN_UP_ERRORS = ERRORS | error_responses((503, "The mail relay did not take the
 def sign_up(body: SignUpBody, app: Container) -> dict[str, Any]:
     """Sign up (or sign in again) for online voting; a one-time code is emailed."""
     return app.accounts.sign_up(body.email, body.age, body.region).as_dict()
+
+
+@router.post("/accounts/sign-in", status_code=202, tags=["accounts"], responses=SIGN_UP_ERRORS)
+def sign_in(body: SignInBody, app: Container) -> dict[str, Any]:
+    """Sign in again as a voter who has signed up before: a one-time code is emailed (no age
+    or region asked again)."""
+    return app.accounts.sign_in(body.email).as_dict()
 
 
 @router.post("/accounts/verify", tags=["accounts"], responses=ERRORS)
@@ -182,8 +190,12 @@ def reveal_results(window: WindowId, who: Caller, app: Container) -> dict[str, A
 
 @router.get("/nights/{window}/results", tags=["nights"], responses=ERRORS)
 def get_results(window: WindowId, who: MaybeCaller, app: Container) -> dict[str, Any]:
-    """The night's leaderboard and why: public once revealed."""
-    return app.control.results(who, window)
+    """The night's leaderboard and why: public once revealed, with the vote log's chain root
+    (the hash of its last entry, final since voting closed) that receipts are checked against."""
+    result = app.control.results(who, window)
+    if app.control.night(window).revealed:
+        result["chain"] = voting_bridge.chain(app, window)
+    return result
 
 
 # -- windows and votes -------------------------------------------------------------------
@@ -193,6 +205,34 @@ def get_results(window: WindowId, who: MaybeCaller, app: Container) -> dict[str,
 def window_status(window: WindowId, app: Container) -> dict[str, Any]:
     """Whether the window is open, and its couples."""
     return voting_bridge.status(app, window)
+
+
+@router.get(
+    "/windows/{window}/events",
+    tags=["voting"],
+    responses=ERRORS,
+    response_class=StreamingResponse,
+)
+async def window_events(
+    window: WindowId,
+    app: Container,
+    limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+) -> StreamingResponse:
+    """Server-sent events (public): the window's status now, then each time it changes (opened,
+    closed, rescheduled, or its scheduled time passing); ``limit`` ends after N events."""
+    first = voting_bridge.status(app, window)
+    return StreamingResponse(
+        voting_bridge.status_events(app, window, first, limit),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/windows/{window}/ballots/mine", tags=["voting"], responses=ERRORS)
+def my_ballot(window: WindowId, who: Caller, app: Container) -> dict[str, Any]:
+    """The caller's web ballot that counts now in this window, with its receipt (voters);
+    ``ballot`` is null before their first save."""
+    return voting_bridge.my_ballot(app, who, window)
 
 
 @router.post("/windows/{window}/open", tags=["voting"], responses=ERRORS)

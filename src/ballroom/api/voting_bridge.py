@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ballroom.bootstrap import App
 
 SSE_KEEPALIVE_S = 15.0
+STATUS_POLL_S = 1.0
 
 
 def status(app: App, window: str) -> dict[str, Any]:
@@ -102,11 +103,38 @@ async def ingest_sms(app: App, messages: Sequence[SmsMessageBody], key: str) -> 
     return {"outcomes": [outcome.as_dict() for outcome in outcomes]}
 
 
+def my_ballot(app: App, who: Principal, window: str) -> dict[str, Any]:
+    """The voter's web ballot that counts now in ``window``, as its receipt (or null)."""
+    AccountService.require_verified(who)
+    assert who.identity is not None  # a verified voter always has one
+    entry = app.voting.current_web_ballot(window, who.identity)
+    if entry is None:
+        return {"window": window, "ballot": None}
+    return {
+        "window": window,
+        "ballot": {
+            "ballot_id": entry.ballot_id,
+            "seq": entry.seq,
+            "window": entry.window,
+            "channel": str(entry.channel),
+            "allocation": dict(entry.allocation),
+            "ts": _iso(entry.ts),
+            "hash": entry.hash,
+        },
+    }
+
+
+def chain(app: App, window: str) -> dict[str, Any]:
+    """The window's chain root: the hash of its last entry, and how many entries it has."""
+    return {"root": app.voting.chain_root(window), "entries": app.voting.tallies(window).version}
+
+
 def receipt(app: App, ballot_hash: str) -> dict[str, Any]:
     """The logged ballot behind a receipt hash, and whether the chain around it holds."""
     check = app.voting.verify_receipt(ballot_hash)
     entry = check.entry
     return {
+        "superseded": app.voting.superseded(entry),
         "ballot_id": entry.ballot_id,
         "seq": entry.seq,
         "window": entry.window,
@@ -119,6 +147,29 @@ def receipt(app: App, ballot_hash: str) -> dict[str, Any]:
         "linked_ok": check.linked_ok,
         "ok": check.ok,
     }
+
+
+async def status_events(
+    app: App, window: str, first: dict[str, Any], limit: int | None
+) -> AsyncIterator[bytes]:
+    """Server-sent events: the window's status now, then each time it changes.
+
+    The phase follows the server's clock (a scheduled close passes with no action), so the
+    status is looked at each second rather than waited for.
+    """
+    yield _event("status", first)
+    sent, last, quiet = 1, first, 0.0
+    while limit is None or sent < limit:
+        await asyncio.sleep(STATUS_POLL_S)
+        now = status(app, window)
+        if now != last:
+            yield _event("status", now)
+            sent, last, quiet = sent + 1, now, 0.0
+            continue
+        quiet += STATUS_POLL_S
+        if quiet >= SSE_KEEPALIVE_S:
+            yield b": keep-alive\n\n"
+            quiet = 0.0
 
 
 async def tally_events(

@@ -22,6 +22,8 @@ from ballroom.settings import load_settings
 DEMO_WEEK = 4
 """Disney Night (s34w04): the demo opens its window for voting."""
 DEMO_PRODUCER = ("producer", "producer-demo")
+DEMO_SMS_NUMBER = "(201) 555-0134"
+"""The vote page's number to text in the demo: from the 555-0100..0199 range kept for fiction."""
 DEMO_JUDGE_PASSWORD = "judge-demo"  # noqa: S105 - printed for anyone to use: a demo login
 DEFAULT_GRACE_S = 3600
 """How long an old SMS gateway secret stays accepted after ``sms secret --rotate``."""
@@ -101,6 +103,8 @@ def serve(
     from ballroom.api.app import create_app  # noqa: PLC0415
 
     settings = load_settings(db_url=db, host=host, port=port)
+    if demo and settings.sms_number is None:
+        settings = settings.model_copy(update={"sms_number": DEMO_SMS_NUMBER})
     app = bootstrap(settings, season=load_season(season) if season else None)
     base = f"http://{settings.host}:{settings.port}"
     if demo:

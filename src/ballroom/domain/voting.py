@@ -265,6 +265,8 @@ class VoteBook:
         self.cap = cap
         # (window, voter) -> the voter's current web allocation.
         self.web: dict[tuple[str, str], Allocation] = {}
+        # (window, voter) -> the log sequence number of that allocation (the voter's receipt).
+        self.web_seq: dict[tuple[str, str], int] = {}
         # (window, voter, couple) -> texts counted.
         self.sms: dict[tuple[str, str, str], int] = {}
 
@@ -276,19 +278,32 @@ class VoteBook:
         """Whether one more text for ``couple`` fits the voter's cap."""
         return self.sms.get((window, voter, couple), 0) < self.cap
 
-    def apply_web(self, window: str, voter: str, allocation: Allocation) -> Allocation | None:
-        """Make ``allocation`` the voter's web ballot; return the one it replaced."""
+    def web_ballot_seq(self, window: str, voter: str) -> int | None:
+        """The log sequence number of the voter's current web ballot, if any."""
+        return self.web_seq.get((window, voter))
+
+    def apply_web(
+        self, window: str, voter: str, allocation: Allocation, seq: int = 0
+    ) -> Allocation | None:
+        """Make ``allocation`` (logged as entry ``seq``) the voter's web ballot; return the one
+        it replaced."""
         key = (window, voter)
         previous = self.web.get(key)
         self.web[key] = allocation
+        self.web_seq[key] = seq
         return previous
 
-    def undo_web(self, window: str, voter: str, previous: Allocation | None) -> None:
+    def undo_web(
+        self, window: str, voter: str, previous: Allocation | None, previous_seq: int = 0
+    ) -> None:
         """Reverse :meth:`apply_web`."""
+        key = (window, voter)
         if previous is None:
-            self.web.pop((window, voter), None)
+            self.web.pop(key, None)
+            self.web_seq.pop(key, None)
         else:
-            self.web[(window, voter)] = previous
+            self.web[key] = previous
+            self.web_seq[key] = previous_seq
 
     def apply_sms(self, window: str, voter: str, couple: str) -> None:
         """Count one text; the caller has checked :meth:`sms_room`."""

@@ -200,6 +200,28 @@ class AccountService:
                         created_at=now,
                     )
                 )
+        return self._send_code(voter_id, address, new=new)
+
+    def sign_in(self, email: Any) -> SignUp:
+        """Email a new one-time code to a voter who signed up before (age and region are on
+        file already)."""
+        address = _email(email)
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                sa.select(voters.c.id, voters.c.email).where(
+                    voters.c.identity == normalise_email(address)
+                )
+            ).first()
+        if row is None:
+            raise NotFound(
+                "no voter has signed up with this email address; sign up first", field="email"
+            )
+        return self._send_code(str(row.id), str(row.email), new=False)
+
+    def _send_code(self, voter_id: str, address: str, *, new: bool) -> SignUp:
+        """Store a new one-time code for the voter (within the hourly limit) and email it."""
+        now = self._now()
+        with self._engine.begin() as connection:
             sent = connection.execute(
                 sa.select(sa.func.count())
                 .select_from(verification_codes)

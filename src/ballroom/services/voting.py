@@ -41,6 +41,7 @@ from ballroom.adapters.votelog import (
 from ballroom.domain.voting import (
     DEFAULT_CAP,
     GENESIS_HASH,
+    Channel,
     LogEntry,
     Receipt,
     SmsMessage,
@@ -491,6 +492,26 @@ class VotingService:
         entries = self.log_entries(window_id)
         bad = verify_chain(entries)
         return None if bad is None else entries[bad].seq
+
+    def current_web_ballot(self, window_id: str, voter: str) -> LogEntry | None:
+        """The voter's web ballot that counts now in the window (their latest), if any."""
+        self._window(window_id)
+        book = self._writer.books[self._writer.partition(voter)]
+        seq = book.web_ballot_seq(window_id, voter)
+        if not seq:
+            return None
+        with self.engine.connect() as connection:
+            found = read_log_slice(connection, window_id, seq, seq)
+        # The book is ahead of the store only while the ballot's commit is in flight.
+        return found[0] if found and found[0].voter == voter else None
+
+    def superseded(self, entry: LogEntry) -> bool:
+        """Whether a later web ballot of the same voter replaced ``entry`` (texts never are)."""
+        if entry.channel is not Channel.WEB:
+            return False
+        book = self._writer.books[self._writer.partition(entry.voter)]
+        current = book.web_ballot_seq(entry.window, entry.voter)
+        return current is not None and current != entry.seq
 
     def chain_root(self, window_id: str) -> str:
         """The hash of the window's last entry (the genesis hash for an empty log)."""

@@ -12,10 +12,12 @@ class ApiError extends Error {
 
 const ballroom = {
   tokenKey(page) { return `ballroom.token.${page}`; },
-  token(page) { return sessionStorage.getItem(this.tokenKey(page)); },
+  // A viewer stays signed in across visits (until the session expires); staff per tab.
+  storage(page) { return page === "vote" ? localStorage : sessionStorage; },
+  token(page) { return this.storage(page).getItem(this.tokenKey(page)); },
   setToken(page, token) {
-    if (token) sessionStorage.setItem(this.tokenKey(page), token);
-    else sessionStorage.removeItem(this.tokenKey(page));
+    if (token) this.storage(page).setItem(this.tokenKey(page), token);
+    else this.storage(page).removeItem(this.tokenKey(page));
   },
 
   async api(method, path, { body, token, headers } = {}) {
@@ -76,6 +78,7 @@ const ballroom = {
     return node;
   },
 
+  // A message in a box; errors are alerts, others polite status updates (both announced).
   show(target, message, kind = "ok") {
     const box = typeof target === "string" ? document.getElementById(target) : target;
     box.replaceChildren();
@@ -84,12 +87,58 @@ const ballroom = {
       "data-testid": `${box.id}-${kind}` }, message));
   },
 
+  // Every message box of the page emptied: an earlier error must not outlive a success.
+  clearMessages(root = document) {
+    // A box marked data-keep says what still holds (e.g. results to recompute): not stale.
+    for (const box of root.querySelectorAll(".messages:not([data-keep])")) box.replaceChildren();
+  },
+
+  // Words for the errors whose server message names ids a viewer has never seen.
+  friendly: {
+    window_closed: "Voting is not open right now, so nothing was saved.",
+    invalid_token: "Your session has ended. Please sign in again.",
+    token_expired: "Your session has ended. Please sign in again.",
+    unauthorized: "Please sign in first.",
+    invalid_credentials: "That name and password do not match an account.",
+    rate_limited: "Too many tries. Please wait a while and try again.",
+    unavailable: "The service is busy. Please try again in a moment.",
+    mail_not_sent: "We could not send the email just now. Please try again in a moment.",
+    unknown_couple: "That couple is not in tonight's vote. Please reload the page.",
+    duplicate_score: "You have keyed this dance already. To change it, pick the new score and give a reason.",
+    score_locked: "The scores are locked: nothing can be keyed or corrected any more.",
+    score_out_of_range: "A score is a whole number from 1 to 10.",
+  },
+
   describe(error) {
     if (error instanceof ApiError) {
-      return `${error.message} (${error.code}${error.field ? `, ${error.field}` : ""})`;
+      const words = this.friendly[error.code];
+      if (words) return words;
+      if (error.status >= 500 || !error.message || error.message.startsWith("HTTP ")) {
+        return "Something went wrong on our side. Please try again in a moment.";
+      }
+      const text = error.message.charAt(0).toUpperCase() + error.message.slice(1);
+      return /[.!?]$/.test(text) ? text : `${text}.`;
     }
-    return String(error);
+    if (error instanceof TypeError) return "The connection failed. Check your network and try again.";
+    const text = String(error && error.message ? error.message : error);
+    return text.charAt(0).toUpperCase() + text.slice(1);
   },
+
+  // "8:05 PM" today, "Tuesday, October 7 at 8:05 PM" another day, in the reader's time zone.
+  when(iso, { seconds = false } = {}) {
+    if (!iso) return "";
+    const moment = new Date(iso);
+    const time = moment.toLocaleTimeString("en-US", {
+      hour: "numeric", minute: "2-digit", ...(seconds ? { second: "2-digit" } : {}) });
+    const today = new Date();
+    if (moment.toDateString() === today.toDateString()) return `${time} today`;
+    const day = moment.toLocaleDateString("en-US", {
+      weekday: "long", month: "long", day: "numeric",
+      ...(moment.getFullYear() !== today.getFullYear() ? { year: "numeric" } : {}) });
+    return `${day} at ${time}`;
+  },
+
+  plural(count, one, many) { return `${count.toLocaleString("en-US")} ${count === 1 ? one : many}`; },
 
   newKey() {
     if (crypto.randomUUID) return crypto.randomUUID();

@@ -11,7 +11,9 @@
   const token = () => ballroom.token(PAGE);
   const windowId = () => $("night-select").value;
   const fmt = (n) => Number(n).toLocaleString("en-US");
-  const margin = (m) => (m === null || m === undefined ? "n/a" : Number(m).toFixed(4));
+  // A margin of combined score (a fraction) in percentage points, as the results show shares.
+  const margin = (m) => (m === null || m === undefined ? "not measurable"
+    : `${(100 * Number(m)).toFixed(2)} percentage points`);
   const names = (list) => (list && list.length ? list.join(", ") : "nobody");
 
   function counterfactualText(report) {

@@ -5,13 +5,15 @@
 // Opens a session from the form and keeps its token for `page`, then awaits `enter()`.
 // With `role`, a session of any other role is refused before its token is kept.
 ballroom.staffLogin = function staffLogin({ page, role, enter }) {
-  const field = (label, attrs) => ballroom.el("label", {}, `${label} `,
+  const field = (label, attrs) => ballroom.el("div", { class: "field" },
+    ballroom.el("label", { for: attrs.id }, label),
     ballroom.el("input", { ...attrs, name: attrs.id, required: true }));
-  const form = ballroom.el("form", { id: "login-form", class: "row" },
+  const form = ballroom.el("form", { id: "login-form" },
     field("Name", { id: "name", autocomplete: "username" }),
     field("Password", { id: "password", type: "password", autocomplete: "current-password" }),
-    ballroom.el("button", { id: "login", type: "submit" }, "Log in"));
-  document.getElementById("login-section").append(form, ballroom.el("div", { id: "login-message" }));
+    ballroom.el("button", { id: "login", type: "submit", class: "primary" }, "Log in"));
+  document.getElementById("login-section").append(form,
+    ballroom.el("div", { id: "login-message", class: "messages" }));
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

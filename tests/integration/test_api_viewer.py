@@ -1,0 +1,107 @@
+"""What the viewer's pages ask the API: my ballot in this window, signing in again, the
+window's live state, whether a receipt still counts, and the chain root once revealed."""
+
+from __future__ import annotations
+
+import json
+
+from api_support import WINDOW, Api, api, assert_error
+
+__all__ = ["api"]  # the fixture, imported for pytest
+
+
+def _mine(api: Api, voter: dict[str, str]) -> dict[str, object] | None:
+    response = api.client.get(f"/api/v1/windows/{WINDOW}/ballots/mine", headers=voter)
+    assert response.status_code == 200, response.text
+    ballot: dict[str, object] | None = response.json()["ballot"]
+    return ballot
+
+
+def test_my_ballot_is_the_latest_saved_one_with_its_receipt(api: Api) -> None:
+    api.open_night(api.producer())
+    voter = api.voter("returning@example.com")
+    other = api.voter("someone.else@example.com")
+    assert _mine(api, voter) is None
+
+    first = api.ballot(voter, {"robert": 3, "alix": 1}, "mine-1").json()
+    api.ballot(other, {"jen": 10}, "other-1")
+    assert _mine(api, voter) == first
+    second = api.ballot(voter, {"hilaria": 2}, "mine-2").json()
+    mine = _mine(api, voter)
+    assert mine == second
+    assert mine is not None
+    assert mine["allocation"] == {"hilaria": 2}
+    assert _mine(api, other) is not None
+
+    # The first receipt is still in the log, but superseded; the second counts.
+    assert api.client.get(f"/api/v1/receipts/{first['hash']}").json()["superseded"] is True
+    assert api.client.get(f"/api/v1/receipts/{second['hash']}").json()["superseded"] is False
+
+
+def test_my_ballot_survives_a_restart(api: Api) -> None:
+    """The voter's current ballot is rebuilt from the log when the writer starts again."""
+    api.open_night(api.producer())
+    voter = api.voter("restart@example.com")
+    api.ballot(voter, {"robert": 1}, "r-1")
+    saved = api.ballot(voter, {"robert": 2}, "r-2").json()
+    api.app.voting.stop()
+    api.app.voting.start()
+    assert _mine(api, voter) == saved
+
+
+def test_my_ballot_needs_a_verified_voter(api: Api) -> None:
+    producer = api.producer()
+    api.open_night(producer)
+    assert_error(api.client.get(f"/api/v1/windows/{WINDOW}/ballots/mine"), 401, "invalid_token")
+    response = api.client.get(f"/api/v1/windows/{WINDOW}/ballots/mine", headers=producer)
+    assert response.status_code == 403, response.text
+    voter = api.voter()
+    assert_error(
+        api.client.get("/api/v1/windows/nope/ballots/mine", headers=voter), 404, "not_found"
+    )
+
+
+def test_a_returning_voter_signs_in_with_their_email_only(api: Api) -> None:
+    api.voter("Back.Again@example.com")
+    response = api.client.post("/api/v1/accounts/sign-in", json={"email": "back.again@example.com"})
+    assert response.status_code == 202, response.text
+    assert response.json()["new"] is False
+    code = api.last_code("Back.Again@example.com")
+    verified = api.client.post(
+        "/api/v1/accounts/verify", json={"email": "back.again@example.com", "code": code}
+    )
+    assert verified.status_code == 200, verified.text
+
+    unknown = api.client.post("/api/v1/accounts/sign-in", json={"email": "new@example.com"})
+    assert_error(unknown, 404, "not_found", "email")
+    assert_error(api.client.post("/api/v1/accounts/sign-in", json={}), 422, "missing_field")
+
+
+def test_window_events_follow_the_phase(api: Api) -> None:
+    producer = api.producer()
+    api.open_night(producer)
+    response = api.client.get(f"/api/v1/windows/{WINDOW}/events?limit=1")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    event, data = response.text.strip().split("\n")
+    assert event == "event: status"
+    assert json.loads(data.removeprefix("data: "))["open"] is True
+    api.client.post(f"/api/v1/windows/{WINDOW}/close", headers=producer)
+    closed = api.client.get(f"/api/v1/windows/{WINDOW}/events?limit=1").text
+    assert json.loads(closed.strip().split("\n")[1].removeprefix("data: "))["phase"] == "closed"
+    assert_error(api.client.get("/api/v1/windows/nope/events"), 404, "not_found")
+
+
+def test_revealed_results_carry_the_chain_root(api: Api) -> None:
+    producer = api.producer()
+    api.open_night(producer)
+    saved = api.ballot(api.voter(), {"robert": 4}, "root-1").json()
+    api.client.post(f"/api/v1/windows/{WINDOW}/close", headers=producer)
+    api.client.post(f"/api/v1/nights/{WINDOW}/lock", headers=producer)
+    computed = api.client.post(f"/api/v1/nights/{WINDOW}/results", headers=producer)
+    assert computed.status_code == 200, computed.text
+    before = api.client.get(f"/api/v1/nights/{WINDOW}/results", headers=producer).json()
+    assert "chain" not in before  # not published before the reveal
+    api.client.post(f"/api/v1/nights/{WINDOW}/reveal", headers=producer)
+    public = api.client.get(f"/api/v1/nights/{WINDOW}/results").json()
+    assert public["chain"] == {"root": saved["hash"], "entries": 1}
