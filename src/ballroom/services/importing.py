@@ -30,6 +30,7 @@ from ballroom.services.voting import ImportBallot, ImportOutcome, VotingService
 
 CHUNK = 5000
 IN_FLIGHT = 2  # chunks queued at the writer while the next one is parsed
+_SENDERS_KEPT = 1 << 16  # senders whose region was placed, remembered (emptied when full)
 
 
 def ballots_from_rows(rows: Iterable[VoteRow]) -> Iterator[ImportBallot]:
@@ -200,11 +201,22 @@ def import_ballots(
     pending: list[_Chunk] = []
     chunk: list[ImportBallot] = []
 
+    # A sender texts up to ten times per couple: their number is placed once.
+    senders: dict[tuple[str, str], BallroomError | None] = {}
+
     def submit() -> None:
         decided: dict[int, ImportOutcome] = {}
         admitted: list[ImportBallot] = []
         for index, ballot in enumerate(chunk):
-            refusal = sender_refusal(ballot)
+            if ballot.channel is Channel.SMS:
+                sender = (ballot.meta.phone, ballot.voter)
+                if sender not in senders:
+                    if len(senders) >= _SENDERS_KEPT:
+                        senders.clear()
+                    senders[sender] = sender_refusal(ballot)
+                refusal = senders[sender]
+            else:
+                refusal = None
             if refusal is None:
                 admitted.append(ballot)
             else:

@@ -223,7 +223,7 @@ class _Walk:
             couples=batch.column("couple"),
             votes=batch.column("votes").to_numpy(zero_copy_only=False),
         )
-        return _canonical_entries(batch, first_seq)
+        return canonical_entries(batch, first_seq)
 
     def add(self, batch: BallotBatch, payloads: list[bytes], receipts: _Receipts | None) -> None:
         """Chain a prepared batch on, and check it against the receipts."""
@@ -341,7 +341,7 @@ def _json_inner(strings: Any) -> Any:
     return pa.array([json_string(text)[1:-1] for text in strings.to_pylist()], pa.string())
 
 
-def _canonical_entries(batch: BallotBatch, first_seq: int) -> list[bytes]:
+def canonical_entries(batch: BallotBatch, first_seq: int) -> list[bytes]:
     """Each ballot's ``canonical_bytes`` (rows in couple order), built on whole columns: the
     quotes and commas are the separators of one join per row and one per ballot."""
     n = batch.entries
