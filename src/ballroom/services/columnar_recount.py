@@ -40,7 +40,7 @@ class ColumnarRecount:
         self._ts: list[npt.NDArray[np.int64]] = []  # per ballot
         self._web_voter: list[Any] = []  # per web ballot (pyarrow strings)
         self._web_seq: list[npt.NDArray[np.int64]] = []  # per web ballot
-        self._row_ballot: list[npt.NDArray[np.int64]] = []  # per row: its ballot's index
+        self._row_ballot: list[npt.NDArray[np.int32]] = []  # per row: its ballot's index
         self._row_couple: list[npt.NDArray[np.int32]] = []
         self._row_votes: list[npt.NDArray[np.int8]] = []
 
@@ -68,7 +68,7 @@ class ColumnarRecount:
         self._web_voter.append(voters.filter(pa.array(web)))
         self._web_seq.append(np.flatnonzero(web).astype(np.int64) + offset)
         lengths = np.diff(starts)
-        self._row_ballot.append(np.repeat(np.arange(offset, offset + n, dtype=np.int64), lengths))
+        self._row_ballot.append(np.repeat(np.arange(offset, offset + n, dtype=np.int32), lengths))
         self._row_couple.append(self._codes(couples))
         self._row_votes.append(np.asarray(votes, dtype=np.int8))
         self.ballots += n
@@ -116,21 +116,23 @@ class ColumnarRecount:
             sms = np.concatenate(self._sms)
             ts = np.concatenate(self._ts)
             replaced = self.replaced_at()
-            row_ballot = np.concatenate(self._row_ballot)
-            couple = np.concatenate(self._row_couple).astype(np.int64)
-            votes = np.concatenate(self._row_votes).astype(np.int64)
-            row_sms = sms[row_ballot]
-            sms_total = np.bincount(couple[row_sms], votes[row_sms], size).astype(np.int64)
-            row_replaced = replaced[row_ballot]
-            kept = ~row_sms & (row_replaced < 0)
-            web = np.bincount(couple[kept], votes[kept], size).astype(np.int64)
-            # Each row adds at its ballot's minute; a replaced one subtracts at the minute of
-            # the ballot that replaced it.
-            gone = row_replaced >= 0
-            minute = np.concatenate([ts[row_ballot], row_replaced[gone]]) // _BUCKET_US
-            cells = np.concatenate([couple, couple[gone]])
-            amounts = np.concatenate([votes, -votes[gone]])
-            buckets = _bucket_sums(minute, cells, amounts, names)
+            sums = _BucketSums(int(ts.min()) // _BUCKET_US, int(ts.max()) // _BUCKET_US, size)
+            # A batch of rows at a time: a night's rows are tens of millions.
+            for row_ballot, couple, votes in zip(
+                self._row_ballot, self._row_couple, self._row_votes, strict=True
+            ):
+                amount = votes.astype(np.int64)
+                row_sms = sms[row_ballot]
+                sms_total += np.bincount(couple[row_sms], amount[row_sms], size).astype(np.int64)
+                row_replaced = replaced[row_ballot]
+                kept = ~row_sms & (row_replaced < 0)
+                web += np.bincount(couple[kept], amount[kept], size).astype(np.int64)
+                # Each row adds at its ballot's minute; a replaced one subtracts at the minute
+                # of the ballot that replaced it.
+                sums.add(ts[row_ballot] // _BUCKET_US, couple, amount)
+                gone = row_replaced >= 0
+                sums.add(row_replaced[gone] // _BUCKET_US, couple[gone], -amount[gone])
+            buckets = sums.by_minute(names)
         return {
             "window": self.window,
             "ballots": self.ballots,
@@ -161,31 +163,42 @@ class ColumnarRecount:
         return {name: int(count["total"]) for name, count in couples.items()}
 
 
-def _bucket_sums(
-    minute: npt.NDArray[np.int64],
-    couple: npt.NDArray[np.int64],
-    amount: npt.NDArray[np.int64],
-    names: list[str],
-) -> dict[int, dict[str, int]]:
-    """Net votes per (minute, couple), without the zeros (as ``TallyCounter.snapshot``)."""
-    if not len(minute):
-        return {}
-    size = max(len(names), 1)
-    low, high = int(minute.min()), int(minute.max())
-    if (high - low + 1) * size <= _DENSE_CELLS:
-        cell = (minute - low) * size + couple
-        sums = np.bincount(cell, amount, (high - low + 1) * size).astype(np.int64)
-        nonzero = np.flatnonzero(sums)
-        keys, values = nonzero, sums[nonzero]
-        minutes, couples = keys // size + low, keys % size
-    else:
-        cell = minute * size + couple
+class _BucketSums:
+    """Net votes per (minute, couple), added a batch at a time: one dense array for a night
+    of ordinary length, a dict of sums for a longer one."""
+
+    def __init__(self, first: int, last: int, couples: int) -> None:
+        self.first = first
+        self.size = max(couples, 1)
+        cells = (last - first + 1) * self.size
+        self.dense = np.zeros(cells, dtype=np.int64) if cells <= _DENSE_CELLS else None
+        self.sparse: dict[int, int] = {}
+
+    def add(
+        self,
+        minute: npt.NDArray[np.int64],
+        couple: npt.NDArray[np.int32],
+        amount: npt.NDArray[np.int64],
+    ) -> None:
+        cell = (minute - self.first) * self.size + couple
+        if self.dense is not None:
+            self.dense += np.bincount(cell, amount, len(self.dense)).astype(np.int64)
+            return
         keys, inverse = np.unique(cell, return_inverse=True)
-        values = np.bincount(inverse, amount, len(keys)).astype(np.int64)
-        kept = values != 0
-        keys, values = keys[kept], values[kept]
-        minutes, couples = keys // size, keys % size
-    out: dict[int, dict[str, int]] = {}
-    for m, c, v in zip(minutes.tolist(), couples.tolist(), values.tolist(), strict=True):
-        out.setdefault(m, {})[names[c]] = v
-    return out
+        totals = np.bincount(inverse, amount, len(keys)).astype(np.int64)
+        for key, total in zip(keys.tolist(), totals.tolist(), strict=True):
+            self.sparse[key] = self.sparse.get(key, 0) + total
+
+    def by_minute(self, names: list[str]) -> dict[int, dict[str, int]]:
+        """The non-zero sums by minute, then couple name (as ``TallyCounter.snapshot``)."""
+        pairs: Iterable[tuple[int, int]]
+        if self.dense is not None:
+            keys = np.flatnonzero(self.dense)
+            pairs = zip(keys.tolist(), self.dense[keys].tolist(), strict=True)
+        else:
+            pairs = [(key, total) for key, total in sorted(self.sparse.items()) if total]
+        out: dict[int, dict[str, int]] = {}
+        for key, total in pairs:
+            minute, couple = divmod(key, self.size)
+            out.setdefault(minute + self.first, {})[names[couple]] = total
+        return out

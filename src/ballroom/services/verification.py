@@ -66,7 +66,6 @@ class ReceiptCheck:
     ts_us: int = 0
     allocation: dict[str, int] = field(default_factory=dict)
     replaced_by: dict[str, object] | None = None  # the voter's next web ballot, if any
-    last_web_seq: int = 0  # the voter's last web ballot (this one when nothing replaced it)
 
     @property
     def found(self) -> bool:

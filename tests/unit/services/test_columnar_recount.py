@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ballroom.domain.voting import Channel, LogEntry, recount
+from ballroom.services import columnar_recount
 from ballroom.services.columnar_recount import ColumnarRecount
 
 COUPLES = ["alix", "dylan", "jen", "robert"]
@@ -73,3 +74,18 @@ def test_a_revised_ballot_subtracts_at_the_minute_of_its_replacement() -> None:
     couples = result["couples"]
     assert isinstance(couples, dict)
     assert couples["robert"] == {"web": 0, "sms": 0, "total": 0}
+
+
+@settings(max_examples=30, deadline=None)
+@given(drawn=st.lists(_ENTRY, min_size=1, max_size=30))
+def test_a_night_too_long_for_one_array_sums_the_same(
+    drawn: list[tuple[Channel, int, int, list[tuple[str, int]]]],
+) -> None:
+    entries = _log(drawn)
+    expected = recount("w", entries, [*COUPLES, "whitney"]).as_dict()
+    dense = columnar_recount._DENSE_CELLS
+    columnar_recount._DENSE_CELLS = 0  # every sum in the dict of sums
+    try:
+        assert _columnar(entries, 7) == expected
+    finally:
+        columnar_recount._DENSE_CELLS = dense
