@@ -82,18 +82,18 @@ def uncertainty_band(
 def _verdict(body: dict[str, Any], band: dict[str, Any], eliminated: list[str]) -> str:
     names = ", ".join(eliminated) or "nobody"
     if not body["changes_as_flagged"]:
-        return f"Without the flagged votes {names} still goes home."
-    others = {tuple(c["eliminated"]) for c in band["cases"]}
-    others |= {tuple(o) for o in band["random_outcomes"]}
-    if body["changes"] and tuple(eliminated) not in others:
-        without = ", ".join(body["eliminated_without_flagged"]) or "nobody"
+        return f"Without the flagged votes the elimination would not change: {names} either way."
+    without = ", ".join(body["eliminated_without_flagged"]) or "nobody"
+    if body["changes"]:
         return (
-            f"Removing the flagged votes changes the elimination ({names} → {without}), "
-            "and it holds across the detection's uncertainty."
+            f"Without the flagged votes the elimination would change ({names} → {without}), "
+            "and it does across the detection's uncertainty (strong flags only, a tenth of "
+            "the flags wrong)."
         )
     return (
-        "Removing every flagged vote would change the elimination, but not across the "
-        "detection's uncertainty (strong flags only, or a tenth of the flags wrong): not claimed."
+        f"Without the flagged votes the elimination would change ({names} → {without}), but "
+        "not across the detection's uncertainty (strong flags only, or a tenth of the flags "
+        "wrong): no change is claimed."
     )
 
 

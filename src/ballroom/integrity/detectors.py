@@ -577,11 +577,11 @@ class _Context:
     def strength_text(self, members: IntArray) -> str:
         """The members' evidence strengths, against the flagging level."""
         scores = self.score[members]
-        signals: dict[str, float] = {}
-        for member in members[:50]:
-            for name, value in self.evidence.of(int(member)).items():
-                signals[name] = max(signals.get(name, 0.0), value)
-        listed = ", ".join(f"{name} {value:.1f}" for name, value in signals.items())
+        strongest = (
+            (name, float(values[members].max())) for name, values in self.evidence.strengths.items()
+        )
+        signals = sorted(((n, v) for n, v in strongest if v > 0), key=lambda pair: -pair[1])
+        listed = ", ".join(f"{name} {value:.1f}" for name, value in signals)
         low, high = float(scores.min()), float(scores.max())
         span = f"{high:.1f}" if abs(high - low) < 0.05 else f"{low:.1f}–{high:.1f}"
         return f"evidence {span} (flagged at {evidence_model.FLAG_AT:.1f}): {listed}"
@@ -993,7 +993,7 @@ def sms_clusters(ctx: _Context, texts: Texting, members: BoolArray) -> list[Clus
     for group in _groups(key, members):
         numbers = np.sort(texts.number[group])
         n_texts = int(texts.texts[group].sum())
-        median = float(np.nanmedian(texts.median_gap_s[group]))
+        median = float(np.nanmedian(texts.mean_gap_s[group]))
         cv = float(np.nanmedian(texts.gap_cv[group]))
         consecutive = int(texts.run[group].max())
         shape = (
@@ -1027,7 +1027,7 @@ def sms_clusters(ctx: _Context, texts: Texting, members: BoolArray) -> list[Clus
                     "accounts": len(group),
                     "numbers": [f"+{int(numbers[0])}", f"+{int(numbers[-1])}"],
                     "consecutive": consecutive,
-                    "median_gap_s": round(median, 3),
+                    "mean_gap_s": round(median, 3),
                     "gap_cv": round(cv, 3),
                     "texts": n_texts,
                     "strength": round(float(ctx.score[group].max()), 2),

@@ -5,13 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
 import pytest
 
-from ballroom.adapters.interchange import read_vote_table, write_vote_arrow
+from ballroom.adapters.interchange import Categorical, read_vote_table, write_vote_arrow
 from ballroom.domain.night import Night
 from ballroom.errors import UnknownCouple
 from ballroom.integrity.analysis import analyze
+from ballroom.integrity.counterfactual import effect
 from ballroom.integrity.electorate import DISNEY_NIGHT, Campaign, Scenario, generate
+from ballroom.integrity.tally import Allocations
 
 
 def night(couples: tuple[str, ...] = DISNEY_NIGHT, **extra: Any) -> Night:
@@ -67,3 +71,74 @@ def test_removing_the_campaign_saves_its_target(log: Path) -> None:
 def test_couple_not_dancing_is_named(log: Path) -> None:
     with pytest.raises(UnknownCouple, match=r"row \d+: couple '\w+' is not dancing"):
         analyze(read_vote_table(log), night(DISNEY_NIGHT[:-1]), draws=0)
+
+
+def _voters_giving(counts: dict[str, int], flagged_to: str, flagged: int) -> Allocations:
+    """One vote per voter: ``counts`` honest voters per couple, then ``flagged`` voters for
+    ``flagged_to`` (the last rows)."""
+    couples = list(counts)
+    rows = [couples.index(c) for c, k in counts.items() for _ in range(k)]
+    rows += [couples.index(flagged_to)] * flagged
+    web = np.zeros((len(rows), len(couples)), dtype=np.int8)
+    web[np.arange(len(rows)), rows] = 1
+    return Allocations(
+        voters=Categorical(
+            codes=np.arange(len(rows), dtype=np.int32),
+            values=pa.array([f"v{i}" for i in range(len(rows))]),
+        ),
+        couples=couples,
+        web=web,
+        sms=np.zeros_like(web),
+        web_ts=np.zeros(len(rows), dtype=np.int64),
+        first_row=np.arange(len(rows), dtype=np.int32),
+        kept=np.ones(len(rows), dtype=bool),
+    )
+
+
+def _effect(alloc: Allocations, flagged: int, strong: int) -> dict[str, Any]:
+    n = alloc.n_voters
+    mask = np.zeros(n, dtype=bool)
+    mask[n - flagged :] = True
+    strong_mask = np.zeros(n, dtype=bool)
+    strong_mask[n - strong :] = True
+    score = np.where(strong_mask, 2.0, np.where(mask, 1.0, 0.0)).astype(np.float32)
+    return effect(
+        night(("a", "b", "c")),
+        alloc,
+        mask,
+        [],
+        rng=np.random.default_rng(0),
+        draws=0,
+        score=score,
+        strong=strong_mask,
+    )
+
+
+def test_a_change_that_holds_across_the_band_is_claimed() -> None:
+    # 10 flagged votes lift b over a; without them b goes home, even with a tenth kept.
+    cf = _effect(_voters_giving({"a": 100, "b": 90, "c": 120}, "b", 20), flagged=20, strong=20)
+    assert cf["eliminated"] == ["a"]
+    assert cf["eliminated_without_flagged"] == ["b"]
+    assert cf["changes_as_flagged"] is True
+    assert cf["changes"] is True
+    assert [case["eliminated"] for case in cf["band"]["cases"]] == [["b"], ["b"], ["b"]]
+    assert "and it does across the detection's uncertainty" in cf["verdict"]
+
+
+def test_a_change_that_rests_on_weak_flags_is_not_claimed() -> None:
+    # Only 3 of the 20 flags are strong: removing those alone leaves a at the bottom.
+    cf = _effect(_voters_giving({"a": 100, "b": 95, "c": 120}, "b", 20), flagged=20, strong=3)
+    assert cf["changes_as_flagged"] is True
+    assert cf["band"]["cases"][0]["case"] == "strongly evidenced only"
+    assert cf["band"]["cases"][0]["eliminated"] == ["a"]
+    assert cf["changes"] is False
+    assert "no change is claimed" in cf["verdict"]
+
+
+def test_a_change_that_a_tenth_of_wrong_flags_undoes_is_not_claimed() -> None:
+    # b is 1 vote under a without the flags; 2 wrong flags of 20 put it back above.
+    cf = _effect(_voters_giving({"a": 100, "b": 99, "c": 120}, "b", 20), flagged=20, strong=20)
+    assert cf["eliminated_without_flagged"] == ["b"]
+    tenth = next(c for c in cf["band"]["cases"] if c["case"].startswith("the weakest tenth"))
+    assert tenth["eliminated"] == ["a"]
+    assert cf["changes"] is False

@@ -19,6 +19,11 @@
   function counterfactualText(report) {
     const cf = report.counterfactual;
     if (!cf) return `Effect on the result not measured: ${report.counterfactual_note || "no night"}.`;
+    // The verdict holds across the detection's uncertainty (strong flags only, a tenth wrong).
+    if (cf.verdict) {
+      return `${cf.verdict} (margin ${margin(cf.margin)} as cast, ` +
+        `${margin(cf.margin_without_flagged)} without the ${fmt(cf.flagged_votes)} flagged votes.)`;
+    }
     if (cf.changes) {
       return `Without the flagged votes the elimination would change: ${names(cf.eliminated_without_flagged)} ` +
         `instead of ${names(cf.eliminated)} (margin ${margin(cf.margin)} as cast, ` +
@@ -58,7 +63,8 @@
     const decided = flag.decision ? flag.decision.action : "undecided";
     return el("tr", { "data-testid": `flagged-${flag.voter}`, "data-decision": decided },
       el("td", { class: "mono" }, flag.voter),
-      el("td", {}, flag.reasons.join(", ")),
+      el("td", {}, flag.strength ? `${Number(flag.strength).toFixed(1)}: ${flag.reasons.join(", ")}`
+        : flag.reasons.join(", ")),
       el("td", {}, el("ul", { class: "evidence" }, ...flag.evidence.map((line) => el("li", {}, line)))),
       el("td", { class: "identity" }, ...[flag.email, flag.device, flag.ip].filter(Boolean)
         .map((part) => el("div", {}, part))),
