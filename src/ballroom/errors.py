@@ -8,6 +8,7 @@ one place (``ballroom.api.errors``); the CLI exits 2 on ``InvalidInput`` and its
     ├── InvalidInput                 the request itself is wrong (HTTP 400/422, CLI exit 2)
     │   ├── MalformedDocument        JSON/TOML/YAML/CSV that does not parse
     │   ├── MissingField             a required field is absent
+    │   ├── UnknownField             a field the format does not have (a typo, usually)
     │   ├── WrongType                a field has the wrong type
     │   ├── UnknownRules             no rule set of that name
     │   ├── UnknownCouple            a couple id that the night does not know
@@ -20,6 +21,7 @@ one place (``ballroom.api.errors``); the CLI exits 2 on ``InvalidInput`` and its
     ├── NotFound                     an id that does not exist (HTTP 404)
     ├── Conflict                     the state forbids the action (HTTP 409)
     │   ├── ScoreLocked              the scores of that night are locked
+    │   ├── ScoresIncomplete         results asked for while a judge's score is still missing
     │   ├── WindowClosed             the voting window is not open
     │   ├── CapExceeded              the ballot would pass a voter's cap
     │   ├── IdempotencyMismatch      a reused idempotency key with a different body
@@ -75,6 +77,12 @@ class MissingField(InvalidInput):
     """A required field is absent."""
 
     code = "missing_field"
+
+
+class UnknownField(InvalidInput):
+    """A field the document's format does not have; the message names the nearest valid one."""
+
+    code = "unknown_field"
 
 
 class WrongType(InvalidInput):
@@ -141,6 +149,12 @@ class ScoreLocked(Conflict):
     """The night's scores are locked; a keyed score is final."""
 
     code = "score_locked"
+
+
+class ScoresIncomplete(Conflict):
+    """The night's results were asked for while a present judge's score is still missing."""
+
+    code = "scores_incomplete"
 
 
 class WindowClosed(Conflict):

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import expect
-from serve_support import Server
+from serve_support import Server, key_missing_scores
 
 from ballroom.adapters.interchange import write_vote_arrow
 from ballroom.integrity.electorate import Campaign, Electorate, Scenario, generate
@@ -85,6 +85,7 @@ def test_void_a_flagged_account_in_the_panel(
     page.click("#login")
     # The imported night is closed already: lock the scores and compute the results as cast.
     expect(page.get_by_test_id("phase")).to_have_text("Voting has closed")
+    key_missing_scores(base, WINDOW, producer=("producer", "producer-demo"))
     page.click("#lock")
     page.click("#confirm-yes")
     expect(page.locator("#score-info")).to_contain_text("locked")

@@ -76,6 +76,20 @@ class Api:
         response = self.client.post(f"/api/v1/windows/{window}/open", headers=producer)
         assert response.status_code == 200, response.text
 
+    def key_every_score(self, producer: dict[str, str], window: str = WINDOW) -> None:
+        """Each panel judge keys a 7 for every score still missing (results need them all)."""
+        sheet = self.client.get(f"/api/v1/nights/{window}/scores", headers=producer).json()
+        logins: dict[str, dict[str, str]] = {}
+        for hole in sheet["missing"]:
+            judge = hole["judge"]
+            if judge not in logins:
+                logins[judge] = self.judge(f"{judge}-desk", judge=judge)
+            body = {"couple": hole["couple"], "round": hole["round"], "score": 7}
+            response = self.client.put(
+                f"/api/v1/nights/{window}/scores", json=body, headers=logins[judge]
+            )
+            assert response.status_code == 200, response.text
+
     def ballot(
         self, voter: dict[str, str], allocation: dict[str, Any], key: str, window: str = WINDOW
     ) -> Any:

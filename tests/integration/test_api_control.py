@@ -187,3 +187,25 @@ def test_pages_docs_and_health_are_served_locally(api: Api) -> None:
     schema = api.client.get("/openapi.json").json()
     assert "/api/v1/windows/{window}/ballots" in schema["paths"]
     assert api.client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_results_refuse_a_sheet_with_a_missing_score(api: Api) -> None:
+    producer = api.producer()
+    api.open_night(producer)
+    api.client.post(f"/api/v1/windows/{WINDOW}/close", headers=producer)
+    holes = api.client.get(f"/api/v1/nights/{WINDOW}/scores", headers=producer).json()["missing"]
+    skipped = next(hole for hole in holes if hole["judge"] == "bruno")
+    judges: dict[str, dict[str, str]] = {}
+    for hole in holes:
+        if hole == skipped:
+            continue  # every score keyed but one of Bruno's
+        if hole["judge"] not in judges:
+            judges[hole["judge"]] = api.judge(f"{hole['judge']}-desk", judge=hole["judge"])
+        body = {"couple": hole["couple"], "round": hole["round"], "score": 8}
+        response = api.client.put(SCORES, json=body, headers=judges[hole["judge"]])
+        assert response.status_code == 200, response.text
+    api.client.post(f"/api/v1/nights/{WINDOW}/lock", headers=producer)
+    response = api.client.post(f"/api/v1/nights/{WINDOW}/results", headers=producer)
+    assert_error(response, 409, "scores_incomplete", "scores")
+    assert f"{skipped['couple']} in {skipped['round']} from bruno" in response.json()["message"]
+    assert api.client.get(f"/api/v1/nights/{WINDOW}/results", headers=producer).status_code == 404

@@ -79,6 +79,7 @@ def test_void_is_audited_and_leaves_the_results(api: Api, tmp_path: Path) -> Non
     body = api.client.get(REPORT, headers=producer).json()
     target = max(body["flagged"], key=lambda f: f["votes"])
     api.client.post(f"/api/v1/windows/{WINDOW}/close", headers=producer)
+    api.key_every_score(producer)
     api.client.post(f"/api/v1/nights/{WINDOW}/lock", headers=producer)
     compute = f"/api/v1/nights/{WINDOW}/results"
     before = _votes(api.client.post(compute, headers=producer).json())

@@ -50,9 +50,8 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             click.echo(f"error: {error.code}{where}: {error.message}", err=True)
             sys.exit(exit_code)
         except OSError as error:
-            click.echo(
-                f"error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), err=True
-            )
+            where = f" [{error.filename}]" if error.filename else ""
+            click.echo(f"error: invalid_input{where}: {error.strerror or error}", err=True)
             sys.exit(EXIT_BAD_INPUT)
 
     return wrapper

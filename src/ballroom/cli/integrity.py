@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ballroom.adapters.results_request import parse_request
 from ballroom.cli._common import read_json_file, reports_errors
 from ballroom.domain.night import Night
 from ballroom.errors import WrongType
@@ -31,7 +32,10 @@ def integrity() -> None:
     "results_file",
     type=click.Path(path_type=Path),
     default=None,
-    help="The night's request (docs/interfaces.md §1) to measure the effect on.",
+    help=(
+        "The night's request (docs/interfaces.md §1) to measure the effect on; its votes "
+        "may be left out: the log's count replaces them."
+    ),
 )
 @click.option("--json", "as_json", is_flag=True, help="Print docs/interfaces.md §3 JSON.")
 @click.option(
@@ -73,10 +77,14 @@ def analyze(
     """
     night = None
     if results_file is not None:
-        data = read_json_file(results_file)
-        if not isinstance(data, dict):
-            raise WrongType("the request must be a JSON object", field="$")
-        night = Night.from_mapping(data)
+        request = parse_request(read_json_file(results_file), votes_from_log=True)
+        if not isinstance(request, Night):
+            raise WrongType(
+                "--results needs a request with scores and votes; the skating rule set "
+                "has no viewer vote to analyse",
+                field="rules",
+            )
+        night = request
     with coaction.selected(accel):
         report = analyze_file(votes_file, night, window=window, seed=seed, draws=draws)
     body = report.as_dict()

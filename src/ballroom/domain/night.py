@@ -5,6 +5,11 @@ panel, every dance's keyed scores, bonus points, viewer votes, anything carried 
 week without elimination, and how many couples go home. It is built from the self-contained
 request of docs/interfaces.md §1 by ``Night.from_mapping``, which raises a specific
 ``InvalidInput`` naming the field for anything wrong.
+
+A request is complete or it is refused: every couple has a vote count and a score from every
+judge present in every dance. A judge who missed the whole night is declared in
+``absent_judges`` and the night is ranked on the judges present; a single missing score is
+never read as zero.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 from ballroom.errors import (
     DuplicateScore,
+    InvalidInput,
     MissingField,
     ScoreOutOfRange,
     UnknownCouple,
@@ -54,6 +60,8 @@ class Night:
     extra_points: Mapping[str, float] = field(default_factory=dict)
     """Judges' points known only as a couple's total (a published total with no per-judge
     split, or a simulated score); counted like ``bonus``. Empty for a fully keyed night."""
+    absent_judges: tuple[str, ...] = ()
+    """Judges of ``judges`` who missed the whole night: they score nothing and save nobody."""
 
     def judges_points(self) -> dict[str, float]:
         """Each couple's judges' points: every dance and judge, plus bonus and carried scores."""
@@ -81,14 +89,26 @@ class Night:
         rules_name = rules if rules is not None else _required(data, "rules", str)
         couples = tuple(_id_list(data, "couples"))
         judges = tuple(_id_list(data, "judges"))
+        absent = _absent_judges(data, judges)
+        present = tuple(judge for judge in judges if judge not in absent)
         known_couples = set(couples)
         known_judges = set(judges)
+        raw_dances = _required(data, "dances", list)
+        if not raw_dances:
+            raise WrongType("dances must list at least one dance", field="dances")
         dances = tuple(
             _dance(entry, index, known_couples, known_judges)
-            for index, entry in enumerate(_optional(data, "dances", list, []))
+            for index, entry in enumerate(raw_dances)
         )
+        _check_complete(dances, couples, present, absent)
         bonus = _number_map(data.get("bonus"), "bonus", known_couples)
-        votes = _vote_map(data.get("votes"), "votes", known_couples)
+        votes = _vote_map(_required(data, "votes", dict), "votes", known_couples)
+        for couple in couples:
+            if couple not in votes:
+                raise MissingField(
+                    f"votes has no count for couple {couple!r} (write 0 if nobody voted for them)",
+                    field=f"votes.{couple}",
+                )
         carried = _optional(data, "carried", dict, {})
         carried_scores = _number_map(carried.get("scores"), "carried.scores", known_couples)
         carried_votes = _vote_map(carried.get("votes"), "carried.votes", known_couples)
@@ -102,6 +122,11 @@ class Night:
         for judge, couple in save_votes.items():
             if judge not in known_judges:
                 raise UnknownJudge(f"save_votes names unknown judge {judge!r}", field="save_votes")
+            if judge in absent:
+                raise InvalidInput(
+                    f"save_votes.{judge}: {judge!r} is in absent_judges and cannot vote",
+                    field=f"save_votes.{judge}",
+                )
             # A non-string (a list, say) is unhashable: reject it before the set lookup.
             if not isinstance(couple, str) or couple not in known_couples:
                 raise UnknownCouple(
@@ -113,6 +138,11 @@ class Night:
             not isinstance(head_judge, str) or head_judge not in known_judges
         ):
             raise UnknownJudge(f"head_judge {head_judge!r} is not on the panel", field="head_judge")
+        if head_judge is not None and head_judge in absent:
+            raise InvalidInput(
+                f"head_judge {head_judge!r} is in absent_judges; name a judge who is present",
+                field="head_judge",
+            )
         final = _optional(data, "final", bool, False)
         return cls(
             rules=rules_name,
@@ -127,6 +157,7 @@ class Night:
             save_votes=dict(save_votes),
             head_judge=head_judge,
             final=final,
+            absent_judges=absent,
         )
 
 
@@ -213,6 +244,54 @@ def _id_list(data: Mapping[str, Any], name: str) -> Sequence[str]:
     return values
 
 
+def _absent_judges(data: Mapping[str, Any], judges: Sequence[str]) -> tuple[str, ...]:
+    """``absent_judges``: judges of the panel who missed the whole night (never all of them)."""
+    raw = _optional(data, "absent_judges", list, [])
+    for index, judge in enumerate(raw):
+        spot = f"absent_judges[{index}]"
+        if not isinstance(judge, str) or judge not in judges:
+            raise UnknownJudge(f"{spot}: {judge!r} is not in judges", field=spot)
+        if raw.index(judge) != index:
+            raise WrongType(f"absent_judges lists {judge!r} twice", field="absent_judges")
+    if raw and len(raw) == len(judges):
+        raise WrongType("absent_judges lists every judge; nobody scored", field="absent_judges")
+    return tuple(raw)
+
+
+def _check_complete(
+    dances: Sequence[DanceScores],
+    couples: Sequence[str],
+    present: Sequence[str],
+    absent: Sequence[str],
+) -> None:
+    """Every couple scored by every judge present in every dance; nobody absent scored."""
+    for couple in couples:
+        if not any(couple in dance.scores for dance in dances):
+            raise MissingField(
+                f"couple {couple!r} has no scores in any dance", field=f"dances.scores.{couple}"
+            )
+    for index, dance in enumerate(dances):
+        for couple in couples:
+            spot = f"dances[{index}].scores.{couple}"
+            by_judge = dance.scores.get(couple)
+            if by_judge is None:
+                raise MissingField(f"{dance.name}: no scores for couple {couple!r}", field=spot)
+            for judge in present:
+                if judge not in by_judge:
+                    raise MissingField(
+                        f"{dance.name}: couple {couple!r} has no score from judge {judge!r} "
+                        f"(a judge absent all night goes in absent_judges)",
+                        field=f"{spot}.{judge}",
+                    )
+            for judge in absent:
+                if judge in by_judge:
+                    raise InvalidInput(
+                        f"{dance.name}: judge {judge!r} is in absent_judges but scored "
+                        f"couple {couple!r}",
+                        field=f"{spot}.{judge}",
+                    )
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -221,9 +300,13 @@ def _dance(entry: Any, index: int, couples: set[str], judges: set[str]) -> Dance
     where = f"dances[{index}]"
     if not isinstance(entry, Mapping):
         raise WrongType(f"{where} must be an object", field=where)
-    name = entry.get("name", f"dance {index + 1}")
-    if not isinstance(name, str):
-        raise WrongType(f"{where}.name must be a string", field=f"{where}.name")
+    if "name" not in entry:
+        raise MissingField(
+            f"{where} is missing 'name' (the dance, e.g. Tango)", field=f"{where}.name"
+        )
+    name = entry["name"]
+    if not isinstance(name, str) or not name:
+        raise WrongType(f"{where}.name must be a non-empty string", field=f"{where}.name")
     raw_scores = entry.get("scores")
     if not isinstance(raw_scores, Mapping):
         raise MissingField(

@@ -20,6 +20,7 @@ from ballroom.errors import (
     MissingField,
     NotFound,
     ScoreLocked,
+    ScoresIncomplete,
     UnknownCouple,
     UnknownJudge,
     WrongType,
@@ -228,3 +229,23 @@ def _unique(values: Iterable[str], name: str) -> tuple[str, ...]:
 
 def _plain(value: float) -> str:
     return str(int(value)) if value.is_integer() else str(value)
+
+
+def require_complete(sheet: ScoreSheet, *, absent_judges: Iterable[str] = ()) -> None:
+    """``ScoresIncomplete`` naming the missing scores of judges present, if there are any.
+
+    Results are never computed on a sheet with a hole in it: a missing score would count as
+    zero and send a couple home for a typing slip. A judge absent for the whole night is
+    left out only when declared in ``absent_judges``.
+    """
+    absent = set(absent_judges)
+    missing = [(j, c, r) for j, c, r in sheet.missing() if j not in absent]
+    if not missing:
+        return
+    named = "; ".join(f"{c} in {r} from {j}" for j, c, r in missing[:3])
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    raise ScoresIncomplete(
+        f"{len(missing)} score(s) still missing: {named}{more}; key them before computing "
+        "the results",
+        field="scores",
+    )

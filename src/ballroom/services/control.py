@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from ballroom.adapters.db.schema_accounts import audit_log, keyed_scores, nights
 from ballroom.domain.night import Night
 from ballroom.domain.rules import compute
-from ballroom.domain.scoring import ScoreSheet
+from ballroom.domain.scoring import ScoreSheet, require_complete
 from ballroom.domain.season import Season, Week
 from ballroom.domain.weeks import night_for_week
 from ballroom.errors import Conflict, Forbidden, NotFound, WrongType
@@ -350,6 +350,9 @@ class ControlService:
             row = self._lock_row(connection, window)
             if row.locked_at is None:
                 raise Conflict("lock the scores before computing the results", field="window")
+            # As strict as `ballroom results`: a missing score is never counted as zero.
+            sheet = self._sheet(connection, window, week, row.locked_at)
+            require_complete(sheet, absent_judges=self._absent_judges(window))
             night = self._night_of(connection, window, week, row.locked_at, excluded)
             result = compute(night).as_dict()
             result["window"] = window
@@ -381,6 +384,12 @@ class ControlService:
                 },
             )
         return result
+
+    def _absent_judges(self, window: str) -> tuple[str, ...]:
+        """Judges of the night's panel declared absent for the whole night (none yet: the
+        season's panel for the week is the judges present)."""
+        del window
+        return ()
 
     def night_request(self, window: str) -> Night:
         """The night as it stands now: keyed scores (locked or not), counted votes, carry-over.

@@ -15,18 +15,23 @@ CONTRACT_REQUEST: dict[str, Any] = {
     "rules": "dwts",
     "couples": ["robert", "whitney", "hilaria"],
     "judges": ["carrie-ann", "derek", "bruno"],
+    "absent_judges": ["carrie-ann"],
     "dances": [
         {
             "name": "Tango",
-            "scores": {"robert": {"derek": 8, "bruno": 7}, "hilaria": {"derek": 7, "bruno": 7}},
+            "scores": {
+                "robert": {"derek": 8, "bruno": 7},
+                "whitney": {"derek": 7, "bruno": 8},
+                "hilaria": {"derek": 7, "bruno": 7},
+            },
         }
     ],
     "bonus": {"whitney": 5},
     "votes": {"robert": 120000, "whitney": 80000, "hilaria": 60000},
     "carried": {"scores": {"robert": 15}, "votes": {"robert": 90000}},
     "eliminate": 1,
-    "save_votes": {"carrie-ann": "hilaria", "derek": "whitney", "bruno": "hilaria"},
-    "head_judge": "carrie-ann",
+    "save_votes": {"derek": "whitney", "bruno": "hilaria"},
+    "head_judge": "derek",
 }
 
 
@@ -45,16 +50,17 @@ def test_contract_example_gives_contract_shape(tmp_path: Path) -> None:
     robert = body["standings"][0]
     assert robert["couple"] == "robert"
     assert robert["place"] == 1
-    # 15 tonight + 15 carried = 30 of 30 + 5 + 14 = 49 points; 210000 of 350000 votes.
+    # Carrie Ann absent: 15 tonight + 15 carried = 30 of 30 + 20 + 14 = 64 points;
+    # 210000 of 350000 votes.
     assert robert["judges_points"] == 30
     assert robert["votes"] == 210000
-    assert robert["judges_share"] == pytest.approx(30 / 49)
+    assert robert["judges_share"] == pytest.approx(30 / 64)
     assert robert["vote_share"] == pytest.approx(0.6)
-    assert robert["combined"] == pytest.approx(30 / 49 + 0.6)
+    assert robert["combined"] == pytest.approx(30 / 64 + 0.6)
     assert [s["place"] for s in body["standings"]] == [1, 2, 3]
     assert sum(s["judges_share"] for s in body["standings"]) == pytest.approx(1)
-    assert body["eliminated"] == ["whitney"]
-    assert body["bottom"][0] == "whitney"
+    assert body["eliminated"] == ["hilaria"]
+    assert body["bottom"][0] == "hilaria"
 
 
 def test_rules_flag_overrides_file(tmp_path: Path) -> None:
@@ -70,15 +76,15 @@ def test_judges_save_follows_the_majority(tmp_path: Path) -> None:
     assert outcome.exit_code == 0, outcome.output
     body = json.loads(outcome.output)
     assert sorted(body["bottom"]) == ["hilaria", "whitney"]
-    # Two of three judges save hilaria, so whitney goes.
-    assert body["eliminated"] == ["whitney"]
+    # Derek saves whitney, Bruno hilaria: the head judge (Derek) breaks the split.
+    assert body["eliminated"] == ["hilaria"]
 
 
 def test_table_format_names_who_goes(tmp_path: Path) -> None:
     outcome = run(tmp_path, CONTRACT_REQUEST, "--format", "table")
     assert outcome.exit_code == 0, outcome.output
-    assert "eliminated" in outcome.output
-    assert "whitney" in outcome.output
+    assert "goes home" in outcome.output
+    assert "hilaria" in outcome.output
 
 
 def test_skating_request(tmp_path: Path) -> None:
@@ -146,3 +152,120 @@ def test_missing_file_is_one_line(tmp_path: Path) -> None:
     outcome = CliRunner().invoke(main, ["results", str(tmp_path / "nope.json")])
     assert outcome.exit_code == 2
     assert len(outcome.output.strip().splitlines()) == 1
+
+
+def _without(request: dict[str, Any], key: str) -> dict[str, Any]:
+    return {name: value for name, value in request.items() if name != key}
+
+
+def _one_line_exit_2(outcome: Any) -> str:
+    assert outcome.exit_code == 2, outcome.output
+    lines = outcome.output.strip().splitlines()
+    assert len(lines) == 1, outcome.output
+    return str(lines[0])
+
+
+@pytest.mark.parametrize(
+    ("request_body", "words"),
+    [
+        # A typo is named with the nearest valid field, not computed with 0 votes.
+        (
+            _without(CONTRACT_REQUEST, "votes") | {"vots": CONTRACT_REQUEST["votes"]},
+            ["unknown_field [vots]", "did you mean 'votes'?"],
+        ),
+        (_without(CONTRACT_REQUEST, "votes"), ["missing_field [votes]"]),
+        (CONTRACT_REQUEST | {"bonuss": {"robert": 3}}, ["[bonuss]", "did you mean 'bonus'?"]),
+        (_without(CONTRACT_REQUEST, "dances"), ["missing_field [dances]"]),
+        (
+            CONTRACT_REQUEST | {"votes": {"robert": 1, "whitney": 2}},
+            ["[votes.hilaria]", "no count for couple 'hilaria'"],
+        ),
+        (
+            CONTRACT_REQUEST | {"dances": [{"name": "Tango", "scroes": {}}]},
+            ["[dances[0].scroes]", "did you mean 'scores'?"],
+        ),
+    ],
+)
+def test_a_wrong_request_is_never_computed(
+    tmp_path: Path, request_body: dict[str, Any], words: list[str]
+) -> None:
+    line = _one_line_exit_2(run(tmp_path, request_body))
+    for word in words:
+        assert word in line
+
+
+def _tango(scores: dict[str, dict[str, int]]) -> dict[str, Any]:
+    return CONTRACT_REQUEST | {"dances": [{"name": "Tango", "scores": scores}]}
+
+
+def test_a_couple_with_no_scores_is_named(tmp_path: Path) -> None:
+    scores = {"robert": {"derek": 8, "bruno": 7}, "hilaria": {"derek": 7, "bruno": 7}}
+    line = _one_line_exit_2(run(tmp_path, _tango(scores)))
+    assert "couple 'whitney' has no scores" in line
+
+
+def test_one_missing_score_is_named_by_couple_dance_and_judge(tmp_path: Path) -> None:
+    scores = {
+        "robert": {"derek": 8, "bruno": 7},
+        "whitney": {"derek": 7},
+        "hilaria": {"derek": 7, "bruno": 7},
+    }
+    line = _one_line_exit_2(run(tmp_path, _tango(scores)))
+    assert "[dances[0].scores.whitney.bruno]" in line
+    assert "Tango: couple 'whitney' has no score from judge 'bruno'" in line
+
+
+def test_a_judge_absent_all_night_must_be_declared(tmp_path: Path) -> None:
+    # Without absent_judges, Carrie Ann's missing scores are missing scores.
+    line = _one_line_exit_2(run(tmp_path, _without(CONTRACT_REQUEST, "absent_judges")))
+    assert "no score from judge 'carrie-ann'" in line
+    # An absent judge who scored, or votes to save, is a contradiction.
+    scored = _tango(
+        {
+            "robert": {"derek": 8, "bruno": 7, "carrie-ann": 9},
+            "whitney": {"derek": 7, "bruno": 8},
+            "hilaria": {"derek": 7, "bruno": 7},
+        }
+    )
+    assert "in absent_judges but scored" in _one_line_exit_2(run(tmp_path, scored))
+    saving = CONTRACT_REQUEST | {"save_votes": {"carrie-ann": "hilaria"}}
+    assert "cannot vote" in _one_line_exit_2(run(tmp_path, saving, "--rules", "dwts-judges-save"))
+    unknown = CONTRACT_REQUEST | {"absent_judges": ["len"]}
+    assert "[absent_judges[0]]" in _one_line_exit_2(run(tmp_path, unknown))
+
+
+def test_the_night_is_out_of_the_judges_present(tmp_path: Path) -> None:
+    # Carrie Ann is declared absent: each couple's points are Derek's and Bruno's only
+    # (robert 15 + 15 carried, whitney 15 + 5 bonus, hilaria 14), nobody short of a score.
+    body = json.loads(run(tmp_path, CONTRACT_REQUEST).output)
+    points = {row["couple"]: row["judges_points"] for row in body["standings"]}
+    assert points == {"robert": 30, "whitney": 20, "hilaria": 14}
+
+
+def test_skating_rules_on_a_scores_request_say_what_they_need(tmp_path: Path) -> None:
+    line = _one_line_exit_2(run(tmp_path, CONTRACT_REQUEST, "--rules", "skating"))
+    assert "[marks]" in line
+    assert "the skating rule set needs `marks`" in line
+    marks = {
+        "rules": "skating",
+        "marks": [{"dance": "W", "judges": ["A"], "places": {"a": [1], "b": [2]}}],
+    }
+    line = _one_line_exit_2(run(tmp_path, marks | {"votes": {"a": 1}}))
+    assert "unknown field 'votes' for rules 'skating'" in line
+
+
+def test_schema_is_printed_and_is_the_one_checked(tmp_path: Path) -> None:
+    outcome = CliRunner().invoke(main, ["results", "--schema"])
+    assert outcome.exit_code == 0, outcome.output
+    schema = json.loads(outcome.output)
+    assert schema["$schema"].endswith("2020-12/schema")
+    assert set(schema["properties"]) >= {"votes", "dances", "absent_judges", "marks"}
+    # The contract example passes the printed schema; a typo fails it.
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.Draft202012Validator(schema).validate(CONTRACT_REQUEST)
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors({**CONTRACT_REQUEST, "x": 1}))
+    assert errors
+
+
+def test_no_file_and_no_schema_is_one_line(tmp_path: Path) -> None:
+    assert "FILE.json" in _one_line_exit_2(CliRunner().invoke(main, ["results"]))

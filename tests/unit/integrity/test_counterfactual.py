@@ -27,6 +27,7 @@ def night(couples: tuple[str, ...] = DISNEY_NIGHT, **extra: Any) -> Night:
             "couples": list(couples),
             "judges": ["derek", "bruno"],
             "dances": [{"name": "Disney", "scores": scores}],
+            "votes": dict.fromkeys(couples, 0),  # replaced by the log's tallies
             **extra,
         }
     )

@@ -117,8 +117,18 @@ def _votes(result: dict[str, object]) -> dict[str, int]:
     return {s["couple"]: s["votes"] for s in result["standings"]}  # type: ignore[attr-defined, index]
 
 
+def _key_every_score(app: App, boss: Principal, window: str = WINDOW) -> None:
+    """Every judge keys a 7 for every couple and round: results need a complete sheet."""
+    for hole in app.control.scores(boss, window)["missing"]:
+        judge = Principal(
+            role=Role.JUDGE, id=hole["judge"], name=hole["judge"], judge=hole["judge"]
+        )
+        app.control.key_score(judge, window, hole["couple"], hole["round"], 7)
+
+
 def _close_and_lock(app: App, boss: Principal) -> None:
     app.control.close_window(boss, WINDOW)
+    _key_every_score(app, boss)
     app.control.lock_scores(boss, WINDOW)
 
 

@@ -38,14 +38,16 @@ class Save:
 
 def check_save_votes(night: Night, bottom: tuple[str, ...]) -> None:
     """Every save vote must come from a judge on the panel and save a couple in the bottom."""
-    if night.head_judge is not None and night.head_judge not in night.judges:
+    if night.head_judge is not None and (
+        night.head_judge not in night.judges or night.head_judge in night.absent_judges
+    ):
         raise UnknownJudge(
             f"head_judge {night.head_judge!r} is not on the panel", field="head_judge"
         )
     for judge, couple in sorted(night.save_votes.items()):
         spot = f"save_votes.{judge}"
-        if judge not in night.judges:
-            raise UnknownJudge(f"{spot}: {judge!r} is not on the panel", field=spot)
+        if judge not in night.judges or judge in night.absent_judges:
+            raise UnknownJudge(f"{spot}: {judge!r} is not on the panel tonight", field=spot)
         if couple not in bottom:
             raise InvalidInput(
                 f"{spot}: {couple!r} is not in the {bottom_name(len(bottom)).lower()} "

@@ -15,18 +15,23 @@ CONTRACT_REQUEST: dict[str, Any] = {
     "rules": "dwts",
     "couples": ["robert", "whitney", "hilaria"],
     "judges": ["carrie-ann", "derek", "bruno"],
+    "absent_judges": ["carrie-ann"],
     "dances": [
         {
             "name": "Tango",
-            "scores": {"robert": {"derek": 8, "bruno": 7}, "hilaria": {"derek": 7, "bruno": 7}},
+            "scores": {
+                "robert": {"derek": 8, "bruno": 7},
+                "whitney": {"derek": 7, "bruno": 8},
+                "hilaria": {"derek": 7, "bruno": 7},
+            },
         }
     ],
     "bonus": {"whitney": 5},
     "votes": {"robert": 120000, "whitney": 80000, "hilaria": 60000},
     "carried": {"scores": {"robert": 15}, "votes": {"robert": 90000}},
     "eliminate": 1,
-    "save_votes": {"carrie-ann": "hilaria", "derek": "whitney", "bruno": "hilaria"},
-    "head_judge": "carrie-ann",
+    "save_votes": {"derek": "whitney", "bruno": "hilaria"},
+    "head_judge": "derek",
 }
 
 
@@ -60,20 +65,21 @@ def test_worked_example_from_the_show_website() -> None:
 def test_contract_request_is_ranked_by_combined_share() -> None:
     result = dwts.compute(Night.from_mapping(CONTRACT_REQUEST))
     rows = by_couple(result)
-    # robert: 15 tonight + 15 carried = 30 of 49 points, 210,000 of 350,000 votes.
+    # Carrie Ann is absent: the night is out of Derek's and Bruno's scores. robert: 15
+    # tonight + 15 carried = 30 of 30 + 20 + 14 = 64 points; 210,000 of 350,000 votes.
     assert rows["robert"]["judges_points"] == 30
-    assert rows["robert"]["judges_share"] == pytest.approx(30 / 49)
+    assert rows["robert"]["judges_share"] == pytest.approx(30 / 64)
     assert rows["robert"]["vote_share"] == pytest.approx(0.6)
-    # whitney has only her 5 bonus points: 5/49 + 80,000/350,000 = 0.33 < hilaria's 0.46.
-    assert rows["whitney"]["combined"] == pytest.approx(5 / 49 + 80 / 350)
-    assert rows["hilaria"]["combined"] == pytest.approx(14 / 49 + 60 / 350)
+    # whitney 15 + 5 bonus = 20: 20/64 + 80,000/350,000 = 0.54 > hilaria's 14/64 + 60/350.
+    assert rows["whitney"]["combined"] == pytest.approx(20 / 64 + 80 / 350)
+    assert rows["hilaria"]["combined"] == pytest.approx(14 / 64 + 60 / 350)
     assert [row["place"] for row in result.as_dict()["standings"]] == [1, 2, 3]
-    assert result.bottom == ("whitney", "hilaria")
-    assert result.eliminated == ("whitney",)
+    assert result.bottom == ("hilaria", "whitney")
+    assert result.eliminated == ("hilaria",)
     assert result.ties == ()
     assert (
-        "whitney has the lowest combined total: 0.33 (judges 0.10 + votes 0.23) and is eliminated."
-        in result.explanation
+        "hilaria has the lowest combined total: 0.39 (judges 0.22 + votes 0.17) and is "
+        "eliminated." in result.explanation
     )
 
 
