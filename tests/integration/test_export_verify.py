@@ -239,7 +239,9 @@ def test_export_of_an_unknown_window_is_exit_2_with_one_line(
 def test_verify_of_a_missing_folder_is_one_line(tmp_path: Path) -> None:
     code, output = _verify(tmp_path / "nope")
     assert code == 2
-    assert output.strip().splitlines() == [f"error: {tmp_path / 'nope'}: no such folder"]
+    assert output.strip().splitlines() == [
+        f"error: invalid_input [EXPORT_DIR]: {tmp_path / 'nope'}: no such folder"
+    ]
 
 
 def test_the_manifest_opens_at_the_reveal(sqlite_url: str, tmp_path: Path) -> None:

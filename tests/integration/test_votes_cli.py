@@ -171,7 +171,9 @@ def test_import_prints_a_summary_that_fits_80_columns(sqlite_url: str, tmp_path:
 def test_import_of_a_missing_file_is_one_line(sqlite_url: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["import", str(tmp_path / "nope.csv"), "--db", sqlite_url])
     assert result.exit_code == 2
-    assert result.output.strip().splitlines() == [f"error: {tmp_path / 'nope.csv'}: no such file"]
+    assert result.output.strip().splitlines() == [
+        f"error: invalid_input [VOTES]: {tmp_path / 'nope.csv'}: no such file"
+    ]
 
 
 def test_a_bad_row_late_in_the_file_changes_nothing(sqlite_url: str, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ import click
 
 from ballroom.adapters.db import DEFAULT_DB_URL, create_engine_for, upgrade
 from ballroom.cli._common import EXIT_CHECK_FAILED, fail, reports_errors, settled_heap
-from ballroom.errors import NotFound, VerificationFailed
+from ballroom.errors import InvalidInput, NotFound, VerificationFailed
 from ballroom.services.exports import FORMATS, export_window
 from ballroom.services.importing import ImportSummary, import_file, summarize
 from ballroom.services.ports import SystemClock
@@ -72,7 +72,8 @@ def import_votes(votes: Path, db_url: str, refusals_out: Path | None, as_json: b
 def existing_file(path: Path) -> Path:
     """``path`` if it is a readable file; else exit 2 with one line naming it."""
     if not path.is_file():
-        fail(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+        reason = "no such file" if not path.exists() else "not a file"
+        raise InvalidInput(f"{path}: {reason}", field="VOTES")
     return path
 
 
@@ -180,11 +181,8 @@ def verify(export_dir: Path, receipt: str | None) -> None:
     first mismatch (or a receipt not in the log), 2 for unreadable input. Prints a JSON
     report (docs/interfaces.md §4)."""
     if not export_dir.is_dir():
-        fail(
-            f"{export_dir}: no such folder"
-            if not export_dir.exists()
-            else f"{export_dir}: not a folder"
-        )
+        reason = "no such folder" if not export_dir.exists() else "not a folder"
+        raise InvalidInput(f"{export_dir}: {reason}", field="EXPORT_DIR")
     try:
         report = verify_export(export_dir, receipt=receipt)
     except VerificationFailed as mismatch:
