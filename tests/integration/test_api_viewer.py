@@ -97,6 +97,7 @@ def test_revealed_results_carry_the_chain_root(api: Api) -> None:
     api.open_night(producer)
     saved = api.ballot(api.voter(), {"robert": 4}, "root-1").json()
     api.client.post(f"/api/v1/windows/{WINDOW}/close", headers=producer)
+    api.key_every_score(producer)
     api.client.post(f"/api/v1/nights/{WINDOW}/lock", headers=producer)
     computed = api.client.post(f"/api/v1/nights/{WINDOW}/results", headers=producer)
     assert computed.status_code == 200, computed.text
