@@ -20,8 +20,6 @@ and column, as ``interchange.read_vote_table`` does.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,10 +34,11 @@ import pyarrow.parquet as pq
 
 from ballroom.adapters.interchange import (
     CHANNELS,
-    COLUMNS,
     MAX_VOTES,
     MIN_VOTES,
     OPTIONAL,
+    check_columns,
+    check_csv_header,
     read_vote_rows,
 )
 from ballroom.errors import MalformedDocument
@@ -185,26 +184,8 @@ def _is_parquet(path: Path) -> bool:
     return path.suffix.lower() in (".parquet", ".pq")
 
 
-def _check_header(path: Path, header: list[str]) -> None:
-    missing = [name for name in COLUMNS if name not in header]
-    if missing:
-        raise MalformedDocument(
-            f"{path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
-            f" (expected {', '.join(COLUMNS)})",
-            field=missing[0],
-        )
-
-
 def _csv_parts(path: Path, columns: list[str]) -> Iterator[Any]:
-    with path.open("rb") as handle:
-        header_line = handle.readline()
-    try:
-        header = next(csv.reader(io.StringIO(header_line.decode("utf-8"))), [])
-    except UnicodeDecodeError as error:
-        raise MalformedDocument(f"{path}: not UTF-8 text ({error.reason})") from error
-    if not header:
-        raise MalformedDocument(f"{path}: empty file, expected a header row")
-    _check_header(path, [name.strip() for name in header])
+    check_csv_header(path)
     # Nanoseconds: a timestamp written with more than six decimals is read, then truncated to
     # the microsecond, as Python's datetime.fromisoformat reads it.
     types = dict.fromkeys(columns, pa.string()) | {"ts": _TS_NS, "votes": pa.int8()}
@@ -229,7 +210,7 @@ def _parquet_parts(path: Path, columns: list[str], batch_rows: int) -> Iterator[
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as error:
         raise MalformedDocument(f"{path}: not a readable Parquet file ({error})") from error
-    _check_header(path, list(parquet.schema_arrow.names))
+    check_columns(path, list(parquet.schema_arrow.names))
 
     def parts() -> Iterator[Any]:
         for batch in parquet.iter_batches(batch_size=batch_rows, columns=columns):

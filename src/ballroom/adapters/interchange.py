@@ -208,7 +208,7 @@ def _csv_rows(path: Path) -> Iterator[VoteRow]:
             if header is None:
                 raise MalformedDocument(f"{path}: empty file, expected a header row")
             header = [name.strip() for name in header]
-            _check_columns(path, header)
+            check_columns(path, header)
             position = {name: header.index(name) for name in COLUMNS}
             number = 0
             for fields in reader:
@@ -232,7 +232,7 @@ def _parquet_rows(path: Path) -> Iterator[VoteRow]:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as error:
         raise MalformedDocument(f"{path}: not a readable Parquet file ({error})") from error
-    _check_columns(path, list(parquet.schema_arrow.names))
+    check_columns(path, list(parquet.schema_arrow.names))
     number = 0
     for batch in parquet.iter_batches(columns=list(COLUMNS)):
         for record in batch.to_pylist():
@@ -240,7 +240,8 @@ def _parquet_rows(path: Path) -> Iterator[VoteRow]:
             yield _row(record, f"{path}: row {number}")
 
 
-def _check_columns(path: Path, header: list[str]) -> None:
+def check_columns(path: Path, header: list[str]) -> None:
+    """Raise ``MalformedDocument`` naming the interchange columns ``header`` lacks."""
     missing = [name for name in COLUMNS if name not in header]
     if missing:
         raise MalformedDocument(
@@ -453,7 +454,7 @@ def _read_parquet(path: Path, skip: tuple[str, ...] = ()) -> VoteTable:
         parquet = pq.ParquetFile(path, read_dictionary=list(_CATEGORICAL))
     except (pa.ArrowInvalid, OSError) as error:
         raise MalformedDocument(f"{path}: not a readable Parquet file ({error})") from error
-    _check_columns(path, list(parquet.schema_arrow.names))
+    check_columns(path, list(parquet.schema_arrow.names))
 
     def column(name: str) -> Any:
         if name in _NUMBERED:
@@ -482,7 +483,8 @@ def _read_parquet(path: Path, skip: tuple[str, ...] = ()) -> VoteTable:
     return _to_vote_table(column, path, row_groups, skip=skip)
 
 
-def _read_csv(path: Path) -> Any:
+def check_csv_header(path: Path) -> None:
+    """Raise ``MalformedDocument`` unless ``path`` starts with a header naming every column."""
     with path.open("rb") as handle:
         header_line = handle.readline()
     try:
@@ -491,7 +493,11 @@ def _read_csv(path: Path) -> Any:
         raise MalformedDocument(f"{path}: not UTF-8 text ({error.reason})") from error
     if not header:
         raise MalformedDocument(f"{path}: empty file, expected a header row")
-    _check_columns(path, [name.strip() for name in header])
+    check_columns(path, [name.strip() for name in header])
+
+
+def _read_csv(path: Path) -> Any:
+    check_csv_header(path)
     types = dict.fromkeys(_CATEGORICAL, _DICT) | {"ts": _TS, "votes": pa.int8()}
     table = pa_csv.read_csv(
         path,
@@ -523,7 +529,7 @@ def _cast_column(column: Any, name: str) -> Any:
 
 def vote_table_from_arrow(table: Any, source: str = "<memory>") -> VoteTable:
     """A ``VoteTable`` from an in-memory pyarrow table with the interchange columns."""
-    _check_columns(Path(source), list(table.column_names))
+    check_columns(Path(source), list(table.column_names))
     try:
         columns = {name: _cast_column(table.column(name), name) for name in COLUMNS}
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as error:

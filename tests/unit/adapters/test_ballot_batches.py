@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bad_vote_rows import BAD_VALUES
 from ballroom.adapters.ballot_batches import BallotIds, read_ballot_batches
 from ballroom.adapters.interchange import (
     COLUMNS,
@@ -97,19 +98,7 @@ def _file(tmp_path: Path, *lines: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(
-    ("line", "column", "says"),
-    [
-        ("b3,2025-10-08T00:00:00,s34w04,v1,web,robert,10,,,,", "ts", "no offset"),
-        ("b3,yesterday,s34w04,v1,web,robert,10,,,,", "ts", "ISO 8601"),
-        ("b3,,s34w04,v1,web,robert,10,,,,", "ts", "empty"),
-        ("b3,2025-10-08T00:00:00Z,s34w04,v1,fax,robert,10,,,,", "channel", "web or sms"),
-        ("b3,2025-10-08T00:00:00Z,s34w04,v1,web,robert,11,,,,", "votes", "1 to 10"),
-        ("b3,2025-10-08T00:00:00Z,s34w04,v1,web,robert,many,,,,", "votes", "1 to 10"),
-        ("b3,2025-10-08T00:00:00Z,s34w04, ,web,robert,1,,,,", "voter", "empty"),
-        ("b3,2025-10-08T00:00:00Z,s34w04,v1,web,,1,,,,", "couple", "empty"),
-    ],
-)
+@pytest.mark.parametrize(("line", "column", "says"), BAD_VALUES)
 def test_a_bad_value_is_named_by_row_and_column(
     tmp_path: Path, line: str, column: str, says: str
 ) -> None:
