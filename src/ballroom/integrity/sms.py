@@ -91,7 +91,7 @@ def texting(
     phone_of_voter: npt.NDArray[np.int64],
 ) -> Texting:
     """``Texting`` of every voter from the rows' voters, times and channels."""
-    rows = np.flatnonzero(sms)
+    rows = _rows_of(sms)
     codes = voter_codes[rows]
     texts = np.bincount(codes, minlength=n_voters).astype(np.int32)
     resolution = timestamp_resolution_s(ts_us[rows[:: max(1, len(rows) // _CLOCK_SAMPLE)]])
@@ -103,29 +103,22 @@ def texting(
     keep = judged[codes]
     rows, codes = rows[keep], codes[keep]
     del keep
-    if len(rows):
-        # Sort by voter keeping the log's order within a voter: two stable radix passes.
-        low = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
-        high = np.argsort((codes[low] >> 16).astype(np.uint16), kind="stable")
-        order = low[high]
-        del low, high
-        codes = codes[order]
-        ts = ts_us[rows[order]]
-        del order, rows
-        # Each voter's texts are now one stretch: its gaps telescope (their sum is last minus
-        # first) and their squares come from one running sum, with no per-gap grouping.
-        starts = np.flatnonzero(np.concatenate([[True], codes[1:] != codes[:-1]]))
-        ends = np.concatenate([starts[1:], [len(codes)]])
-        owner = codes[starts]
-        first[owner], last[owner] = ts[starts], ts[ends - 1]
-        step = np.diff(ts).astype(np.float64) / 1e6
-        squares = np.concatenate([[0.0], np.cumsum(step * step)])
-        n_gaps = (ends - starts - 1).astype(np.float64)
-        group_mean = (ts[ends - 1] - ts[starts]).astype(np.float64) / 1e6 / n_gaps
-        group_square = (squares[ends - 1] - squares[starts]) / n_gaps
-        sd = np.sqrt(np.maximum(group_square - group_mean * group_mean, 0.0))
-        mean[owner] = group_mean
-        cv[owner] = np.where(group_mean > 0, sd / np.maximum(group_mean, 1e-9), np.nan)
+    # Voters a range of codes at a time, each range about _PART_ROWS texts: the sort's
+    # 8-byte indices and the gaps stay small however big the night.
+    load = np.cumsum(np.where(judged, texts, 0), dtype=np.int64)
+    bounds = np.searchsorted(load, np.arange(_PART_ROWS, int(load[-1]) if n_voters else 0,
+                                             _PART_ROWS), side="right")  # fmt: skip
+    for low_code, high_code in zip(
+        [0, *bounds.tolist()], [*bounds.tolist(), n_voters], strict=True
+    ):
+        if low_code >= high_code:
+            continue
+        here = np.flatnonzero((codes >= low_code) & (codes < high_code))
+        if len(here):
+            _gap_stats(codes[here] - low_code, ts_us[rows[here]], low_code,
+                       mean=mean, cv=cv, first=first, last=last)  # fmt: skip
+        del here
+    del rows, codes
     regular = (mean >= 2 * resolution) & (cv * mean <= allowed_sd(mean, resolution))
     machine = judged & ((mean < HUMAN_FASTEST_S) | regular)
     number = np.where(texts > 0, phone_of_voter, -1)
@@ -153,6 +146,57 @@ def texting(
         night_run_p999=int(np.percentile(run[texters], 99.9)) if texters.any() else 0,
         resolution_s=resolution,
     )
+
+
+_PART_ROWS = 1 << 23
+_SLICE = 1 << 22
+
+
+def _rows_of(mask: BoolArray) -> IntArray:
+    """``flatnonzero(mask)`` as 4-byte row numbers where they fit, a slice at a time."""
+    if len(mask) >= np.iinfo(np.int32).max:
+        return np.flatnonzero(mask)
+    return np.concatenate(
+        [np.flatnonzero(mask[begin : begin + _SLICE]).astype(np.int32) + np.int32(begin)
+         for begin in range(0, len(mask), _SLICE)] or [np.zeros(0, dtype=np.int32)]
+    )  # fmt: skip
+
+
+def _gap_stats(
+    codes: IntArray,
+    ts: npt.NDArray[np.int64],
+    offset: int,
+    *,
+    mean: FloatArray,
+    cv: FloatArray,
+    first: npt.NDArray[np.int64],
+    last: npt.NDArray[np.int64],
+) -> None:
+    """The mean and variation of each voter's gaps between texts (``codes`` from 0, rows in
+    log order), written at ``offset + code``."""
+    # Sort by voter keeping the log's order within a voter: stable 16-bit radix passes.
+    order = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
+    if int(codes.max()) > 0xFFFF:
+        high = np.argsort((codes[order] >> 16).astype(np.uint16), kind="stable")
+        order = order[high]
+        del high
+    codes = codes[order]
+    ts = ts[order]
+    del order
+    # Each voter's texts are now one stretch: its gaps telescope (their sum is last minus
+    # first) and their squares come from one running sum, with no per-gap grouping.
+    starts = np.flatnonzero(np.concatenate([[True], codes[1:] != codes[:-1]]))
+    ends = np.concatenate([starts[1:], [len(codes)]])
+    owner = codes[starts].astype(np.int64) + offset
+    first[owner], last[owner] = ts[starts], ts[ends - 1]
+    step = np.diff(ts).astype(np.float64) / 1e6
+    squares = np.concatenate([[0.0], np.cumsum(step * step)])
+    n_gaps = (ends - starts - 1).astype(np.float64)
+    group_mean = (ts[ends - 1] - ts[starts]).astype(np.float64) / 1e6 / n_gaps
+    group_square = (squares[ends - 1] - squares[starts]) / n_gaps
+    sd = np.sqrt(np.maximum(group_square - group_mean * group_mean, 0.0))
+    mean[owner] = group_mean
+    cv[owner] = np.where(group_mean > 0, sd / np.maximum(group_mean, 1e-9), np.nan)
 
 
 def _runs(number: npt.NDArray[np.int64]) -> tuple[IntArray, IntArray]:

@@ -4,15 +4,18 @@ are found and human texters are not."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ballroom.adapters.interchange import vote_table_from_arrow
 from ballroom.integrity import evidence as model
+from ballroom.integrity import sms
 from ballroom.integrity.analysis import analyze
 from ballroom.integrity.electorate import Scenario, generate
 from ballroom.integrity.evidence import Evidence, stepped
 from ballroom.integrity.sms import allowed_sd, phone_numbers, timestamp_resolution_s
+from ballroom.integrity.tally import allocations
 
 
 @given(
@@ -88,3 +91,25 @@ def test_households_nats_and_fans_are_not_flagged_sim_banks_are() -> None:
     assert strengths == sorted(strengths, reverse=True)
     assert {entry["voter"] for entry in body["flagged_evidence"]} == flagged
     assert all(entry["strength"] >= 1.0 for entry in body["flagged_evidence"])
+
+
+def test_texting_in_parts_equals_texting_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Big nights take the texters a range of voters at a time: the same numbers as one go.
+    electorate = generate(NIGHT)
+    table = vote_table_from_arrow(electorate.table)
+    alloc = allocations(table)
+    assert table.phone is not None
+    numbers = phone_numbers(table.phone.values)[table.voter_codes(table.phone, alloc.first_row)]
+
+    def run() -> sms.Texting:
+        return sms.texting(table.voter.codes, table.ts_us, table.sms, alloc.n_voters, numbers)
+
+    whole = run()
+    monkeypatch.setattr(sms, "_PART_ROWS", 97)
+    monkeypatch.setattr(sms, "_SLICE", 1000)
+    parts = run()
+    for name in ("texts", "first_us", "last_us", "machine_pace", "run", "exchange_machines"):
+        assert np.array_equal(getattr(whole, name), getattr(parts, name)), name
+    for name in ("mean_gap_s", "gap_cv"):
+        assert np.allclose(getattr(whole, name), getattr(parts, name), equal_nan=True), name
+    assert whole.machine_pace.any()
