@@ -46,8 +46,8 @@ import sqlalchemy as sa
 
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.db import schema as db
-from ballroom.adapters.votelog import allocation_json, canonical_json
-from ballroom.domain.voting import GENESIS_HASH, Channel, chain_hash
+from ballroom.adapters.votelog import allocation_json
+from ballroom.domain.voting import GENESIS_HASH, Channel, canonical_bytes, chain_hash
 from ballroom.integrity.analysis import analyze
 from ballroom.integrity.electorate import DISNEY_NIGHT, SHOW_START, Campaign, Scenario, generate
 from ballroom.seasons import bundled_season34
@@ -107,7 +107,7 @@ def _store_rows(ballots: int, seed: int) -> Iterator[list[tuple[Any, ...]]]:
         channel = Channel(channels[index])
         ballot_id, voter = ballot_ids[index], voters[index]
         digest = chain_hash(
-            prev, canonical_json(seq, WINDOW, ballot_id, voter, channel, ts_us[index], allocation)
+            prev, canonical_bytes(seq, WINDOW, ballot_id, voter, channel, ts_us[index], allocation)
         )
         batch.append((
             WINDOW, seq, ballot_id, voter, channel.value, allocation_json(allocation),

@@ -47,10 +47,20 @@ import orjson
 import sqlalchemy as sa
 
 from ballroom.adapters.db import schema
+from ballroom.domain.admission import (
+    Admitted,
+    WindowState,
+    admit_texts,
+    admit_web,
+    partition_of,
+    record,
+    require_dated_inside,
+    require_open,
+    require_voter,
+)
 from ballroom.domain.eligibility import sms_eligible
 from ballroom.domain.voting import (
     BUCKET_SECONDS,
-    GENESIS_HASH,
     SMS_ACCEPTED,
     SMS_REPLIES,
     Allocation,
@@ -61,27 +71,21 @@ from ballroom.domain.voting import (
     SmsOutcome,
     SmsRefusal,
     Tally,
-    TallyCounter,
     VoteBook,
     VoteMeta,
     WindowPhase,
+    canonical_head,
     canonical_tail,
-    chain_hash,
-    check_web_allocation,
-    json_string,
     keyword_key,
     normalise_phone,
     us_from_datetime,
-    window_phase,
 )
 from ballroom.errors import (
     BallroomError,
-    CapExceeded,
     Conflict,
     IdempotencyMismatch,
     InvalidInput,
     NotFound,
-    WindowClosed,
 )
 
 log = logging.getLogger(__name__)
@@ -123,21 +127,6 @@ def allocation_json(allocation: Allocation) -> str:
     return orjson.dumps(dict(allocation), option=orjson.OPT_SORT_KEYS).decode()
 
 
-def canonical_json(  # noqa: PLR0917 - positional, as the domain's canonical_bytes
-    seq: int,
-    window: str,
-    ballot_id: str,
-    voter: str,
-    channel: Channel,
-    ts_us: int,
-    allocation: Allocation,
-) -> bytes:
-    """The domain's :func:`~ballroom.domain.voting.canonical_bytes`, byte for byte, in one
-    orjson call (its escaping is the stdlib's ``ensure_ascii=False`` one; a test pins the
-    equality): the web path hashes one per ballot and this is several times cheaper."""
-    return orjson.dumps([seq, window, ballot_id, voter, str(channel), ts_us, allocation])
-
-
 def allocation_from_json(text: str) -> Allocation:
     """The inverse of :func:`allocation_json`."""
     return tuple(sorted((str(c), int(v)) for c, v in json.loads(text).items()))
@@ -163,52 +152,12 @@ class CommitFailed(RuntimeError):
     not the voter's: the API answers 503 and the client retries with the same key)."""
 
 
-# --------------------------------------------------------------------------- window state
-
-
-@dataclass
-class WindowState:
-    """A window as the writer holds it; read by others only under the writer's state lock."""
-
-    id: str
-    season: str
-    label: str
-    status: str
-    opens_at_us: int | None
-    closes_at_us: int | None
-    scheduled_open_us: int | None
-    scheduled_close_us: int | None
-    couples: dict[str, str]  # active couple -> SMS keyword
-    next_seq: int = 1
-    head_hash: str = GENESIS_HASH
-    tally: TallyCounter = field(init=False)
-    keyword_index: dict[str, str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.tally = TallyCounter(self.id, self.couples)
-        self.reindex()
-
-    def reindex(self) -> None:
-        """Rebuild the keyword lookup after the couples change."""
-        self.keyword_index = {keyword_key(k): c for c, k in self.couples.items()}
-
-    def phase(self, now_us: int) -> WindowPhase:
-        """Open, closed, pending or scheduled at ``now_us``."""
-        return window_phase(self.status, self.scheduled_open_us, self.scheduled_close_us, now_us)
-
-    def accepts_at(self, ts_us: int) -> bool:
-        """Whether a vote stamped ``ts_us`` falls inside the window's known period (import)."""
-        start = self.opens_at_us if self.opens_at_us is not None else self.scheduled_open_us
-        end = self.closes_at_us if self.closes_at_us is not None else self.scheduled_close_us
-        return (start is None or ts_us >= start) and (end is None or ts_us < end)
-
-
 # --------------------------------------------------------------------------- commands
 
 
-# (window, couple, window id, allocation, stored allocation, ",<quoted window>", canonical tail,
-# reply): what every text for one couple in one SMS batch shares.
-_CoupleEntry = tuple[WindowState, str, str, Allocation, str, str, str, str]
+# (window, couple, window id, allocation, stored allocation, canonical tail, reply): what every
+# text for one couple in one SMS batch shares.
+_CoupleEntry = tuple[WindowState, str, str, Allocation, str, str, str]
 
 
 @dataclass
@@ -506,7 +455,7 @@ class VoteLogWriter:
 
     def partition(self, voter: str) -> int:
         """The partition that owns a voter's cap state (stable across processes)."""
-        return zlib.crc32(voter.encode()) % self.partitions
+        return partition_of(voter, self.partitions)
 
     # ----------------------------------------------------------------- submitting
 
@@ -977,30 +926,36 @@ class VoteLogWriter:
             raise NotFound(f"no voting window {window_id!r}", field="window")
         return window
 
-    def _append(  # noqa: PLR0917 - private, positional on the hot path
+    def _record(  # noqa: PLR0917 - private, positional on the hot path
         self,
         batch: _Batch,
         window: WindowState,
-        ballot_id: str,
-        voter: str,
-        channel: Channel,
-        allocation: Allocation,
+        admitted: Admitted,
         ts_us: int,
         key: str,
-        email: str,
-        phone: str,
-        ip: str,
-        device: str,
+        meta: VoteMeta,
     ) -> Receipt:
+        """Apply an admission decision, undoably, and add its log row and tally changes."""
         if window.id not in batch.heads:
             batch.heads[window.id] = (window.next_seq, window.head_hash)
-        seq = window.next_seq
-        prev = window.head_hash
-        digest = chain_hash(
-            prev, canonical_json(seq, window.id, ballot_id, voter, channel, ts_us, allocation)
+        book = self.books[self.partition(admitted.voter)]
+        record(window, book, admitted)
+        ballot_id, voter, channel, allocation, seq = (
+            admitted.ballot_id,
+            admitted.voter,
+            admitted.channel,
+            admitted.allocation,
+            admitted.seq,
         )
-        window.next_seq = seq + 1
-        window.head_hash = digest
+        if channel is Channel.WEB:
+            replaced, replaced_seq = admitted.replaced, admitted.replaced_seq
+            batch.undo.append(lambda: book.undo_web(window.id, voter, replaced, replaced_seq))
+            if replaced is not None:
+                batch.tally_ops.append((window, channel, replaced, ts_us, -1, seq, 0))
+        else:
+            ((couple, votes),) = allocation
+            batch.undo.append(lambda: book.undo_sms(window.id, voter, couple, votes))
+        batch.tally_ops.append((window, channel, allocation, ts_us, 1, seq, 1))
         batch.rows.append(
             (
                 window.id,
@@ -1010,65 +965,35 @@ class VoteLogWriter:
                 str(channel),
                 allocation_json(allocation),
                 ts_us,
-                digest,
-                prev,
+                admitted.hash,
+                admitted.prev_hash,
                 key,
-                email,
-                phone,
-                ip,
-                device,
+                meta.email,
+                meta.phone,
+                meta.ip,
+                meta.device,
             )
         )
-        return Receipt(ballot_id, seq, window.id, voter, channel, allocation, ts_us, digest)
+        return Receipt(ballot_id, seq, window.id, voter, channel, allocation, ts_us, admitted.hash)
 
     def _web(self, command: _WebCmd, batch: _Batch, known: dict[str, Any], now_us: int) -> Receipt:
         first = batch.keys.get(command.key) or known.get(command.key)
         if first is not None:
             return _same_web(first, command.window, command.voter, command.allocation)
         window = self._window(command.window)
-        if window.phase(now_us) is not WindowPhase.OPEN:
-            raise WindowClosed(f"voting in window {window.id!r} is not open", field="window")
-        voter = _require_text(command.voter, "voter")
-        allocation = check_web_allocation(command.allocation, window.couples, self.cap)
-        receipt = self._accept_web(
-            batch, window, self._new_id(), voter, allocation, now_us, command.key, command.meta
-        )
-        batch.keys[command.key] = receipt
-        return receipt
-
-    def _accept_web(  # noqa: PLR0917 - private, positional on the hot path
-        self,
-        batch: _Batch,
-        window: WindowState,
-        ballot_id: str,
-        voter: str,
-        allocation: Allocation,
-        ts_us: int,
-        key: str,
-        meta: VoteMeta,
-    ) -> Receipt:
-        book = self.books[self.partition(voter)]
-        previous_seq = book.web_seq.get((window.id, voter), 0)
-        # _append below logs this ballot as the window's next entry.
-        previous = book.apply_web(window.id, voter, allocation, window.next_seq)
-        batch.undo.append(lambda: book.undo_web(window.id, voter, previous, previous_seq))
-        receipt = self._append(
-            batch,
+        require_open(window, now_us)
+        voter = require_voter(command.voter)
+        admitted = admit_web(
             window,
-            ballot_id,
+            self.books[self.partition(voter)],
             voter,
-            Channel.WEB,
-            allocation,
-            ts_us,
-            key,
-            meta.email,
-            meta.phone,
-            meta.ip,
-            meta.device,
+            command.allocation,
+            ballot_id=self._new_id,
+            ts_us=now_us,
+            cap=self.cap,
         )
-        if previous is not None:
-            batch.tally_ops.append((window, Channel.WEB, previous, ts_us, -1, receipt.seq, 0))
-        batch.tally_ops.append((window, Channel.WEB, allocation, ts_us, 1, receipt.seq, 1))
+        receipt = self._record(batch, window, admitted, now_us, command.key, command.meta)
+        batch.keys[command.key] = receipt
         return receipt
 
     def _sms(
@@ -1098,7 +1023,7 @@ class VoteLogWriter:
         senders = self._senders
         crc32 = zlib.crc32
         sha256 = hashlib.sha256
-        quote = json_string
+        head = canonical_head
         sms_undo = batch.sms_undo
         rows = batch.rows
         new_id = self._new_id
@@ -1174,20 +1099,16 @@ class VoteLogWriter:
                                 window.id,
                                 allocation,
                                 allocation_json(allocation),
-                                "," + quote(window.id),
                                 canonical_tail(sms, now_us, allocation),
                                 SMS_ACCEPTED.format(couple=couple),
                             )
             if reason is None and cached is not None:  # a vote
-                (window, couple, window_id, allocation, stored_allocation, quoted_window,
-                 tail, reply) = cached  # fmt: skip
-                sms_caps = books[part].sms
+                (window, couple, window_id, allocation, stored_allocation, tail,
+                 reply) = cached  # fmt: skip
                 cap_key = (window_id, voter, couple)
-                used = sms_caps.get(cap_key, 0)
-                if used >= cap:
+                if not books[part].take_sms(cap_key):  # the one text cap (VoteBook)
                     reason = SmsRefusal.CAP_EXCEEDED
                 else:
-                    sms_caps[cap_key] = used + 1
                     sms_undo.append((part, cap_key))
                     # _append, inlined: this runs once per text on the bulk path.
                     if window_id not in batch.heads:
@@ -1196,7 +1117,7 @@ class VoteLogWriter:
                     prev = window.head_hash
                     ballot_id = new_id()
                     digest = sha256(
-                        f"{prev}[{seq}{quoted_window},{quote(ballot_id)},{quote(voter)}{tail}".encode()
+                        (prev + head(seq, window_id, ballot_id, voter) + tail).encode()
                     ).hexdigest()
                     window.next_seq = seq + 1
                     window.head_hash = digest
@@ -1336,49 +1257,30 @@ class VoteLogWriter:
 
     def _import_one(self, ballot: ImportBallot, batch: _Batch, key: str) -> Receipt:
         window = self._window(ballot.window)
-        if not window.accepts_at(ballot.ts_us):
-            raise WindowClosed(
-                f"ballot {ballot.ballot_id!r} is dated outside window {window.id!r}",
-                field="ts",
-            )
-        voter = _require_text(ballot.voter, "voter")
-        if ballot.channel is Channel.WEB:
-            allocation = check_web_allocation(ballot.allocation, window.couples, self.cap)
-            return self._accept_web(
-                batch, window, ballot.ballot_id, voter, allocation, ballot.ts_us, key, ballot.meta
-            )
-        if len(ballot.allocation) != 1:
-            raise InvalidInput(
-                f"text ballot {ballot.ballot_id!r} must vote for exactly one couple",
-                field="couple",
-            )
-        allocation = check_web_allocation(ballot.allocation, window.couples, self.cap)
-        ((couple, votes),) = allocation
+        require_dated_inside(window, ballot.ts_us, ballot.ballot_id)
+        voter = require_voter(ballot.voter)
         book = self.books[self.partition(voter)]
-        if book.sms.get((window.id, voter, couple), 0) + votes > self.cap:
-            raise CapExceeded(
-                f"ballot {ballot.ballot_id!r} takes {voter!r} over {self.cap} texts for {couple!r}",
-                field="votes",
+        if ballot.channel is Channel.WEB:
+            admitted = admit_web(
+                window,
+                book,
+                voter,
+                ballot.allocation,
+                ballot_id=functools.partial(str, ballot.ballot_id),
+                ts_us=ballot.ts_us,
+                cap=self.cap,
             )
-        for _ in range(votes):
-            book.apply_sms(window.id, voter, couple)
-            batch.undo.append(_undo_sms(book, window.id, voter, couple))
-        receipt = self._append(
-            batch,
-            window,
-            ballot.ballot_id,
-            voter,
-            Channel.SMS,
-            allocation,
-            ballot.ts_us,
-            key,
-            ballot.meta.email,
-            ballot.meta.phone,
-            ballot.meta.ip,
-            ballot.meta.device,
-        )
-        batch.tally_ops.append((window, Channel.SMS, allocation, ballot.ts_us, 1, receipt.seq, 1))
-        return receipt
+        else:
+            admitted = admit_texts(
+                window,
+                book,
+                voter,
+                ballot.allocation,
+                ballot_id=ballot.ballot_id,
+                ts_us=ballot.ts_us,
+                cap=self.cap,
+            )
+        return self._record(batch, window, admitted, ballot.ts_us, key, ballot.meta)
 
     # ----------------------------------------------------------------- the store
 
@@ -1534,10 +1436,6 @@ def _weight(command: Any) -> int:
     if isinstance(command, _ImportCmd):
         return max(1, len(command.ballots))
     return 1
-
-
-def _undo_sms(book: VoteBook, window: str, voter: str, couple: str) -> Callable[[], None]:
-    return lambda: book.undo_sms(window, voter, couple)
 
 
 def _import_key(ballot_id: str) -> str:

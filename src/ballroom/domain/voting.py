@@ -274,10 +274,6 @@ class VoteBook:
         """The web ballot this one would replace, if any."""
         return self.web.get((window, voter))
 
-    def sms_room(self, window: str, voter: str, couple: str) -> bool:
-        """Whether one more text for ``couple`` fits the voter's cap."""
-        return self.sms.get((window, voter, couple), 0) < self.cap
-
     def web_ballot_seq(self, window: str, voter: str) -> int | None:
         """The log sequence number of the voter's current web ballot, if any."""
         return self.web_seq.get((window, voter))
@@ -305,15 +301,25 @@ class VoteBook:
             self.web[key] = previous
             self.web_seq[key] = previous_seq
 
+    def take_sms(self, key: tuple[str, str, str], votes: int = 1) -> bool:
+        """Count ``votes`` texts for ``key`` (window, voter, couple) if they fit the cap, else
+        change nothing and say so. The one cap rule of text votes, live and imported: the
+        ``cap``-th text is the last one counted."""
+        used = self.sms.get(key, 0) + votes
+        if used > self.cap:
+            return False
+        self.sms[key] = used
+        return True
+
     def apply_sms(self, window: str, voter: str, couple: str) -> None:
-        """Count one text; the caller has checked :meth:`sms_room`."""
+        """Count one text already in the log (replay: the log is the truth, no cap check)."""
         key = (window, voter, couple)
         self.sms[key] = self.sms.get(key, 0) + 1
 
-    def undo_sms(self, window: str, voter: str, couple: str) -> None:
-        """Reverse :meth:`apply_sms`."""
+    def undo_sms(self, window: str, voter: str, couple: str, votes: int = 1) -> None:
+        """Give back ``votes`` texts counted by :meth:`take_sms` or :meth:`apply_sms`."""
         key = (window, voter, couple)
-        left = self.sms[key] - 1
+        left = self.sms[key] - votes
         if left:
             self.sms[key] = left
         else:
@@ -378,11 +384,17 @@ def canonical_bytes(  # noqa: PLR0917 - called positionally once per vote on the
     """The exact bytes hashed for a log entry: the compact JSON array
     ``[seq, window, ballot_id, voter, channel, ts_us, [[couple, votes], ...]]`` in UTF-8
     (what ``json.dumps(..., separators=(",", ":"), ensure_ascii=False)`` writes; built by
-    hand because this runs once per vote)."""
+    hand because this runs once per vote). The ONE encoding of an entry: every writer and
+    verifier builds it from :func:`canonical_head` and :func:`canonical_tail`, and fixed
+    vectors pin it (tests/vectors/log_entries.json)."""
     return (
-        f"[{seq},{_quote(window)},{_quote(ballot_id)},{_quote(voter)}"
-        + canonical_tail(channel, ts_us, allocation)
+        canonical_head(seq, window, ballot_id, voter) + canonical_tail(channel, ts_us, allocation)
     ).encode()
+
+
+def canonical_head(seq: int, window: str, ballot_id: str, voter: str) -> str:
+    """The start of :func:`canonical_bytes` up to the voter, as text (what differs per vote)."""
+    return f"[{seq},{_quote(window)},{_quote(ballot_id)},{_quote(voter)}"
 
 
 def canonical_tail(channel: str, ts_us: int, allocation: Allocation) -> str:
@@ -392,8 +404,7 @@ def canonical_tail(channel: str, ts_us: int, allocation: Allocation) -> str:
 
 
 json_string: Callable[[str], str] = _quote
-"""``text`` as a JSON string literal, exactly as :func:`canonical_bytes` writes it (the C
-encoder itself: the bulk path quotes two strings per text)."""
+"""``text`` as a JSON string literal, exactly as :func:`canonical_bytes` writes it."""
 
 
 def chain_hash(prev_hash: str, payload: bytes) -> str:

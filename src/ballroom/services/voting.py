@@ -34,10 +34,10 @@ from ballroom.adapters.votelog import (
     ImportBallot,
     ImportOutcome,
     VoteLogWriter,
-    WindowState,
     log_entry_from_row,
     read_log,
 )
+from ballroom.domain.admission import WindowState
 from ballroom.domain.voting import (
     DEFAULT_CAP,
     GENESIS_HASH,

@@ -109,13 +109,16 @@ def test_bad_allocations_are_refused(allocation: dict[str, object], kind: type[E
 
 def test_vote_book_caps_texts_and_undoes_exactly() -> None:
     book = VoteBook(cap=2)
-    assert book.sms_room("w", "v", "robert")
-    book.apply_sms("w", "v", "robert")
-    book.apply_sms("w", "v", "robert")
-    assert not book.sms_room("w", "v", "robert")
-    assert book.sms_room("w", "v", "alix")
-    book.undo_sms("w", "v", "robert")
-    assert book.sms_room("w", "v", "robert")
+    robert, alix = ("w", "v", "robert"), ("w", "v", "alix")
+    assert book.take_sms(robert)
+    assert book.take_sms(robert)
+    assert not book.take_sms(robert)  # the cap-th text was the last one counted
+    assert book.sms[robert] == 2
+    assert not book.take_sms(alix, 3)  # all or nothing
+    assert alix not in book.sms
+    assert book.take_sms(alix)
+    book.undo_sms("w", "v", "robert", 2)
+    assert robert not in book.sms
     previous = book.apply_web("w", "v", (("robert", 3),))
     assert previous is None
     assert book.apply_web("w", "v", (("alix", 1),)) == (("robert", 3),)
