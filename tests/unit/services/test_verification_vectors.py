@@ -13,7 +13,7 @@ import pytest
 from ballroom.adapters.interchange import VoteRow, write_vote_rows
 from ballroom.domain.voting import Channel, LogEntry, datetime_from_us, recount
 from ballroom.errors import VerificationFailed
-from ballroom.services.exports import CHAIN_ALGORITHM, verify_export
+from ballroom.services.verification import CHAIN_ALGORITHM, verify_export
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[2] / "vectors" / "log_entries.json").read_text("utf-8")
