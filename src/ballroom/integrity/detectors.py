@@ -574,6 +574,19 @@ class _Context:
     score: npt.NDArray[np.float32]
     night: dict[str, float]
 
+    def flagged_cluster(
+        self, kind: str, members: IntArray, facts: list[str], signals: dict[str, Any]
+    ) -> Cluster:
+        """A cluster of flagged voters, its evidence ending with the signals' strengths."""
+        signals["strength"] = round(float(self.score[members].max()), 2)
+        return Cluster(
+            kind=kind,
+            voters=self.names(members),
+            evidence="; ".join([*facts, self.strength_text(members)]),
+            flagged=True,
+            signals=signals,
+        )
+
     def strength_text(self, members: IntArray) -> str:
         """The members' evidence strengths, against the flagging level."""
         scores = self.score[members]
@@ -895,15 +908,7 @@ def _identity_cluster(
     if common >= 2:
         facts.append(f"{common} from {block}")
     facts.extend(_timing_and_ballot(ctx, members, signals))
-    facts.append(ctx.strength_text(members))
-    signals["strength"] = round(float(ctx.score[members].max()), 2)
-    return Cluster(
-        kind="multi-account",
-        voters=ctx.names(members),
-        evidence="; ".join(facts),
-        flagged=True,
-        signals=signals,
-    )
+    return ctx.flagged_cluster("multi-account", members, facts, signals)
 
 
 def _commonest_block(ctx: _Context, members: IntArray) -> tuple[int, str]:
@@ -968,17 +973,7 @@ def _bot_clusters(ctx: _Context, bot: IntArray, flagged: BoolArray) -> list[Clus
             f"(± {np.std(gaps):.2f} s): machine-regular timing"
         ]
         facts.extend(_timing_and_ballot(ctx, members, signals))
-        facts.append(ctx.strength_text(members))
-        signals["strength"] = round(float(ctx.score[members].max()), 2)
-        clusters.append(
-            Cluster(
-                kind="bot",
-                voters=ctx.names(members),
-                evidence="; ".join(facts),
-                flagged=True,
-                signals=signals,
-            )
-        )
+        clusters.append(ctx.flagged_cluster("bot", members, facts, signals))
     return clusters
 
 
@@ -1016,24 +1011,15 @@ def sms_clusters(ctx: _Context, texts: Texting, members: BoolArray) -> list[Clus
             f"{span_s:.0f} s, {_time(int(texts.first_us[group].min()))}–"
             f"{_time(int(texts.last_us[group].max()))} UTC"
         )
-        facts.append(ctx.strength_text(group))
-        clusters.append(
-            Cluster(
-                kind="sms-bank",
-                voters=ctx.names(group),
-                evidence="; ".join(facts),
-                flagged=True,
-                signals={
-                    "accounts": len(group),
-                    "numbers": [f"+{int(numbers[0])}", f"+{int(numbers[-1])}"],
-                    "consecutive": consecutive,
-                    "mean_gap_s": round(median, 3),
-                    "gap_cv": round(cv, 3),
-                    "texts": n_texts,
-                    "strength": round(float(ctx.score[group].max()), 2),
-                },
-            )
-        )
+        signals = {
+            "accounts": len(group),
+            "numbers": [f"+{int(numbers[0])}", f"+{int(numbers[-1])}"],
+            "consecutive": consecutive,
+            "mean_gap_s": round(median, 3),
+            "gap_cv": round(cv, 3),
+            "texts": n_texts,
+        }
+        clusters.append(ctx.flagged_cluster("sms-bank", group, facts, signals))
     return clusters
 
 
