@@ -10,6 +10,7 @@ import click
 from ballroom.adapters.interchange import write_vote_arrow
 from ballroom.cli._common import reports_errors
 from ballroom.integrity.electorate import generate, scenario_from_options
+from ballroom.integrity.families import family
 
 
 @click.command()
@@ -40,6 +41,14 @@ from ballroom.integrity.electorate import generate, scenario_from_options
     help="Stretch of the abusers' timing (1 = tight bursts).",
 )
 @click.option(
+    "--family",
+    "family_name",
+    default=None,
+    help="A night of this scenario family of `integrity eval` (holdout, homes, crowds): "
+    "households, NATs, fan clubs, SMS fans, SIM banks, all labelled in the truth; only "
+    "--voters and --seed apply.",
+)
+@click.option(
     "--truth",
     "truth_out",
     type=click.Path(path_type=Path),
@@ -58,6 +67,7 @@ def simulate(
     bots: int,
     camouflage: float,
     time_spread: float,
+    family_name: str | None,
     truth_out: Path | None,
 ) -> None:
     """Generate a simulated night (Disney Night couples) in the interchange format.
@@ -75,6 +85,8 @@ def simulate(
         camouflage=camouflage,
         time_spread=time_spread,
     )
+    if family_name is not None:
+        scenario = family(family_name).night(voters, seed)
     electorate = generate(scenario)
     rows = write_vote_arrow(out, electorate.table)
     truth_path = truth_out or out.with_name(out.name.split(".")[0] + ".truth.json")

@@ -151,3 +151,16 @@ def test_bad_options_exit_2_naming_the_field(args: list[str], field: str) -> Non
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
     assert field in result.output
+
+
+def test_simulate_writes_a_family_night_with_its_populations(tmp_path: Path) -> None:
+    out = tmp_path / "night.csv"
+    args = ["simulate", str(out), "--family", "holdout", "--voters", "2000", "--seed", "4"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    truth = json.loads((tmp_path / "night.truth.json").read_text())
+    assert {"household", "nat", "sms-fan"} <= set(truth["benign"])
+    assert {bank["style"] for bank in truth["sim_banks"]} == {"sim-bank", "dialer"}
+    bad = CliRunner().invoke(main, ["simulate", str(out), "--family", "nowhere"])
+    assert bad.exit_code == 2
+    assert "[family]" in bad.output
