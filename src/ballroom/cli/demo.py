@@ -81,6 +81,13 @@ SHORT_RULES = {"dwts-judges-save": "save", "strictly": "strict", "skating": "ska
     is_flag=True,
     help="Print the replay's JSON summary on stdout instead of the tables.",
 )
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Print every week's table, the reproduction table and the rehearsal in full "
+    "(the report has them all either way).",
+)
 @click.option("--no-report", is_flag=True, help="Do not write the HTML report.")
 @click.option(
     "--no-rehearsal", is_flag=True, help="Skip the live-night rehearsal on the vote store."
@@ -107,6 +114,7 @@ def demo(
     rule_sets: tuple[str, ...],
     out: Path,
     as_json: bool,
+    verbose: bool,
     no_report: bool,
     no_rehearsal: bool,
     rehearsal_voters: int,
@@ -116,9 +124,9 @@ def demo(
     rehearse Disney Night live on the vote store.
 
     Every week the real cast dances with the real judges' scores where known (unknown scores
-    simulated, marked sim); votes come from N simulated electorates. Prints each week's
-    standings for electorate #1, then how often each rule set reproduces the real
-    eliminations.
+    simulated, marked sim); votes come from N simulated electorates. Prints a short summary
+    (how often each rule set reproduces the real eliminations, the rehearsal's outcome) and
+    where the report is; --verbose prints each week's standings for electorate #1 too.
 
     The rehearsal generates a simulated electorate for Disney Night (organic fans, duplicate-
     account farms, a bot burst, an all-but-one campaign against Hilaria), imports it into a
@@ -166,7 +174,7 @@ def demo(
         if rehearsal is not None:
             summary["rehearsal"] = rehearsal.summary()
         click.echo(json.dumps(summary, sort_keys=True, indent=2))
-    else:
+    elif verbose:
         console = Console(soft_wrap=False)
         for week in replay.showcase:
             console.print(_week_table(replay, week))
@@ -179,26 +187,82 @@ def demo(
         )
         if rehearsal is not None:
             _print_rehearsal(console, rehearsal)
+    else:
+        for line in _summary_lines(replay, rehearsal, elapsed):
+            click.echo(line)
     if not no_report:
         write_report(replay, out, rehearsal)
-        err.print(f"report written to {out}")
-        if rehearsal is not None and rehearsal.folder is not None:
-            err.print(f"rehearsal export and JSON written to {rehearsal.folder}")
-    err.print(
-        f"{config.electorates} electorates x {len(replay.showcase)} weeks x "
-        f"{len(config.rule_sets)} rule sets in {elapsed:.1f} s (seed {config.seed})",
-        style="dim",
-    )
-    if rehearsal is not None:
-        ingest = rehearsal.ingest
+        if not as_json:
+            click.echo(f"Report: {out}" + ("" if verbose else "  (details: --verbose)"))
+            if rehearsal is not None and rehearsal.folder is not None:
+                click.echo(f"Rehearsal export and JSON: {rehearsal.folder}")
+    if verbose:
         err.print(
-            f"rehearsal: {ingest.summary.ballots:,} ballots ingested in {ingest.seconds:.1f} s "
-            f"({ingest.ballots_per_s:,.0f} ballots/s, {ingest.rows_per_s:,.0f} rows/s)",
+            f"{config.electorates} electorates x {len(replay.showcase)} weeks x "
+            f"{len(config.rule_sets)} rule sets in {elapsed:.1f} s (seed {config.seed})",
             style="dim",
         )
+    if rehearsal is not None:
+        if verbose:
+            ingest = rehearsal.ingest
+            err.print(
+                f"rehearsal: {ingest.summary.ballots:,} ballots ingested in "
+                f"{ingest.seconds:.1f} s ({ingest.ballots_per_s:,.0f} ballots/s, "
+                f"{ingest.rows_per_s:,.0f} rows/s)",
+                style="dim",
+            )
         if not rehearsal.ok:
             click.echo(f"error: rehearsal check failed: {'; '.join(rehearsal.problems)}", err=True)
             raise SystemExit(EXIT_CHECK_FAILED)
+
+
+def _summary_lines(replay: SeasonReplay, rehearsal: Rehearsal | None, elapsed: float) -> list[str]:
+    """What the demo found, in a few lines of at most 80 characters."""
+    config = replay.config
+    lines = [
+        f"Season 34 replayed: {len(replay.showcase)} weeks, {config.electorates} simulated "
+        f"electorates, seed {config.seed} ({elapsed:.1f} s).",
+        "How often each rule set reproduces what really happened:",
+    ]
+    finale = next((week for week in replay.showcase if week.finale), None)
+    winner = finale.real_final_order[0] if finale and finale.real_final_order else None
+    rows = [("every real elimination", "all_eliminations")]
+    if winner is not None:
+        rows.append((f"the winner, {_celebrity(replay, winner)}", "winner"))
+    for label, attribute in rows:
+        shares = ", ".join(
+            f"{SHORT_RULES.get(rep.rules, rep.rules)} {100 * getattr(rep, attribute):.0f}%"
+            for rep in replay.reproduction
+        )
+        lines.append(f"  {label}: {shares}")
+    if rehearsal is None:
+        return lines
+    summary = rehearsal.ingest.summary
+    names = rehearsal.names
+    lines.append(
+        f"{rehearsal.theme} rehearsed: {summary.ballots:,} ballots, "
+        f"{summary.accepted:,} accepted, {summary.refused:,} refused."
+    )
+    tonight = ", ".join(_name(names, c) for c in rehearsal.result.eliminated) or "nobody"
+    really = ", ".join(_name(names, c) for c in rehearsal.real_eliminated) or "nobody"
+    lines.append(f"  Goes home on simulated votes: {tonight} (really: {really}).")
+    checks = rehearsal.verification
+    if checks.ok:
+        lines.append(f"  Export verified: {checks.entries:,} ballots, chain root")
+        lines.append(f"  {checks.root}.")
+    else:
+        lines.append(f"  Verification FAILED: {checks.message}")
+    found = rehearsal.integrity
+    lines.append(
+        f"  Integrity: {found.flagged:,} of {found.voters:,} voters flagged (precision "
+        f"{100 * found.precision:.0f}%, recall {100 * found.recall:.0f}%)."
+    )
+    for campaign in found.campaigns_found:
+        lines.append(
+            f"  Campaign against {_name(names, campaign['target'])}: "
+            f"{campaign['voters']:,} voters, reported, not flagged."
+        )
+    return lines
 
 
 def _week_table(replay: SeasonReplay, week: WeekOutcome) -> Table:

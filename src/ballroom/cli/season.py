@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -53,16 +54,27 @@ def show(file: Path | None) -> None:
     console = Console(soft_wrap=False)
     console.print(_cast_table(loaded))
     console.print(_weeks_table(loaded))
+    console.print("[bold]Published judges' points[/] (bonus included where there was one)")
+    for week in loaded.weeks:
+        known = _known(loaded, week)
+        console.print(
+            f"Week {week.number} (out of {max_points(loaded, week):g}): {known or 'none published'}"
+        )
     console.print("Scores not listed were never published; a replay simulates them.", style="dim")
 
 
 def _cast_table(loaded: Season) -> Table:
-    table = Table(title=f"{loaded.name} ({loaded.id}) — couples")
-    table.add_column("Id")
-    table.add_column("Celebrity")
-    table.add_column("Professional")
-    table.add_column("Keyword")
-    table.add_column("Left")
+    table = Table(
+        title=f"{loaded.name} ({loaded.id}): couples",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        title_justify="left",
+    )
+    table.add_column("Id", no_wrap=True)
+    table.add_column("Celebrity", overflow="fold")
+    table.add_column("Professional", overflow="fold")
+    table.add_column("Keyword", no_wrap=True)
+    table.add_column("Left", no_wrap=True)
     left = {couple: week.number for week in loaded.weeks for couple in week.eliminated}
     final = loaded.weeks[-1].final_order
     for couple in loaded.couples:
@@ -77,26 +89,29 @@ def _cast_table(loaded: Season) -> Table:
 
 
 def _weeks_table(loaded: Season) -> Table:
-    table = Table(title="Weeks")
-    table.add_column("Week", justify="right")
-    table.add_column("Window")
-    table.add_column("Date")
-    table.add_column("Theme")
-    table.add_column("Panel")
-    table.add_column("Dancing", justify="right")
-    table.add_column("Result")
-    table.add_column("Known judges' points")
+    """Fits 80 columns: long cells wrap, none is cut (the result column least of all)."""
+    example = loaded.window_id(loaded.weeks[0]) if loaded.weeks else ""
+    table = Table(
+        title="Weeks",
+        caption=f"Each week's voting window is the season id, w and the week ({example}).",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        title_justify="left",
+        caption_justify="left",
+    )
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Theme", overflow="fold", ratio=2)
+    table.add_column("Panel", overflow="fold", ratio=2)
+    table.add_column("Result", overflow="fold", ratio=4)
     for week in loaded.weeks:
         panel = ", ".join(loaded.judge(j).name.split()[-1] for j in week.judges)
         table.add_row(
             str(week.number),
-            loaded.window_id(week),
             week.date.isoformat() if week.date else "",
             week.theme,
             panel,
-            str(len(week.couples)),
             _result(loaded, week),
-            _known(loaded, week),
         )
     return table
 

@@ -25,7 +25,15 @@ def test_demo_prints_weeks_and_rates_and_writes_the_report(tmp_path: Path) -> No
     report = tmp_path / "report.html"
     started = time.perf_counter()
     code, out, err = run(
-        "--electorates", "4", "--seed", "3", "--rehearsal-voters", "400", "--out", str(report)
+        "--electorates",
+        "4",
+        "--seed",
+        "3",
+        "--rehearsal-voters",
+        "400",
+        "--out",
+        str(report),
+        "--verbose",
     )
     elapsed = time.perf_counter() - started
     assert code == 0, err
@@ -33,7 +41,7 @@ def test_demo_prints_weeks_and_rates_and_writes_the_report(tmp_path: Path) -> No
     for text in ("Week 1: Premiere", "Week 11: Finale", "Votes (sim)", " sim ", "How often"):
         assert text in out
     assert "Corey Feldman, Baron Davis" in out  # the real double elimination, beside the sim
-    assert f"report written to {report}" in err
+    assert f"Report: {report}" in out
     page = report.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
     assert "seed 3" in page
@@ -55,10 +63,31 @@ def test_demo_prints_weeks_and_rates_and_writes_the_report(tmp_path: Path) -> No
 
 
 def test_tables_fit_an_80_column_terminal_without_cutting_numbers() -> None:
-    code, out, _ = run("-n", "2", "--no-report", "--rehearsal-voters", "300", columns=80)
+    args = ("-n", "2", "--no-report", "--rehearsal-voters", "300")
+    code, out, _ = run(*args, "--verbose", columns=80)
     assert code == 0
     assert max(len(line) for line in out.splitlines()) <= 80
     assert "…" not in out
+    # The column that says who goes home is there in full, never "bott…" or "o…".
+    assert re.search(r"Tonight +Real", out)
+    assert re.search(r" out +", out)
+
+
+def test_by_default_a_short_summary_and_where_the_report_is(tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    code, out, err = run("-n", "2", "--rehearsal-voters", "300", "--out", str(report), columns=80)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) <= 15
+    # Every line fits 80 columns, but the ones naming a path (a path is never cut).
+    assert max(len(line) for line in lines if str(tmp_path) not in line) <= 80
+    assert "Week 1: Premiere" not in out  # the weeks' tables are in the report
+    assert "every real elimination: dwts" in out
+    assert "Goes home on simulated votes:" in out
+    assert re.search(r"Export verified: [\d,]+ ballots, chain root", out)
+    assert f"Report: {report}  (details: --verbose)" in out
+    assert lines[-1] == f"Rehearsal export and JSON: {tmp_path / 'report-rehearsal'}"
+    assert err.strip() == ""
 
 
 def test_json_summary_is_identical_for_the_same_seed(tmp_path: Path) -> None:

@@ -269,3 +269,19 @@ def test_schema_is_printed_and_is_the_one_checked(tmp_path: Path) -> None:
 
 def test_no_file_and_no_schema_is_one_line(tmp_path: Path) -> None:
     assert "FILE.json" in _one_line_exit_2(CliRunner().invoke(main, ["results"]))
+
+
+@pytest.mark.parametrize("rules", ["dwts", "dwts-judges-save", "strictly"])
+def test_table_fits_80_columns_and_says_who_goes_home(tmp_path: Path, rules: str) -> None:
+    path = tmp_path / "night.json"
+    path.write_text(json.dumps(CONTRACT_REQUEST))
+    runner = CliRunner(env={"COLUMNS": "80"})
+    outcome = runner.invoke(main, ["results", str(path), "--format", "table", "--rules", rules])
+    assert outcome.exit_code == 0, outcome.output
+    lines = outcome.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in outcome.output
+    assert any("hilaria" in line and "goes home" in line for line in lines)
+    if rules == "strictly":
+        assert "J rank" in outcome.output
+        assert "V rank" in outcome.output

@@ -160,7 +160,7 @@ def test_show_defaults_to_season_34() -> None:
     assert code == 0, err
     for fragment in (
         "Disney Night",
-        "s34w04",
+        "s34w01",
         "Robert Irwin",
         "HILARIA",
         "Hilaria Baldwin",
@@ -171,6 +171,18 @@ def test_show_defaults_to_season_34() -> None:
         "Tonioli",
     ):
         assert fragment in out, fragment
+
+
+def test_show_fits_80_columns_and_cuts_no_result() -> None:
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(main, ["season", "show"])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in result.stdout
+    # Who went home is there in full, if wrapped: every eliminated celebrity's name.
+    text = " ".join(result.stdout.split())
+    for name in ("Corey Feldman, Baron Davis", "Hilaria Baldwin", "Whitney Leavitt"):
+        assert name in text, name
 
 
 def test_show_a_file_and_bad_file(tmp_path: Path) -> None:
