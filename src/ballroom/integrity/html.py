@@ -8,7 +8,12 @@ from typing import Any
 from ballroom.web.svg import CATEGORY10, SVG_NAMESPACE, colours, element, points, text
 
 _PALETTE = (*CATEGORY10, "#393b79", "#637939", "#8c6d31", "#843c39")
-_KIND_COLOUR = {"multi-account": "#d62728", "bot": "#9467bd", "lockstep": "#1f77b4"}
+_KIND_COLOUR = {
+    "multi-account": "#d62728",
+    "bot": "#9467bd",
+    "sms-bank": "#ff7f0e",
+    "lockstep": "#1f77b4",
+}
 _OTHER_KIND = "#7f7f7f"
 
 
@@ -139,6 +144,13 @@ def report_html(report: dict[str, Any], timeline: dict[str, Any], source: str) -
             f" ({'changes' if cf.get('changes') else 'no change'}). Margin at the line: "
             f"{cf['margin']}. Bootstrap: the elimination holds in "
             f"{cf.get('bootstrap', {}).get('holds', 'n/a')} of draws.</p>"
+        )
+        if cf.get("verdict"):
+            effect += f"<p>{escape(cf['verdict'])}</p>"
+        effect += "".join(
+            f"<p>{escape(case['case'])}: "
+            f"{escape(', '.join(case['eliminated']) or 'nobody')} goes home.</p>"
+            for case in cf.get("band", {}).get("cases", [])
         )
         effect += "".join(
             f"<p>Without the campaign against {escape(c['target'])}: "
