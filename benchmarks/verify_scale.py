@@ -34,19 +34,28 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ballroom.adapters.ballot_batches import read_ballot_batches
-from ballroom.adapters.interchange import COLUMNS
+from ballroom.adapters.db import create_engine_for, upgrade
+from ballroom.adapters.interchange import COLUMNS, OPTIONAL
+from ballroom.adapters.votelog import allocation_json
+from ballroom.domain.voting import GENESIS_HASH
 from ballroom.integrity.electorate import Scenario, generate_shards
+from ballroom.services.ports import FixedClock
 from ballroom.services.verification import canonical_entries
+from ballroom.services.voting import VotingService
 
 FINALE_VOTERS = 2_830_000  # ≈ 14 M log entries, 20 M rows, 80 M votes with the default mix
 _CLI = "from ballroom.cli import main; main()"
+_STORED = ("window_id", "seq", "ballot_id", "voter", "channel", "allocation", "ts_us", "hash",
+           "prev_hash", "idempotency_key", "email", "phone", "ip", "device")  # fmt: skip
 
 
 def _generate(voters: int, shards: int, seed: int, folder: Path) -> dict[str, Any]:
@@ -147,60 +156,169 @@ def _chain_floor(votes: Path) -> dict[str, Any]:
     }
 
 
+def _slice(source: Path, rows: int, target: Path) -> int:
+    """The first whole ballots of ``source`` up to about ``rows`` rows, as Parquet."""
+    taken: list[Any] = []
+    count = 0
+    for batch in read_ballot_batches(source, optional=OPTIONAL, batch_rows=min(rows, 1 << 20)):
+        table = batch.table.select(list(COLUMNS))
+        taken.append(table)
+        count += table.num_rows
+        if count >= rows:
+            break
+    pq.write_table(pa.concat_tables(taken), target)
+    return count
+
+
+def _fill(url: str, parts: list[Path]) -> dict[str, Any]:
+    """A store holding ``parts``' ballots in order, chained as the writer chains them, inserted
+    in bulk (the setup of the export and verify runs: what a finished night leaves behind)."""
+    started = time.perf_counter()
+    engine = create_engine_for(url)
+    upgrade(engine)
+    window = str(pq.read_table(parts[0], columns=["window"]).column(0)[0])
+    couples: set[str] = set()
+    for part in parts:
+        couples.update(pc.unique(pq.read_table(part, columns=["couple"]).column(0)).to_pylist())
+    # The window first: a service started on a full log would replay it.
+    with VotingService(engine, FixedClock(datetime.now(UTC)), group_commit_ms=0) as service:
+        service.ensure_window(window, sorted(couples))
+    seq, prev = 0, GENESIS_HASH
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        insert = (
+            f"INSERT INTO vote_log ({', '.join(_STORED)}) VALUES ({', '.join('?' * len(_STORED))})"
+        )
+        for part in parts:
+            for batch in read_ballot_batches(part, optional=OPTIONAL, checked=True):
+                ordered = batch.sorted_by_couple()
+                payloads = canonical_entries(ordered, seq + 1)
+                ids, voters, channels, emails, phones, ips, devices = (
+                    ordered.per_ballot(name).to_pylist()
+                    for name in ("ballot_id", "voter", "channel", *OPTIONAL)
+                )
+                ts_us = ordered.ts_us().tolist()
+                pairs = list(
+                    zip(
+                        ordered.column("couple").to_pylist(),
+                        ordered.column("votes").to_pylist(),
+                        strict=True,
+                    )
+                )
+                starts = ordered.starts.tolist()
+                rows = []
+                for index, payload in enumerate(payloads):
+                    seq += 1
+                    digest = hashlib.sha256(prev.encode() + payload).hexdigest()
+                    allocation = pairs[starts[index] : starts[index + 1]]
+                    rows.append((
+                        window, seq, ids[index], voters[index], channels[index],
+                        allocation_json(tuple(allocation)), ts_us[index], digest, prev,
+                        f"import:{ids[index]}", emails[index], phones[index], ips[index],
+                        devices[index],
+                    ))  # fmt: skip
+                    prev = digest
+                cursor.executemany(insert, rows)
+                raw.commit()
+        cursor.close()
+    finally:
+        raw.close()
+    engine.dispose()
+    return {"filled_entries": seq, "fill_s": round(time.perf_counter() - started, 1)}
+
+
+def _import(db_path: Path, votes: Path, src: str | None, rows: int) -> dict[str, Any]:
+    for stale in db_path.parent.glob(db_path.name + "*"):
+        stale.unlink()
+    flags = ["--json"] if src is None else []
+    ran = _timed(["import", str(votes), "--db", f"sqlite:///{db_path}", *flags], src)
+    ran["accepted"] = json.loads(ran.pop("stdout").splitlines()[-1])["accepted"]
+    ran["rows_per_s"] = round(rows / ran["wall_s"])
+    ran["rows_per_cpu_s"] = round(rows / ran["cpu_s"])
+    return ran
+
+
+def _export_and_verify(db: str, out: Path, fmt: str, src: str | None) -> dict[str, Any]:
+    shutil.rmtree(out, ignore_errors=True)
+    flag = ["--format", fmt] if src is None else (["--parquet"] if fmt == "parquet" else [])
+    exported = _timed(["export", "--db", db, "--window", "s34w04", "--out", str(out), *flag], src)
+    entries = json.loads(exported.pop("stdout").splitlines()[-1])["entries"]
+    verified = _timed(["verify", str(out)], src)
+    report = json.loads(verified.pop("stdout").splitlines()[-1])
+    if verified["rc"] != 0 or not report.get("ok"):
+        raise SystemExit(f"verify of {out} failed")
+    verified["entries_per_s"] = round(entries / verified["wall_s"])
+    votes = next(out.glob("votes.*"))
+    return {
+        "entries": entries,
+        "export": exported,
+        "verify": verified,
+        "file_mb": votes.stat().st_size >> 20,
+        "floor_sha256_file_s": _sha256_file(votes),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--voters", type=int, default=FINALE_VOTERS)
     parser.add_argument("--shards", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--import-rows", type=int, default=1_000_000, help="web rows imported")
     parser.add_argument("--work", type=Path, help="folder for the night, stores and exports")
+    parser.add_argument("--reuse", action="store_true", help="the night in --work already")
     parser.add_argument("--baseline-src", help="an older checkout's src: run its steps too")
-    parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="verify-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"voters": args.voters, "cores": os.cpu_count()}
     loads = [os.getloadavg()[0]]
+
+    def say(*what: object) -> None:
+        loads.append(os.getloadavg()[0])
+        print(*what, file=sys.stderr, flush=True)
+
     try:
-        result |= _generate(args.voters, args.shards, args.seed, work)
-        print(json.dumps(result), file=sys.stderr)
+        if args.reuse:
+            result |= {
+                f"{part}_rows": pq.ParquetFile(work / f"{part}.parquet").metadata.num_rows
+                for part in ("web", "sms")
+            }
+        else:
+            result |= _generate(args.voters, args.shards, args.seed, work)
+        say(json.dumps(result))
+        # 1. Import: the web ballots' first rows, ours and the baseline's, interleaved.
+        sample = work / "web-sample.parquet"
+        rows = _slice(work / "web.parquet", args.import_rows, sample)
+        result["import_web_rows"] = rows
         sides = {"new": None} | ({"baseline": args.baseline_src} if args.baseline_src else {})
+        small: dict[str, Any] = {}
         for side, src in sides.items():
-            db = f"sqlite:///{work / (side + '.db')}"
-            steps: dict[str, Any] = {}
-            for part in ("web", "sms"):
-                flags = ["--json"] if side == "new" else []
-                ran = _timed(["import", str(work / f"{part}.parquet"), "--db", db, *flags], src)
-                summary = json.loads(ran.pop("stdout").splitlines()[-1])
-                ran["accepted"] = summary["accepted"]
-                ran["rows_per_s"] = round(result[f"{part}_rows"] / ran["wall_s"])
-                steps[f"import_{part}"] = ran
-                loads.append(os.getloadavg()[0])
-                print(side, part, json.dumps(ran), file=sys.stderr)
+            small[side] = {"import_web": _import(work / f"import-{side}.db", sample, src, rows)}
+            say(side, "import", json.dumps(small[side]["import_web"]))
+        # ... and each side's export and verify of that store (a small night, same run).
+        for side, src in sides.items():
+            db = f"sqlite:///{work / f'import-{side}.db'}"  # each side's own schema
             for fmt in ("csv", "parquet"):
-                out = work / f"{side}-{fmt}"
-                shutil.rmtree(out, ignore_errors=True)
-                flag = ["--format", fmt] if side == "new" else (["--parquet"] * (fmt == "parquet"))
-                ran = _timed(["export", "--db", db, "--window", "s34w04", "--out", str(out), *flag],
-                             src)  # fmt: skip
-                manifest = json.loads(ran.pop("stdout").splitlines()[-1])
-                ran["entries"] = manifest["entries"]
-                steps[f"export_{fmt}"] = ran
-                print(side, "export", fmt, json.dumps(ran), file=sys.stderr)
-                ran = _timed(["verify", str(out)], src)
-                report = json.loads(ran.pop("stdout").splitlines()[-1])
-                ran["ok"] = report["ok"]
-                ran["entries_per_s"] = round(report["entries"] / ran["wall_s"])
-                steps[f"verify_{fmt}"] = ran
-                loads.append(os.getloadavg()[0])
-                print(side, "verify", fmt, json.dumps(ran), file=sys.stderr)
-                votes = next(out.glob("votes.*"))
-                steps[f"floor_sha256_{fmt}_file_s"] = _sha256_file(votes)
-                steps[f"{fmt}_file_mb"] = votes.stat().st_size >> 20
-            result[side] = steps
-        result["floor_chain"] = _chain_floor(next((work / "new-parquet").glob("votes.*")))
+                small[side][fmt] = _export_and_verify(db, work / f"small-{side}-{fmt}", fmt, src)
+                say(side, "small", fmt, json.dumps(small[side][fmt]))
+        result["small_night"] = small
+        # 2. The finale: the whole night in a store, then our export and verify of it.
+        result |= _fill(f"sqlite:///{work / 'finale.db'}", [work / "web.parquet",
+                                                            work / "sms.parquet"])  # fmt: skip
+        say(json.dumps({k: result[k] for k in ("filled_entries", "fill_s")}))
+        finale: dict[str, Any] = {}
+        for fmt in ("csv", "parquet"):
+            finale[fmt] = _export_and_verify(
+                f"sqlite:///{work / 'finale.db'}", work / f"finale-{fmt}", fmt, None
+            )
+            say("finale", fmt, json.dumps(finale[fmt]))
+        result["finale"] = finale
+        result["floor_chain"] = _chain_floor(work / "finale-parquet" / "votes.parquet")
+        say(json.dumps(result["floor_chain"]))
         result["load_average_1m"] = [round(load, 1) for load in loads]
     finally:
-        if not args.keep and args.work is None:
+        if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result))
 

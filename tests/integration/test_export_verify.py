@@ -218,7 +218,7 @@ def test_a_receipt_not_in_the_log_is_exit_1_and_a_malformed_one_exit_2(
     out, _ = exported
     code, output = _verify(out, "--receipt", "ab" * 32)
     assert code == 1
-    assert output.strip() == f"error: receipt {'ab' * 32} is not in this log"
+    assert output.strip() == f"error: not_found [receipt]: receipt {'ab' * 32} is not in this log"
     code, output = _verify(out, "--receipt", "xyz")
     assert code == 2
     assert len(output.strip().splitlines()) == 1
@@ -233,7 +233,9 @@ def test_export_of_an_unknown_window_is_exit_2_with_one_line(
         main, ["export", "--db", sqlite_url, "--window", "s34w99", "--out", str(tmp_path / "x")]
     )
     assert result.exit_code == 2
-    assert result.output.strip().splitlines() == ["error: no voting window 's34w99'"]
+    assert result.output.strip().splitlines() == [
+        "error: not_found [window]: no voting window 's34w99'"
+    ]
 
 
 def test_verify_of_a_missing_folder_is_one_line(tmp_path: Path) -> None:

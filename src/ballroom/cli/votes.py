@@ -20,7 +20,13 @@ from pathlib import Path
 import click
 
 from ballroom.adapters.db import DEFAULT_DB_URL, create_engine_for, upgrade
-from ballroom.cli._common import EXIT_CHECK_FAILED, fail, reports_errors, settled_heap
+from ballroom.cli._common import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECK_FAILED,
+    fail,
+    reports_errors,
+    settled_heap,
+)
 from ballroom.errors import InvalidInput, NotFound, VerificationFailed
 from ballroom.services.exports import FORMATS, export_window
 from ballroom.services.importing import ImportSummary, import_file, summarize
@@ -150,7 +156,7 @@ def export_votes(db_url: str, window: str, out: Path, fmt: str, parquet: bool) -
         upgrade(engine)
         manifest = export_window(engine, window, out, fmt="parquet" if parquet else fmt)
     except NotFound as unknown:
-        fail(unknown.message)
+        fail(f"{unknown.code} [{unknown.field}]: {unknown.message}")
     finally:
         engine.dispose()
     click.echo(json.dumps(manifest))
@@ -188,7 +194,10 @@ def verify(export_dir: Path, receipt: str | None) -> None:
     except VerificationFailed as mismatch:
         fail(f"mismatch: {mismatch}", EXIT_CHECK_FAILED)
     except NotFound as missing:
-        if missing.field == "receipt":
-            fail(missing.message, EXIT_CHECK_FAILED)
-        fail(missing.message)
+        # A receipt missing from a log that verifies is a check that did not pass (exit 1); a
+        # missing votes file is unreadable input (exit 2).
+        fail(
+            f"{missing.code} [{missing.field}]: {missing.message}",
+            EXIT_CHECK_FAILED if missing.field == "receipt" else EXIT_BAD_INPUT,
+        )
     click.echo(json.dumps(report))
