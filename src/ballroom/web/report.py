@@ -10,6 +10,7 @@ embedded as data (``<script type="application/json" id="ballroom-summary">``), n
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -41,7 +42,8 @@ PALETTE = (
 )
 WIDTH = 960
 HEIGHT = 340
-LEFT, RIGHT, TOP, BOTTOM = 56, 24, 16, 44
+# The right margin holds the path chart's end labels (a first name) in full.
+LEFT, RIGHT, TOP, BOTTOM = 56, 84, 16, 44
 
 RULE_LABELS = {
     "dwts": "dwts",
@@ -49,6 +51,23 @@ RULE_LABELS = {
     "strictly": "strictly",
     "skating": "skating (judges only)",
 }
+
+
+REFUSAL_WORDS = {
+    "cap_exceeded": "past a voter's cap",
+    "window_closed": "after the window closed",
+    "ineligible_voter": "voter not eligible",
+    "unknown_couple": "for a couple not dancing",
+    "duplicate": "sent twice",
+}
+"""Why the store refused ballots, in words (the codes are the API's)."""
+
+
+def _with_names(line: str, names: Mapping[str, str]) -> str:
+    """An explanation written with couple ids, with each id replaced by the celebrity's name."""
+    for couple, name in names.items():
+        line = re.sub(rf"\b{re.escape(couple)}\b", name.split(" & ")[0], line)
+    return line
 
 
 def render_report(replay: SeasonReplay, rehearsal: Rehearsal | None = None) -> str:
@@ -71,7 +90,7 @@ def render_report(replay: SeasonReplay, rehearsal: Rehearsal | None = None) -> s
         title=escape(f"{replay.season_name}: replay with simulated electorates"),
         subtitle=escape(
             f"{config.electorates} simulated electorates, seed {config.seed}, rule sets "
-            f"{', '.join(config.rule_sets)}. {same}"
+            f"{', '.join(RULE_LABELS.get(r, r) for r in config.rule_sets)}. {same}"
         ),
         labels=(
             "Judges' scores are the real ones wherever they were published. Scores that were "
@@ -512,7 +531,8 @@ def _week_table(replay: SeasonReplay, week: WeekOutcome) -> str:
     for line in week.lines:
         sim = "" if line.points_known else '<span class="badge">sim</span>'
         split = (
-            f' <span class="muted">(split sim {line.simulated_scores}/{line.scores})</span>'
+            ' <span class="muted">(the total is published; how it splits between the '
+            f"judges is simulated for {line.simulated_scores} of {line.scores} scores)</span>"
             if line.points_known and line.simulated_scores
             else ""
         )
@@ -668,7 +688,11 @@ def _ingest(rehearsal: Rehearsal) -> str:
         else "SQLite in a temporary folder (the embedded default)"
     )
     refused = (
-        ", ".join(f"{code}: {n:,}" for code, n in sorted(summary.refused_by_code.items())) or "none"
+        ", ".join(
+            f"{REFUSAL_WORDS.get(code, code.replace('_', ' '))}: {n:,}"
+            for code, n in sorted(summary.refused_by_code.items())
+        )
+        or "none"
     )
     rows = (
         ("Store", store),
@@ -720,7 +744,9 @@ def _rehearsal_results(rehearsal: Rehearsal) -> str:
             f"<td>{_pct1(standing.vote_share)}</td><td>{standing.combined:.4f}</td>"
             f'<td class="l">{tonight}</td><td class="l">{really}</td></tr>'
         )
-    explanation = "".join(f"<li>{escape(line)}</li>" for line in result.explanation)
+    explanation = "".join(
+        f"<li>{escape(_with_names(line, rehearsal.names))}</li>" for line in result.explanation
+    )
     return (
         '<div class="scroll"><table><thead><tr><th>Place</th><th class="l">Couple</th>'
         "<th>Judges</th><th>Web votes (sim)</th><th>SMS votes (sim)</th><th>Votes (sim)</th>"
@@ -728,8 +754,9 @@ def _rehearsal_results(rehearsal: Rehearsal) -> str:
         f'<th class="l">Tonight ({escape(result.rules)})</th><th class="l">Really</th>'
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
         f"<ul>{explanation}</ul>"
-        '<p class="muted">The night\'s request (docs/interfaces.md §1) is saved as '
-        "<code>night.json</code>: <code>ballroom results night.json</code> recomputes it.</p>"
+        '<p class="muted">The night\'s request is saved as <code>night.json</code>: '
+        "<code>ballroom results night.json</code> recomputes it, and "
+        "<code>ballroom results --schema</code> describes its format.</p>"
     )
 
 
