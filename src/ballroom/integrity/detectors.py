@@ -391,11 +391,30 @@ def detect(
     device = _shared(np.where(values.empty_device[device_code], -1, device_code), 2)
     sequence = _voter_runs(values.sequence_key, values.sequence_number, email_code, 3)
     evidence = Evidence(n)
-    evidence.add("mailbox", np.where(mailbox >= 0, evidence_model.MAILBOX, 0.0))
+    # A value behind a large share of the whole night identifies nobody: a placeholder
+    # address, a coarse fingerprint. It counts as weak, as a NAT's address does.
+    coarse = max(evidence_model.PLACEHOLDER_MIN, evidence_model.PLACEHOLDER_SHARE * n)
+    mailbox_size = _sizes(mailbox)
+    evidence.add(
+        "mailbox",
+        np.where(
+            mailbox >= 0,
+            np.where(mailbox_size >= coarse, evidence_model.PLACEHOLDER, evidence_model.MAILBOX),
+            0.0,
+        ),
+    )
+    del mailbox_size
     sequence_size = _sizes(sequence)
     evidence.add("sequential", stepped(sequence_size, evidence_model.SEQUENTIAL_STEPS))
     device_size = _sizes(device)
-    evidence.add("device", stepped(device_size, evidence_model.DEVICE_STEPS))
+    evidence.add(
+        "device",
+        np.where(
+            device_size >= coarse,
+            evidence_model.PLACEHOLDER,
+            stepped(device_size, evidence_model.DEVICE_STEPS),
+        ),
+    )
     disposable = values.disposable[email_code] & ~values.empty_email[email_code]
     evidence.add("disposable", np.where(disposable, evidence_model.DISPOSABLE, 0.0))
     on_device = device >= 0

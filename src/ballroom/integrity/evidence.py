@@ -22,6 +22,11 @@ STRONG = 1.0
 # Accounts per device -> strength. US households: 2.5 people on average, 1 in 10 homes has
 # five or more people and about 1 in 30 six or more (Census, docs/integrity.md).
 DEVICE_STEPS = ((2, 0.1), (3, 0.2), (6, 0.6), (10, STRONG))
+# A mailbox or device behind this many accounts (and this share of the night) is a
+# placeholder or a coarse fingerprint, not one person: weak.
+PLACEHOLDER_MIN = 200
+PLACEHOLDER_SHARE = 0.005
+PLACEHOLDER = 0.2
 DEVICE_SAME_BALLOT = 0.4  # a device of 6+ accounts whose ballots are all identical
 DISPOSABLE = 0.3
 DEVICE_DISPOSABLE = 0.5  # three or more throw-away addresses on one device

@@ -4,6 +4,8 @@ are found and human texters are not."""
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -113,3 +115,23 @@ def test_texting_in_parts_equals_texting_whole(monkeypatch: pytest.MonkeyPatch) 
     for name in ("mean_gap_s", "gap_cv"):
         assert np.allclose(getattr(whole, name), getattr(parts, name), equal_nan=True), name
     assert whole.machine_pace.any()
+
+
+def test_a_placeholder_mailbox_or_coarse_fingerprint_flags_nobody() -> None:
+    # Hundreds of real voters behind "none@none.com" or one fingerprint value: not one person.
+    electorate = generate(Scenario(voters=3000, farms=0, bots=0, seed=2, campaigns=()))
+    table = electorate.table
+    n = table.num_rows
+    mask = pa.array(np.arange(n) % 7 == 0)
+    table = table.set_column(
+        table.schema.get_field_index("email"),
+        "email",
+        pc.if_else(mask, "none@none.com", table.column("email")),
+    )
+    table = table.set_column(
+        table.schema.get_field_index("device"),
+        "device",
+        pc.if_else(pa.array(np.arange(n) % 5 == 0), "iphone-safari-17", table.column("device")),
+    )
+    report = analyze(vote_table_from_arrow(table), draws=0)
+    assert report.flagged_voters == []
