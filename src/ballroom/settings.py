@@ -86,8 +86,12 @@ class Settings(BaseSettings):
     )
     session_ttl_s: int = Field(12 * 3600, ge=60, description="How long a login lasts.")
     code_ttl_s: int = Field(900, ge=60, description="How long an emailed code is valid.")
-    code_attempts: int = Field(5, ge=1, le=100, description="Wrong codes before a code is void.")
-    codes_per_hour: int = Field(5, ge=1, le=1000, description="Codes sent per address per hour.")
+    code_attempts: int = Field(
+        5, ge=1, le=100, description="Wrong codes per address and client within a code's life."
+    )
+    codes_per_hour: int = Field(
+        5, ge=1, le=1000, description="Codes sent per address and client per hour."
+    )
     mail_backend: Literal["outbox", "smtp"] = Field(
         "outbox",
         description="outbox: keep mail in the development outbox; smtp: send it via smtp_host.",

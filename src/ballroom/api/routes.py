@@ -56,28 +56,41 @@ SIGN_UP_ERRORS = ERRORS | error_responses((503, "The mail relay did not take the
 
 
 @router.post("/accounts", status_code=202, tags=["accounts"], responses=SIGN_UP_ERRORS)
-def sign_up(body: SignUpBody, app: Container) -> dict[str, Any]:
-    """Sign up (or sign in again) for online voting; a one-time code is emailed."""
-    return app.accounts.sign_up(body.email, body.age, body.region).as_dict()
+def sign_up(body: SignUpBody, request: Request, app: Container) -> dict[str, Any]:
+    """Sign up (or sign in again) for online voting; a one-time code is emailed.
+
+    The reply is the same whether the address is new or known. Codes are limited per
+    address and connection (and, more loosely, per address and per connection)."""
+    return app.accounts.sign_up(
+        body.email, body.age, body.region, client=_client(request)
+    ).as_dict()
 
 
 @router.post("/accounts/sign-in", status_code=202, tags=["accounts"], responses=SIGN_UP_ERRORS)
-def sign_in(body: SignInBody, app: Container) -> dict[str, Any]:
+def sign_in(body: SignInBody, request: Request, app: Container) -> dict[str, Any]:
     """Sign in again as a voter who has signed up before: a one-time code is emailed (no age
-    or region asked again)."""
-    return app.accounts.sign_in(body.email).as_dict()
+    or region asked again). The reply is the same for an address that has not signed up
+    (that address is emailed how to sign up), so it never tells who is registered."""
+    return app.accounts.sign_in(body.email, client=_client(request)).as_dict()
 
 
 @router.post("/accounts/verify", tags=["accounts"], responses=ERRORS)
-def verify(body: VerifyBody, app: Container) -> dict[str, Any]:
-    """Confirm the emailed code; answers a voter session token."""
-    return app.accounts.verify(body.email, body.code).as_dict()
+def verify(body: VerifyBody, request: Request, app: Container) -> dict[str, Any]:
+    """Confirm the emailed code; answers a voter session token. Wrong codes are limited per
+    address and connection, so nobody else's guesses can lock a voter out."""
+    return app.accounts.verify(body.email, body.code, client=_client(request)).as_dict()
 
 
 @router.post("/sessions", status_code=201, tags=["accounts"], responses=ERRORS)
-def log_in(body: LoginBody, app: Container) -> dict[str, Any]:
-    """Log in as a producer or judge."""
-    return app.accounts.log_in(body.name, body.password).as_dict()
+def log_in(body: LoginBody, request: Request, app: Container) -> dict[str, Any]:
+    """Log in as a producer or judge. Failed logins are limited per name and connection,
+    per connection and per name (429 `rate_limited` for 15 minutes)."""
+    return app.accounts.log_in(body.name, body.password, client=_client(request)).as_dict()
+
+
+def _client(request: Request) -> str:
+    """The caller's network address (behind a proxy: as the server is told to trust it)."""
+    return request.client.host if request.client else ""
 
 
 @router.delete(

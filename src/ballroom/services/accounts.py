@@ -7,6 +7,14 @@ accounts are created from the CLI with a password hashed by scrypt. Every login 
 session token ``<id>.<signature>``: the signature (HMAC of the id with the server's secret)
 rejects a forged token before any lookup, and the server-side row lets a token expire or be
 revoked.
+
+Limits that nobody else can spend (``ballroom.adapters.attempts``): codes sent, wrong codes
+and failed logins are counted per subject *and client* (the caller's network address), so an
+attacker's guesses or sign-ups use up the attacker's allowance, not the victim's; a looser
+ceiling per subject across all clients bounds a distributed guesser, and one per client
+bounds a client working through many subjects. Any unexpired code of an address verifies it
+(a newer code does not void an older one), the sign-up reply is the same for a known address
+and a new one, and an unknown login name costs the same single password hash as a real one.
 """
 
 from __future__ import annotations
@@ -17,13 +25,16 @@ import hmac
 import re
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
+from ballroom.adapters import attempts
+from ballroom.adapters.attempts import Limit
 from ballroom.adapters.db.schema_accounts import sessions, staff, verification_codes, voters
 from ballroom.domain.eligibility import check_online_eligibility
 from ballroom.domain.voting import normalise_email
@@ -47,6 +58,19 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 _HOUR = 3600.0
 _SESSION_CACHE_ENTRIES = 100_000
+LOGIN_WINDOW_S = 900.0
+"""Failed logins are counted over this many seconds."""
+LOGIN_LIMITS = (
+    Limit("login:pair", 5, LOGIN_WINDOW_S),  # one name, from one client
+    Limit("login:client", 20, LOGIN_WINDOW_S),  # any names, from one client
+    Limit("login:name", 50, LOGIN_WINDOW_S),  # one name, from anywhere
+)
+CLIENT_CODES_PER_HOUR = 60
+"""Codes one client may have sent in an hour, to any addresses (a mail bomb's ceiling)."""
+CLIENT_WRONG_CODES_PER_HOUR = 60
+"""Wrong codes one client may enter in an hour, for any addresses."""
+CEILING_FACTOR = 4
+"""A subject's ceiling across all clients, as a multiple of its limit per client."""
 
 
 class Role(StrEnum):
@@ -100,14 +124,13 @@ class Session:
 
 @dataclass(frozen=True)
 class SignUp:
-    """What a sign-up returns: the account and that a code is on its way."""
+    """What a sign-up returns: that a code is on its way. The same for a new address and a
+    known one (the reply must not tell whether an address is registered)."""
 
-    voter: str
     email: str
-    new: bool
 
     def as_dict(self) -> dict[str, Any]:
-        return {"voter": self.voter, "email": self.email, "new": self.new, "status": "code_sent"}
+        return {"email": self.email, "status": "code_sent"}
 
 
 def require_role(principal: Principal, *roles: Role) -> None:
@@ -174,84 +197,125 @@ class AccountService:
         # changed behind our back) is seen within ``session_cache_s``.
         self._session_cache_s = session_cache_s
         self._sessions: dict[str, tuple[Principal, float, float]] = {}
+        # Checked against for an unknown login name: one scrypt, as for a real one.
+        self._unknown_hash = hash_password(secrets.token_urlsafe(24))
+        self._insert = (postgresql if engine.dialect.name == "postgresql" else sqlite).insert
+        per_address = Limit("code:pair", codes_per_hour, _HOUR)
+        self._code_limits = (
+            per_address,
+            Limit("code:client", CLIENT_CODES_PER_HOUR, _HOUR),
+            Limit("code:address", codes_per_hour * CEILING_FACTOR, _HOUR),
+        )
+        self._wrong_code_limits = (
+            Limit("verify:pair", code_attempts, code_ttl_s),
+            Limit("verify:client", CLIENT_WRONG_CODES_PER_HOUR, _HOUR),
+            Limit("verify:address", code_attempts * CEILING_FACTOR * 2, _HOUR),
+        )
 
     # -- voters ---------------------------------------------------------------------------
 
-    def sign_up(self, email: Any, age: Any, region: Any) -> SignUp:
-        """Register (or find) the voter behind ``email`` and email a one-time code."""
+    def sign_up(self, email: Any, age: Any, region: Any, *, client: str = "") -> SignUp:
+        """Register (or find) the voter behind ``email`` and email a one-time code.
+
+        ``client`` is the caller's network address: the hourly code limit is counted per
+        address *and* client, so nobody else's sign-ups can spend a voter's codes."""
         address = _email(email)
         years, place = check_online_eligibility(age, region)
         identity = normalise_email(address)
         now = self._now()
         with self._engine.begin() as connection:
+            # A write first: it takes SQLite's write lock, and on PostgreSQL a racing sign-up
+            # for the same address waits on the row, so the counts below are exact.
+            connection.execute(
+                self._insert(voters)
+                .values(
+                    id=f"v-{uuid.uuid4().hex[:16]}",
+                    email=address,
+                    identity=identity,
+                    age=years,
+                    region=place,
+                    created_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["identity"])
+            )
+            voter_id = str(
+                connection.execute(
+                    sa.select(voters.c.id).where(voters.c.identity == identity).with_for_update()
+                ).scalar_one()
+            )
+            counted = self._count_code(connection, identity, client, now)
+            code = self._store_code(connection, voter_id, now)
+        self._mail_code(address, voter_id, code, counted)
+        return SignUp(email=address)
+
+    def sign_in(self, email: Any, *, client: str = "") -> SignUp:
+        """Email a new one-time code to a voter who signed up before (age and region are on
+        file already). The reply is the same for an address nobody signed up with: that
+        address is emailed how to sign up instead, within the same limits."""
+        address = _email(email)
+        identity = normalise_email(address)
+        now = self._now()
+        with self._engine.begin() as connection:
+            counted = self._count_code(connection, identity, client, now)
             row = connection.execute(
                 sa.select(voters.c.id).where(voters.c.identity == identity)
             ).first()
-            new = row is None
-            voter_id = f"v-{uuid.uuid4().hex[:16]}" if row is None else str(row.id)
-            if row is None:
-                connection.execute(
-                    voters.insert().values(
-                        id=voter_id,
-                        email=address,
-                        identity=identity,
-                        age=years,
-                        region=place,
-                        created_at=now,
-                    )
-                )
-        return self._send_code(voter_id, address, new=new)
-
-    def sign_in(self, email: Any) -> SignUp:
-        """Email a new one-time code to a voter who signed up before (age and region are on
-        file already)."""
-        address = _email(email)
-        with self._engine.connect() as connection:
-            row = connection.execute(
-                sa.select(voters.c.id, voters.c.email).where(
-                    voters.c.identity == normalise_email(address)
-                )
-            ).first()
-        if row is None:
-            raise NotFound(
-                "no voter has signed up with this email address; sign up first", field="email"
+            code = None if row is None else self._store_code(connection, str(row.id), now)
+        if row is None or code is None:
+            self._send_mail(
+                address,
+                "Your ballroom voting sign-up",
+                "Someone asked to sign in to ballroom voting with this address, but it has not "
+                "signed up yet. To vote, open the vote page, choose to sign up, and give your "
+                "age and region. If this was not you, ignore this message.",
+                counted,
             )
-        return self._send_code(str(row.id), str(row.email), new=False)
+        else:
+            self._mail_code(address, str(row.id), code, counted)
+        return SignUp(email=address)
 
-    def _send_code(self, voter_id: str, address: str, *, new: bool) -> SignUp:
-        """Store a new one-time code for the voter (within the hourly limit) and email it."""
-        now = self._now()
-        with self._engine.begin() as connection:
-            sent = connection.execute(
-                sa.select(sa.func.count())
-                .select_from(verification_codes)
-                .where(verification_codes.c.voter_id == voter_id)
-                .where(verification_codes.c.created_at > now - _HOUR)
-            ).scalar_one()
-            if sent >= self._codes_per_hour:
-                raise RateLimited(
-                    "too many codes requested for this address; try again within the hour",
-                    field="email",
-                )
-            code = self._make_code()
-            connection.execute(
-                verification_codes.insert().values(
-                    voter_id=voter_id,
-                    code_hash=self._code_hash(voter_id, code),
-                    created_at=now,
-                    expires_at=now + self._code_ttl,
-                )
+    def _count_code(
+        self, connection: sa.Connection, identity: str, client: str, now: float
+    ) -> list[int]:
+        """Count a code to be sent to ``identity`` at ``client``'s request (raised inside the
+        caller's transaction, a refusal is rolled back and counts nothing)."""
+        counted, over = attempts.record(
+            connection, self._counted(self._code_limits, identity, client), now
+        )
+        if over is not None:
+            raise RateLimited(
+                "too many codes requested from this connection; try again within the hour"
+                if over.scope == "code:client"
+                else "too many codes requested for this address; try again within the hour",
+                field="email",
             )
+        return counted
+
+    def _store_code(self, connection: sa.Connection, voter_id: str, now: float) -> str:
+        """A new one-time code for the voter, stored hashed; answers the code to email."""
+        code = self._make_code()
+        connection.execute(
+            verification_codes.insert().values(
+                voter_id=voter_id,
+                code_hash=self._code_hash(voter_id, code),
+                created_at=now,
+                expires_at=now + self._code_ttl,
+            )
+        )
+        return code
+
+    def _mail_code(self, address: str, voter_id: str, code: str, counted: list[int]) -> None:
         minutes = int(self._code_ttl // 60)
         try:
-            self._mailer.send(
+            self._send_mail(
                 address,
                 "Your ballroom voting code",
                 f"Your code is {code}. It is valid for {minutes} minutes.",
+                counted,
             )
         except Unavailable:
             # Stored before sending (a slow relay must not hold the store's write lock); an
-            # undelivered code must neither count toward the hourly limit nor void a delivered one.
+            # undelivered code must not be accepted.
             with self._engine.begin() as connection:
                 connection.execute(
                     verification_codes.delete()
@@ -259,49 +323,52 @@ class AccountService:
                     .where(verification_codes.c.code_hash == self._code_hash(voter_id, code))
                 )
             raise
-        return SignUp(voter=voter_id, email=address, new=new)
 
-    def verify(self, email: Any, code: Any) -> Session:
-        """Check the emailed code; the first right answer verifies the account and logs in."""
+    def _send_mail(self, address: str, subject: str, body: str, counted: list[int]) -> None:
+        try:
+            self._mailer.send(address, subject, body)
+        except Unavailable:
+            # An undelivered message does not count toward the hourly limits.
+            with self._engine.begin() as connection:
+                attempts.forget(connection, counted)
+            raise
+
+    def verify(self, email: Any, code: Any, *, client: str = "") -> Session:
+        """Check the emailed code; the first right answer verifies the account and logs in.
+
+        Any unexpired, unused code of the address is accepted. Wrong codes are counted per
+        address and ``client``: an attacker's guesses use up the attacker's tries only."""
         identity = normalise_email(_email(email))
         if not isinstance(code, str) or not code.strip():
             raise WrongType("code must be the 6-digit code from the email", field="code")
         now = self._now()
+        wrong = InvalidCode("wrong or expired code; request a new one if it is lost", field="code")
         with self._engine.begin() as connection:
+            counted, over = attempts.record(
+                connection, self._counted(self._wrong_code_limits, identity, client), now
+            )
+            if over is not None:  # raised inside: the refused attempt is rolled back
+                raise RateLimited("too many wrong codes; wait a while and try again", field="code")
             voter = connection.execute(
                 sa.select(voters).where(voters.c.identity == identity)
             ).first()
-            if voter is None:
-                raise InvalidCode("no code was sent to this address", field="code")
-            latest = connection.execute(
-                sa.select(verification_codes)
-                .where(verification_codes.c.voter_id == voter.id)
-                .order_by(verification_codes.c.id.desc())
-                .limit(1)
-            ).first()
-            if latest is None:
-                raise InvalidCode("no code was sent to this address", field="code")
-            if latest.used_at is not None:
-                raise InvalidCode("this code was already used; request a new one", field="code")
-            if latest.expires_at <= now:
-                raise InvalidCode("this code has expired; request a new one", field="code")
-            # Counting the attempt first, guarded, keeps the limit exact under concurrency.
-            counted = connection.execute(
-                verification_codes.update()
-                .where(verification_codes.c.id == latest.id)
-                .where(verification_codes.c.attempts < self._code_attempts)
-                .values(attempts=verification_codes.c.attempts + 1)
-            ).rowcount
-            if counted != 1:
-                raise RateLimited("too many wrong codes; request a new one", field="code")
-            if not hmac.compare_digest(latest.code_hash, self._code_hash(voter.id, code.strip())):
-                left = self._code_attempts - latest.attempts - 1
-                # Raised after the block commits: the failed attempt must stay counted.
-                wrong = InvalidCode(f"wrong code; {left} attempt(s) left", field="code")
-                session = None
-            else:
-                session = self._consume(connection, voter, latest.id, now)
-        if session is None:
+            live: Sequence[sa.Row[Any, Any]] = ()
+            if voter is not None:
+                live = connection.execute(
+                    sa.select(verification_codes.c.id, verification_codes.c.code_hash)
+                    .where(verification_codes.c.voter_id == voter.id)
+                    .where(verification_codes.c.used_at.is_(None))
+                    .where(verification_codes.c.expires_at > now)
+                ).all()
+            given = self._code_hash(voter.id, code.strip()) if voter is not None else ""
+            # Every live code is compared, so the time taken does not tell which matched.
+            matched = [row.id for row in live if hmac.compare_digest(row.code_hash, given)]
+            session = None
+            if matched and voter is not None:
+                session = self._consume(connection, voter, matched[0], now)
+                attempts.forget(connection, counted)  # a right code is not a failed try
+        # Raised after the block commits: the failed attempt must stay counted.
+        if session is None or voter is None:
             raise wrong
         principal = Principal(
             role=Role.VOTER,
@@ -312,6 +379,18 @@ class AccountService:
             verified=True,
         )
         return Session(token=session[0], expires_at=session[1], principal=principal)
+
+    @staticmethod
+    def _counted(
+        limits: tuple[Limit, Limit, Limit], who: str, client: str
+    ) -> list[tuple[Limit, str]]:
+        """(pair, client, subject) limits with the subjects each counts per."""
+        pair, per_client, per_subject = limits
+        return [
+            (pair, attempts.subject(who, client)),
+            (per_client, attempts.subject(client)),
+            (per_subject, attempts.subject(who)),
+        ]
 
     def _consume(
         self, connection: sa.Connection, voter: sa.Row[Any], code_id: int, now: float
@@ -365,20 +444,33 @@ class AccountService:
             )
         return Principal(role=kind, id=staff_id, name=name, judge=panel_id)
 
-    def log_in(self, name: Any, password: Any) -> Session:
-        """A producer's or judge's session, from name and password."""
+    def log_in(self, name: Any, password: Any, *, client: str = "") -> Session:
+        """A producer's or judge's session, from name and password.
+
+        Failed logins are limited per name and ``client``, per client and per name
+        (:data:`LOGIN_LIMITS`); an unknown name does the same work as a real one."""
         if not isinstance(name, str) or not name:
             raise MissingField("name is required", field="name")
         if not isinstance(password, str) or not password:
             raise MissingField("password is required", field="password")
-        with self._engine.connect() as connection:
-            row = connection.execute(sa.select(staff).where(staff.c.name == name)).first()
-        # Hash even for an unknown name so timing does not reveal which names exist.
-        stored = row.password_hash if row is not None else hash_password("x", b"0" * 16)
-        if not check_password(password, stored) or row is None:
-            raise InvalidCredentials("wrong name or password")
+        pair, per_client, per_name = LOGIN_LIMITS
+        counted = [
+            (pair, attempts.subject(name, client)),
+            (per_client, attempts.subject(client)),
+            (per_name, attempts.subject(name)),
+        ]
         now = self._now()
         with self._engine.begin() as connection:
+            ids, over = attempts.record(connection, counted, now)
+            if over is not None:  # raised inside: the refused attempt is rolled back
+                raise RateLimited("too many failed logins; wait a few minutes and try again")
+            row = connection.execute(sa.select(staff).where(staff.c.name == name)).first()
+        # One hash either way, so timing does not reveal which names exist.
+        stored = row.password_hash if row is not None else self._unknown_hash
+        if not check_password(password, stored) or row is None:
+            raise InvalidCredentials("wrong name or password")
+        with self._engine.begin() as connection:
+            attempts.forget(connection, ids)  # a login that succeeds is not a failed one
             token, expires = self._open_session(connection, Role(row.role), row.id, now)
         principal = Principal(role=Role(row.role), id=row.id, name=row.name, judge=row.judge)
         return Session(token=token, expires_at=expires, principal=principal)
