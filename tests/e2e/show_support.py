@@ -80,7 +80,7 @@ def sign_up_and_in(page: Page, base: str, email: str, *, age: str = "34") -> Non
     """A first-time viewer on /vote: email, then age and region, then the emailed code."""
     page.goto(f"{base}/vote")
     page.fill("#email", email)
-    page.click("#signup")
+    page.click("#first-time")
     expect(page.locator("#newcomer")).to_be_visible()
     page.fill("#age", age)
     page.select_option("#region", "US")

@@ -58,7 +58,7 @@ def test_a_live_night_through_the_pages(server: Server, browser: object) -> None
     voter.goto(f"{base}/vote")
     expect(voter.get_by_test_id("window-phase")).to_have_text("Voting is open")
     voter.fill("#email", "teen@example.com")
-    voter.click("#signup")  # a first-time viewer is asked for age and region
+    voter.click("#first-time")  # a first-time viewer gives age and region
     voter.fill("#age", "16")
     voter.click("#signup")
     expect(voter.get_by_test_id("signup-message-error")).to_have_text("Voters must be 18 or older.")

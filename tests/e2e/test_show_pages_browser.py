@@ -169,7 +169,7 @@ def test_messages_are_in_words(server: Server, chromium: Browser) -> None:
     page = _page(chromium, PHONE, phone=True)
     page.goto(f"{server.base}/vote")
     page.fill("#email", "young.viewer@example.com")
-    page.click("#signup")
+    page.click("#first-time")
     page.fill("#age", "16")
     page.click("#signup")
     error = page.get_by_test_id("signup-message-error")

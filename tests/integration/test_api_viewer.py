@@ -65,15 +65,18 @@ def test_a_returning_voter_signs_in_with_their_email_only(api: Api) -> None:
     api.voter("Back.Again@example.com")
     response = api.client.post("/api/v1/accounts/sign-in", json={"email": "back.again@example.com"})
     assert response.status_code == 202, response.text
-    assert response.json()["new"] is False
     code = api.last_code("Back.Again@example.com")
     verified = api.client.post(
         "/api/v1/accounts/verify", json={"email": "back.again@example.com", "code": code}
     )
     assert verified.status_code == 200, verified.text
 
+    # An address nobody signed up with gets the same reply (issue 17, item 5: replies must not
+    # enumerate accounts), and an email saying how to sign up instead of a code.
     unknown = api.client.post("/api/v1/accounts/sign-in", json={"email": "new@example.com"})
-    assert_error(unknown, 404, "not_found", "email")
+    assert unknown.status_code == 202, unknown.text
+    assert unknown.json() == {"email": "new@example.com", "status": "code_sent"}
+    assert "has not signed up" in api.app.mailer.messages(recipient="new@example.com")[0].body
     assert_error(api.client.post("/api/v1/accounts/sign-in", json={}), 422, "missing_field")
 
 

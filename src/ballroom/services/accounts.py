@@ -258,7 +258,7 @@ class AccountService:
         with self._engine.begin() as connection:
             counted = self._count_code(connection, identity, client, now)
             row = connection.execute(
-                sa.select(voters.c.id).where(voters.c.identity == identity)
+                sa.select(voters.c.id, voters.c.email).where(voters.c.identity == identity)
             ).first()
             code = None if row is None else self._store_code(connection, str(row.id), now)
         if row is None or code is None:
@@ -270,8 +270,8 @@ class AccountService:
                 "age and region. If this was not you, ignore this message.",
                 counted,
             )
-        else:
-            self._mail_code(address, str(row.id), code, counted)
+        else:  # to the address the voter signed up with, as it was given then
+            self._mail_code(str(row.email), str(row.id), code, counted)
         return SignUp(email=address)
 
     def _count_code(

@@ -141,6 +141,15 @@
     render();
   }
 
+  $("first-time").addEventListener("click", () => {
+    state.newcomer = true;
+    $("newcomer").classList.remove("hidden");
+    $("first-time").classList.add("hidden");
+    $("signup").textContent = "Sign up and send me a code";
+    ballroom.show("signup-message", "Welcome! Tell us your age and where you live.");
+    $("age").focus();
+  });
+
   $("signup-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     ballroom.show("signup-message", null);
@@ -152,17 +161,9 @@
     }
     try {
       if (!state.newcomer) {
-        try {
-          await ballroom.api("POST", "/api/v1/accounts/sign-in", { body: { email } });
-        } catch (error) {
-          if (error.status !== 404) throw error;
-          state.newcomer = true;
-          $("newcomer").classList.remove("hidden");
-          $("signup").textContent = "Sign up and send me a code";
-          ballroom.show("signup-message", "Welcome! As this is your first time, tell us your age and where you live.");
-          $("age").focus();
-          return;
-        }
+        // The server answers the same for every address (it never tells who has signed
+        // up): a first-time viewer is emailed how to sign up, or chooses "first time" here.
+        await ballroom.api("POST", "/api/v1/accounts/sign-in", { body: { email } });
       } else {
         const age = Number.parseInt($("age").value, 10);
         if (Number.isNaN(age)) {
