@@ -199,6 +199,14 @@ def test_keyboard_only_voting_keeps_focus(server: Server, chromium: Browser) -> 
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("receipt")).to_contain_text("9 votes for Robert Irwin")
     assert page.evaluate("document.activeElement.id") == "receipt"
+
+    # Withdrawing every vote is a saved ballot too, after a confirmation.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#withdraw")
+    expect(page.locator("#receipt-title")).to_have_text("Your votes are withdrawn.")
+    expect(page.get_by_test_id("votes-robert")).to_have_text("0")
+    expect(page.get_by_test_id("total")).to_have_text("0 votes given")
+    expect(page.locator("#withdraw")).to_be_hidden()
     page.context.close()
 
 

@@ -4,8 +4,12 @@ window's live state, whether a receipt still counts, and the chain root once rev
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from api_support import WINDOW, Api, api, assert_error
+
+from ballroom.services.exports import export_window
+from ballroom.services.verification import verify_export
 
 __all__ = ["api"]  # the fixture, imported for pytest
 
@@ -109,3 +113,44 @@ def test_revealed_results_carry_the_chain_root(api: Api) -> None:
     api.client.post(f"/api/v1/nights/{WINDOW}/reveal", headers=producer)
     public = api.client.get(f"/api/v1/nights/{WINDOW}/results").json()
     assert public["chain"] == {"root": saved["hash"], "entries": 1}
+
+
+def test_withdrawing_all_votes_is_a_logged_ballot_that_exports_and_verifies(
+    api: Api, tmp_path: Path
+) -> None:
+    producer = api.producer()
+    api.open_night(producer)
+    voter = api.voter("changed.mind@example.com")
+    # Nothing saved yet: an all-zero ballot has nothing to withdraw and is refused.
+    assert_error(api.ballot(voter, {"robert": 0}, "w-0"), 422, "invalid_input", "allocation")
+    api.ballot(voter, {"robert": 4, "alix": 2}, "w-1")
+    withdrawn = api.ballot(voter, {"robert": 0, "alix": 0}, "w-2")
+    assert withdrawn.status_code == 200, withdrawn.text
+    receipt = withdrawn.json()
+    assert receipt["allocation"] == {}
+    assert api.ballot(voter, {"robert": 0, "alix": 0}, "w-2").json() == receipt  # a retry
+    assert _mine(api, voter) == receipt
+    tally = api.client.get(f"/api/v1/windows/{WINDOW}/tallies", headers=producer).json()
+    assert tally["couples"]["robert"]["web"] == 0
+    assert tally["ballots"] == 2  # the withdrawal is a ballot of the log
+    # Withdrawn twice is nothing to withdraw; voting again works, within the cap.
+    assert_error(api.ballot(voter, {}, "w-3"), 422, "invalid_input", "allocation")
+    assert_error(api.ballot(voter, {"robert": 11}, "w-4"), 409, "cap_exceeded")
+    assert api.ballot(voter, {"hilaria": 10}, "w-5").status_code == 200
+    api.ballot(voter, {"hilaria": 0}, "w-6")
+    checked = api.client.get(f"/api/v1/receipts/{receipt['hash']}").json()
+    assert checked["allocation"] == {}
+    assert checked["superseded"] is True
+
+    # The export writes each withdrawal as a row of 0 votes; the check recomputes the chain.
+    api.client.post(f"/api/v1/windows/{WINDOW}/close", headers=producer)
+    root = api.app.voting.chain_root(WINDOW)
+    for fmt in ("csv", "parquet"):
+        export_window(api.app.engine, WINDOW, tmp_path / fmt, fmt=fmt)
+        verified = verify_export(tmp_path / fmt)
+        assert verified["root"] == root
+        assert verified["entries"] == 4
+    rows = (tmp_path / "csv" / "votes.csv").read_text().splitlines()
+    assert sum(1 for row in rows if row.split(",")[6] == "0") == 2
+    recounted = api.app.voting.recount(WINDOW).as_dict()["couples"]
+    assert all(count["total"] == 0 for count in recounted.values())

@@ -37,6 +37,7 @@ from ballroom.adapters.interchange import (
     MAX_VOTES,
     MIN_VOTES,
     OPTIONAL,
+    WITHDRAWN_VOTES,
     check_columns,
     check_csv_header,
     read_vote_rows,
@@ -321,9 +322,14 @@ def _check(path: Path, batch: BallotBatch) -> None:
     if where is not None:
         raise bad(where, "channel", f"{channel[where].as_py()!r} is not web or sms")
     votes = np.asarray(batch.column("votes").to_numpy(zero_copy_only=False))
-    where = first((votes < MIN_VOTES) | (votes > MAX_VOTES))
+    where = first((votes < WITHDRAWN_VOTES) | (votes > MAX_VOTES))
     if where is not None:
-        raise bad(where, "votes", f"{int(votes[where])} is not a whole number from 1 to 10")
+        raise bad(where, "votes", f"{int(votes[where])} is not a whole number from 0 to 10")
+    # 0 votes is a web ballot's withdrawal: a text is always one vote or more.
+    texts = pc.equal(channel, "sms").to_numpy(zero_copy_only=False)
+    where = first((votes < MIN_VOTES) & texts)
+    if where is not None:
+        raise bad(where, "votes", "0 is not a whole number from 1 to 10 (a text is one vote)")
     row_first = pa.array(np.repeat(batch.starts[:-1], np.diff(batch.starts)))
     for name in _PER_BALLOT:
         column = table.column(name).combine_chunks()

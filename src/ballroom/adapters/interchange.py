@@ -51,6 +51,8 @@ OPTIONAL = ("email", "phone", "ip", "device")
 CHANNELS = ("web", "sms")
 MIN_VOTES = 1
 MAX_VOTES = 10
+WITHDRAWN_VOTES = 0
+"""A web row of 0 votes: a ballot whose rows are all 0 withdraws the voter's web votes."""
 
 _CATEGORICAL = (
     "ballot_id",
@@ -265,9 +267,8 @@ def _row(raw: Mapping[str, Any], where: str) -> VoteRow:
         raise MalformedDocument(
             f"{where}: column 'channel': {values['channel']!r} is not web or sms", field="channel"
         )
-    return VoteRow(
-        ts=_parse_ts(raw.get("ts"), where), votes=_parse_votes(raw.get("votes"), where), **values
-    )
+    votes = _parse_votes(raw.get("votes"), where, web=values["channel"] == "web")
+    return VoteRow(ts=_parse_ts(raw.get("ts"), where), votes=votes, **values)
 
 
 def _parse_ts(value: Any, where: str) -> datetime:
@@ -291,7 +292,7 @@ def _parse_ts(value: Any, where: str) -> datetime:
     return parsed
 
 
-def _parse_votes(value: Any, where: str) -> int:
+def _parse_votes(value: Any, where: str, *, web: bool) -> int:
     if isinstance(value, bool):
         number = None
     elif isinstance(value, int):
@@ -301,9 +302,11 @@ def _parse_votes(value: Any, where: str) -> int:
         if not text:
             raise MalformedDocument(f"{where}: column 'votes' is empty", field="votes")
         number = int(text) if text.isdigit() else None
-    if number is None or not MIN_VOTES <= number <= MAX_VOTES:
+    lowest = WITHDRAWN_VOTES if web else MIN_VOTES
+    if number is None or not lowest <= number <= MAX_VOTES:
         raise MalformedDocument(
-            f"{where}: column 'votes': {value!r} is not a whole number from 1 to 10", field="votes"
+            f"{where}: column 'votes': {value!r} is not a whole number from {lowest} to 10",
+            field="votes",
         )
     return number
 
@@ -900,10 +903,10 @@ def _to_vote_table(
             raise bad(votes, "votes", "is empty")
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    out_of_range = (votes < MIN_VOTES) | (votes > MAX_VOTES)
+    out_of_range = (votes < WITHDRAWN_VOTES) | (votes > MAX_VOTES)
     if out_of_range.any():
         first = int(np.argmax(out_of_range))
-        raise bad(first, "votes", f"{int(votes[first])} is not a whole number from 1 to 10")
+        raise bad(first, "votes", f"{int(votes[first])} is not a whole number from 0 to 10")
     del out_of_range
     channel = cats.pop("channel")
     labels = channel.labels()
@@ -914,6 +917,10 @@ def _to_vote_table(
             first = int(np.argmax(mask))
             raise bad(first, "channel", f"{labels[channel.codes[first]]!r} is not web or sms")
     sms_code = labels.index("sms") if "sms" in labels else -1
+    empty_texts = (votes == WITHDRAWN_VOTES) & (channel.codes == sms_code)
+    if empty_texts.any():
+        first = int(np.argmax(empty_texts))
+        raise bad(first, "votes", "0 is not a whole number from 1 to 10 (a text is one vote)")
     return VoteTable(
         ballot=cats["ballot_id"],
         ts_us=ts_us,

@@ -14,8 +14,9 @@ The rules (the show's voting terms, docs/rules.md):
 
 - **window phase**: live votes count only while the window is open by the server's clock;
   an imported ballot must be dated inside the window's known period.
-- **web ballot**: a whole allocation over the window's active couples, each 0..cap, at least
-  one vote; it replaces the voter's previous web ballot in that window.
+- **web ballot**: a whole allocation over the window's active couples, each 0..cap; it
+  replaces the voter's previous web ballot in that window. All zeros withdraws the voter's
+  saved web votes (a ballot of the log like any other); with none saved it is refused.
 - **text**: one vote for the couple its keyword names, from a sender in the SMS regions
   (:func:`~ballroom.domain.eligibility.sms_eligible`); the ``cap``-th text per couple is the
   last counted (:meth:`~ballroom.domain.voting.VoteBook.take_sms`, the one SMS cap).
@@ -155,10 +156,14 @@ def admit_web(
     :func:`require_dated_inside` on import). Changes nothing; raises the refusal.
     ``ballot_id`` is asked for the entry's id only once the ballot is accepted."""
     who = require_voter(voter)
-    accepted = check_web_allocation(allocation, window.couples, cap)
+    accepted = check_web_allocation(allocation, window.couples, cap, withdrawal=True)
+    replaced = book.previous_web(window.id, who)
+    if not accepted and not replaced:
+        # An all-zero ballot withdraws saved votes; with none saved, it is the empty ballot
+        # the domain refuses.
+        check_web_allocation(allocation, window.couples, cap)
     entry_id = ballot_id()
     seq, prev, digest = next_entry(window, entry_id, who, Channel.WEB, ts_us, accepted)
-    replaced = book.previous_web(window.id, who)
     replaced_seq = book.web_ballot_seq(window.id, who) or 0
     return Admitted(entry_id, who, Channel.WEB, accepted, replaced, replaced_seq, seq, prev, digest)
 

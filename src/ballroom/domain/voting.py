@@ -9,8 +9,10 @@ Rules encoded here (the show's voting terms, see docs/rules.md):
 
 - A voter may give at most ``cap`` votes per couple per method per window.
 - A *web* ballot is a whole allocation (couple -> 1..cap) that **replaces** the voter's previous
-  web ballot in that window, so its cap check is on the allocation itself. An all-zero ballot is
-  refused: the interchange format has no row for it, and a night must export completely.
+  web ballot in that window, so its cap check is on the allocation itself. An all-zero ballot
+  *withdraws* the voter's web votes: it is logged and chained like any ballot and replaces the
+  previous one with nothing; with no votes to withdraw it is refused (the interchange file writes
+  a withdrawal as rows of 0 votes for the couples it takes votes from).
 - An *SMS* text is one vote for one couple, final; the ``cap``-th text is the last one counted.
 - Log entry ``n`` of a window carries ``hash = sha256(prev_hash || canonical_bytes(entry))``
   with the first ``prev_hash`` being :data:`GENESIS_HASH`. The voter's contact data (email,
@@ -121,13 +123,18 @@ Allocation = tuple[tuple[str, int], ...]
 
 
 def check_web_allocation(
-    allocation: Mapping[str, object], couples: Iterable[str], cap: int = DEFAULT_CAP
+    allocation: Mapping[str, object],
+    couples: Iterable[str],
+    cap: int = DEFAULT_CAP,
+    *,
+    withdrawal: bool = False,
 ) -> Allocation:
     """Validate a whole web ballot against the window's active couples; return what counts.
 
     Raises ``UnknownCouple`` for a couple not active in the window, ``WrongType`` or
     ``InvalidInput`` (naming the couple) for a value that is not a whole number 0..cap,
-    ``CapExceeded`` for a value above the cap, ``InvalidInput`` for a ballot without votes.
+    ``CapExceeded`` for a value above the cap, ``InvalidInput`` for a ballot without votes
+    unless ``withdrawal`` (the voter has votes to withdraw): then it is the empty allocation.
     """
     if not isinstance(allocation, Mapping):
         raise WrongType("a ballot must map couple ids to votes", field="allocation")
@@ -154,10 +161,22 @@ def check_web_allocation(
         # An int subclass within range (not bool, which failed above): count it as an int.
         if votes:
             accepted.append((couple, int(votes)))
-    if not accepted:
-        raise InvalidInput("a ballot must give at least one vote", field="allocation")
+    if not accepted and not withdrawal:
+        raise InvalidInput(
+            "a ballot must give at least one vote (there are no saved votes to withdraw)",
+            field="allocation",
+        )
     accepted.sort()
     return tuple(accepted)
+
+
+def interchange_pairs(allocation: Allocation, couples: Sequence[str]) -> Allocation:
+    """A ballot's (couple, votes) rows in the interchange file: its allocation, or for a
+    withdrawal (no votes) one row of 0 votes for the window's first couple, so that the
+    ballot, which the chain holds like any other, is in the file too."""
+    if allocation or not couples:
+        return allocation
+    return ((min(couples), 0),)
 
 
 @dataclass(frozen=True)

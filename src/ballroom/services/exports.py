@@ -31,7 +31,7 @@ from ballroom.adapters.db import schema as db
 from ballroom.adapters.db.schema_accounts import nights
 from ballroom.adapters.interchange import COLUMNS
 from ballroom.adapters.votelog import allocation_from_json
-from ballroom.domain.voting import GENESIS_HASH
+from ballroom.domain.voting import GENESIS_HASH, interchange_pairs
 from ballroom.services.columnar_recount import ColumnarRecount
 from ballroom.services.log_rows import window_couples
 from ballroom.services.verification import CHAIN_ALGORITHM, MANIFEST_VERSION
@@ -113,6 +113,7 @@ class _Writer:
         self.entries = 0
         self.root = GENESIS_HASH
         self.recount = ColumnarRecount(window, couples)
+        self.couples = couples
         self._shapes: dict[str, tuple[list[str], list[int]]] = {}
         path = out / self.votes_name
         self._votes: Any = (
@@ -193,7 +194,7 @@ class _Writer:
     def _shape(self, text: str) -> tuple[list[str], list[int]]:
         found = self._shapes.get(text)
         if found is None:
-            allocation = allocation_from_json(text)
+            allocation = interchange_pairs(allocation_from_json(text), self.couples)
             found = self._shapes[text] = ([c for c, _ in allocation], [v for _, v in allocation])
         return found
 

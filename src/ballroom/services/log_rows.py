@@ -28,7 +28,14 @@ import sqlalchemy as sa
 from ballroom.adapters.db import schema as db
 from ballroom.adapters.interchange import COLUMNS, VoteRow, VoteTable, vote_table_from_arrow
 from ballroom.adapters.votelog import allocation_from_json, log_entry_from_row
-from ballroom.domain.voting import Allocation, Channel, LogEntry, VoteMeta, datetime_from_us
+from ballroom.domain.voting import (
+    Allocation,
+    Channel,
+    LogEntry,
+    VoteMeta,
+    datetime_from_us,
+    interchange_pairs,
+)
 from ballroom.errors import NotFound
 
 _IN_CHUNK = 500  # voters (or seqs) per IN (...) list: well under every driver's parameter limit
@@ -48,7 +55,7 @@ class WindowLog:
         """The interchange rows: one per couple of each ballot, in the order of the log."""
         for entry, meta in zip(self.entries, self.meta, strict=True):
             ts = datetime_from_us(entry.ts_us)
-            for couple, votes in entry.allocation:
+            for couple, votes in interchange_pairs(entry.allocation, self.couples):
                 yield VoteRow(
                     ballot_id=entry.ballot_id,
                     ts=ts,
@@ -69,7 +76,7 @@ class WindowLog:
         for entry, meta in zip(self.entries, self.meta, strict=True):
             head = (entry.ballot_id, entry.ts_us, self.window, entry.voter, entry.channel.value)
             tail = (meta.email, meta.phone, meta.ip, meta.device)
-            for couple, votes in entry.allocation:
+            for couple, votes in interchange_pairs(entry.allocation, self.couples):
                 for name, value in zip(COLUMNS, (*head, couple, votes, *tail), strict=True):
                     columns[name].append(value)
         arrays = {
@@ -274,7 +281,7 @@ class _ColumnBuilder:
 
     def finish(self, window: str, couples: list[str]) -> WindowColumns:
         seq, ts_us = _joined(self._seq), _joined(self._ts_us)
-        shape, pairs_of_shape = _shapes(self._allocation)
+        shape, pairs_of_shape = _shapes(self._allocation, couples)
         self._allocation = []
         # Couples are coded in the order of their first row, as dictionary encoding the rows
         # does: shapes come in the order of their first ballot, pairs in a shape in row order.
@@ -284,7 +291,7 @@ class _ColumnBuilder:
                 couple_of.setdefault(couple, len(couple_of))
         lengths = np.array([len(pairs) for pairs in pairs_of_shape], dtype=np.int64)
         counts = lengths[shape]
-        kept = counts > 0  # a ballot without votes has no row (none is ever accepted)
+        kept = counts > 0  # a withdrawal has a row of 0 votes: only a window without couples
         if not kept.all():
             seq, ts_us, shape, counts = seq[kept], ts_us[kept], shape[kept], counts[kept]
             mask = pa.array(kept)
@@ -337,7 +344,9 @@ class _ColumnBuilder:
         )
 
 
-def _shapes(chunks: list[Any]) -> tuple[npt.NDArray[np.int32], list[Allocation]]:
+def _shapes(
+    chunks: list[Any], couples: Sequence[str]
+) -> tuple[npt.NDArray[np.int32], list[Allocation]]:
     """Each ballot's shape number and each shape's pairs, from the chunks' encoded texts.
 
     Shapes are numbered in the order of their first ballot (unifying the chunks' dictionaries
@@ -350,7 +359,9 @@ def _shapes(chunks: list[Any]) -> tuple[npt.NDArray[np.int32], list[Allocation]]
     column = unified.column(0)
     texts = column.chunk(0).dictionary
     shape = np.concatenate([_int32(chunk.indices) for chunk in column.chunks])
-    return shape, [allocation_from_json(text) for text in texts.to_pylist()]
+    return shape, [
+        interchange_pairs(allocation_from_json(text), couples) for text in texts.to_pylist()
+    ]
 
 
 def _int32(numbers: Any) -> npt.NDArray[np.int32]:

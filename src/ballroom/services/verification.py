@@ -350,6 +350,11 @@ def canonical_entries(batch: BallotBatch, first_seq: int) -> list[bytes]:
     pairs = pc.binary_join_element_wise(
         '["', _json_inner(batch.column("couple")), '",', votes, "]", ""
     )
+    # A withdrawal's row of 0 votes is in the file but not in the hashed allocation: its
+    # ballot's allocation is the empty list.
+    withdrawn = pc.equal(batch.column("votes"), 0)
+    if pc.any(withdrawn).as_py():
+        pairs = pc.if_else(withdrawn, "", pairs)
     offsets = pa.array(batch.starts, pa.int64())
     allocation = pc.binary_join(pa.LargeListArray.from_arrays(offsets, pairs), ",")
     window, ballot, voter, channel = (

@@ -20,6 +20,7 @@ from ballroom.domain.voting import (
     check_web_allocation,
     datetime_from_us,
     entry_hash,
+    interchange_pairs,
     normalise_email,
     normalise_phone,
     parse_sms_keyword,
@@ -211,3 +212,29 @@ def test_canonical_bytes_are_compact_json(voter: str) -> None:
         ensure_ascii=False,
     ).encode()
     assert canonical_bytes(7, "w", "b-1", voter, Channel.WEB, 123, allocation) == expected
+
+
+def test_an_all_zero_ballot_withdraws_only_when_there_is_something_to_withdraw() -> None:
+    with pytest.raises(InvalidInput):
+        check_web_allocation({"robert": 0}, COUPLES)
+    assert check_web_allocation({"robert": 0, "alix": 0}, COUPLES, withdrawal=True) == ()
+    assert check_web_allocation({}, COUPLES, withdrawal=True) == ()
+    # The cap still holds in a ballot that could have been a withdrawal.
+    with pytest.raises(CapExceeded):
+        check_web_allocation({"robert": 11}, COUPLES, withdrawal=True)
+
+
+def test_a_withdrawal_is_one_interchange_row_of_zero_votes() -> None:
+    assert interchange_pairs((), ["robert", "alix"]) == (("alix", 0),)
+    assert interchange_pairs((("robert", 3),), ["robert", "alix"]) == (("robert", 3),)
+
+
+def test_the_vote_book_knows_the_log_entry_of_each_current_web_ballot() -> None:
+    book = VoteBook()
+    assert book.web_ballot_seq("w", "v") is None
+    book.apply_web("w", "v", (("robert", 3),), 7)
+    previous = book.apply_web("w", "v", (), 9)
+    assert book.web_ballot_seq("w", "v") == 9
+    book.undo_web("w", "v", previous, 7)
+    assert book.web_ballot_seq("w", "v") == 7
+    assert book.previous_web("w", "v") == (("robert", 3),)

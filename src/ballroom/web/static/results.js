@@ -74,7 +74,7 @@
           "data-testid": `standing-${s.couple}`,
           class: result.eliminated.includes(s.couple) ? "eliminated" : result.bottom.includes(s.couple) ? "bottom" : undefined,
         },
-          ballroom.el("td", { class: "num", "data-label": "Place" }, s.place),
+          ballroom.el("td", { class: "num place" }, s.place),
           ballroom.el("td", { class: "lead" }, names[s.couple]),
           ballroom.el("td", { class: "num", "data-label": "Judges' points" }, s.judges_points),
           ballroom.el("td", { class: "num", "data-label": "Judges' share" }, pct(s.judges_share)),

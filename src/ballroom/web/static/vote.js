@@ -4,7 +4,6 @@
 "use strict";
 (() => {
   const PAGE = "vote";
-  const WITHDRAWALS = document.body.dataset.withdrawals === "yes";
   const $ = (id) => document.getElementById(id);
   const nightBox = $("night");
   const state = {
@@ -50,7 +49,7 @@
     const changed = dirty();
     $("dirty").classList.toggle("hidden", !changed);
     $("save").disabled = !(signedIn() && state.open && changed && given > 0);
-    const withdrawable = WITHDRAWALS && signedIn() && state.open && total(state.saved) > 0;
+    const withdrawable = signedIn() && state.open && total(state.saved) > 0;
     $("withdraw").classList.toggle("hidden", !withdrawable);
     $("signed-out").classList.toggle("hidden", signedIn());
     $("signed-in").classList.toggle("hidden", !signedIn());
