@@ -58,6 +58,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1]
 LUA_SCRIPT = BENCHMARKS / "http_ballots.lua"
 BASELINE_APP = BENCHMARKS / "baseline_asgi.py"
 FLOOR_APP = BENCHMARKS / "floor_asgi.py"
+PEER_APP = BENCHMARKS / "peer_fastapi_psycopg.py"
 HOST = "127.0.0.1"
 _CODE = "424242"
 _SERVER_START_S = 60.0
@@ -150,6 +151,11 @@ def baseline_command(port: int) -> list[str]:
 def floor_command(db_url: str, port: int) -> list[str]:
     """The durable floor (one group-committed row per request) under the same settings."""
     return [sys.executable, str(FLOOR_APP), "--db", db_url, "--host", HOST, "--port", str(port)]
+
+
+def peer_command(db_url: str, port: int) -> list[str]:
+    """The conventional FastAPI + psycopg peer, one transaction per request, on PostgreSQL."""
+    return [sys.executable, str(PEER_APP), "--db", db_url, "--host", HOST, "--port", str(port)]
 
 
 def journal_floor_command(path: Path, port: int) -> list[str]:
@@ -335,8 +341,53 @@ def verify_store(
     }
 
 
+def _summary(measured: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "requests_per_s": round(measured["requests_per_s"], 1),
+        "p50_ms": measured["latency_ms"]["p50"],
+        "p99_ms": measured["latency_ms"]["p99"],
+        "errors": measured["non_2xx"] + sum(measured["socket_errors"].values()),
+        "requests": measured["requests"],
+        "cpu_us_per_request": measured["cpu_us_per_request"],
+    }
+
+
+def run_postgres(
+    postgres_url: str, folder: Path, load: Load, *, voters: int, week: int
+) -> dict[str, Any]:
+    """``ballroom serve`` on PostgreSQL, then the conventional peer on the same server and
+    load: the ``postgresql`` part of the report."""
+    pg_folder = folder / "postgresql"
+    pg_folder.mkdir()
+    prepared = prepare(postgres_url, pg_folder, voters=voters, week=week)
+    port = free_port()
+    web, runs = measure(
+        serve_command(postgres_url, port), port, prepared, load, name="web-pg", folder=pg_folder
+    )
+    check = verify_store(prepared, runs, load.connections)
+    port = free_port()
+    peer, _ = measure(
+        peer_command(postgres_url, port), port, prepared, load, name="peer", folder=pg_folder
+    )
+    rate, peer_rate = web["requests_per_s"], peer["requests_per_s"]
+    return {
+        **_summary(web),
+        "votes_verified": check["ok"],
+        "verification": check,
+        "peer": {"name": "fastapi-psycopg-per-request-transaction", **_summary(peer)},
+        "ratio_to_peer": round(rate / peer_rate, 3) if peer_rate else 0.0,
+    }
+
+
 def run_http_bench(
-    db_url: str | None, folder: Path, load: Load, *, voters: int, week: int, floor: bool = True
+    db_url: str | None,
+    folder: Path,
+    load: Load,
+    *,
+    voters: int,
+    week: int,
+    floor: bool = True,
+    postgres_url: str | None = None,
 ) -> dict[str, Any]:
     """The whole benchmark (see the module docstring); the report as one JSON-ready dict."""
     require_wrk()  # before the setup: fail in a second, not after it
@@ -421,6 +472,16 @@ def run_http_bench(
         )
     if journal_verified is not None:
         report["journal_floor"]["verified"] = journal_verified
+    if postgres_url is not None:
+        pg = report["postgresql"] = run_postgres(
+            postgres_url, folder, load, voters=voters, week=week
+        )
+        pg["ratio_to_bare"] = (
+            round(pg["requests_per_s"] / base["requests_per_s"], 3)
+            if base["requests_per_s"]
+            else 0.0
+        )
+        report["votes_verified"] = report["votes_verified"] and pg["votes_verified"]
     return report
 
 
@@ -489,6 +550,13 @@ def _load_average() -> list[float] | None:
     help="Also measure the durable floors: one group-committed row per request (SQLite, then "
     "a plain fdatasync-ed file), nothing else.",
 )
+@click.option(
+    "--postgres",
+    "postgres_url",
+    default=None,
+    help="Also run ballroom serve on this PostgreSQL store, and the conventional FastAPI + "
+    "psycopg peer (one transaction per request) on the same server, in the same run.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON object.")
 @reports_errors
 def http(
@@ -501,12 +569,21 @@ def http(
     week: int,
     warmup: int,
     floor: bool,
+    postgres_url: str | None,
     as_json: bool,
 ) -> None:
     """Measure web ballots over HTTP (ballroom serve) against a bare ASGI endpoint."""
     load = Load(duration, connections, min(threads, connections), warmup)
     with tempfile.TemporaryDirectory(prefix="ballroom-bench-http-") as scratch:
-        report = run_http_bench(db_url, Path(scratch), load, voters=voters, week=week, floor=floor)
+        report = run_http_bench(
+            db_url,
+            Path(scratch),
+            load,
+            voters=voters,
+            week=week,
+            floor=floor,
+            postgres_url=postgres_url,
+        )
     if as_json:
         click.echo(json.dumps(report))
     else:
@@ -557,6 +634,17 @@ def readable(report: dict[str, Any]) -> str:
         f"{'matches' if check['recount_matches_tally'] else 'DIFFERS'}: "
         f"{'verified' if report['votes_verified'] else 'NOT VERIFIED'}",
     ]
+    pg = report.get("postgresql")
+    if pg is not None:
+        peer = pg["peer"]
+        lines += [
+            f"  postgresql      {pg['requests_per_s']:>10,.1f} req/s  p50 {pg['p50_ms']:.1f} ms  "
+            f"p99 {pg['p99_ms']:.1f} ms  errors {pg['errors']}  "
+            f"({'verified' if pg['votes_verified'] else 'NOT VERIFIED'})",
+            f"  peer (pg, 1 tx) {peer['requests_per_s']:>10,.1f} req/s  p50 {peer['p50_ms']:.1f} ms"
+            f"  p99 {peer['p99_ms']:.1f} ms  errors {peer['errors']}",
+            f"  postgresql ratio to the peer {pg['ratio_to_peer']:.2f}x (target >= 3x)",
+        ]
     if load is not None:
         lines.append(f"  load average {load[0]:.2f} on {setup['cpus']} CPUs")
     return "\n".join(lines)

@@ -84,6 +84,32 @@ def test_the_floor_can_be_left_out(tmp_path: Path) -> None:
     assert "durable floor" not in bench_http.readable(report)
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_postgresql_runs_beside_the_conventional_peer(tmp_path: Path, postgres_url: str) -> None:
+    """``--postgres``: ballroom serve on PostgreSQL and the FastAPI + psycopg peer (one
+    transaction per request) on the same server and load, in the same run."""
+    args = ["bench", "http", "--db", f"sqlite:///{tmp_path / 'bench.db'}", "--duration", "1"]
+    args += ["--warmup", "0", "--connections", "2", "--voters", "2", "--no-floor"]
+    args += ["--postgres", postgres_url, "--json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    pg = report["postgresql"]
+    assert pg["requests_per_s"] > 0
+    assert pg["errors"] == 0
+    assert pg["votes_verified"] is True
+    assert pg["verification"]["acknowledged_missing"] == 0
+    peer = pg["peer"]
+    assert peer["name"] == "fastapi-psycopg-per-request-transaction"
+    assert peer["requests_per_s"] > 0
+    assert peer["errors"] == 0
+    assert pg["ratio_to_peer"] == pytest.approx(
+        pg["requests_per_s"] / peer["requests_per_s"], abs=0.0006
+    )
+    assert "peer (pg, 1 tx)" in bench_http.readable(report)
+
+
 def test_missing_wrk_is_one_line_and_exit_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
