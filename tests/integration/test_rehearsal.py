@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from ballroom.adapters.db import create_engine_for
 from ballroom.adapters.db import schema as db
+from ballroom.adapters.results_request import parse_request
 from ballroom.domain.night import Night
 from ballroom.domain.rules import compute
 from ballroom.errors import InvalidInput
@@ -85,8 +86,11 @@ def test_results_come_from_the_store_tallies(kept: tuple[Rehearsal, str, Path]) 
     assert dict(rehearsal.night.votes) == totals
     request = json.loads((folder / "night.json").read_text(encoding="utf-8"))
     assert request == night_request(rehearsal.night)
-    # The saved request is the docs/interfaces.md §1 input: anyone recomputes the same night.
-    again = compute(Night.from_mapping(request))
+    # The saved request is the docs/interfaces.md §1 input, complete and checked against the
+    # shipped schema: anyone recomputes the same night.
+    checked = parse_request(request)
+    assert isinstance(checked, Night)
+    again = compute(checked)
     assert again.as_dict() == rehearsal.result.as_dict()
     standings = json.loads((folder / "standings.json").read_text(encoding="utf-8"))
     assert standings == json.loads(json.dumps(rehearsal.result.as_dict()))

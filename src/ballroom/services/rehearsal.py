@@ -606,6 +606,8 @@ def night_request(night: Night) -> dict[str, Any]:
         "votes": dict(night.votes),
         "eliminate": night.eliminate,
     }
+    if night.absent_judges:
+        request["absent_judges"] = list(night.absent_judges)
     if night.bonus:
         request["bonus"] = dict(night.bonus)
     if night.head_judge is not None:

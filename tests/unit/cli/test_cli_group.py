@@ -70,3 +70,10 @@ def test_a_missing_file_reads_the_same_in_import_and_verify() -> None:
     second = CliRunner().invoke(main, ["verify", "nope"]).output.strip()
     assert first == "error: invalid_input [VOTES]: nope.csv: no such file"
     assert second == "error: invalid_input [EXPORT_DIR]: nope: no such folder"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_command_answers_help(name: str) -> None:
+    outcome = CliRunner(env={"COLUMNS": "80"}).invoke(main, [name, "--help"], prog_name="ballroom")
+    assert outcome.exit_code == 0, outcome.output
+    assert outcome.output.startswith(f"Usage: ballroom {name}")

@@ -183,3 +183,35 @@ def test_wcs_worked_sheets(rows: Mapping[str, Sequence[int]], expected: Sequence
     judges = [f"J{index + 1}" for index in range(len(next(iter(rows.values()))))]
     places = place_dance(judges, {couple: list(marks) for couple, marks in rows.items()})
     assert places == {couple: n for n, couple in enumerate(expected, start=1)}
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # who-woulda-won conftest, clear_winner: A (1,1,2) has 2 of 3 firsts -> 1st. Column 2:
+        # B (2,3,1) has two marks of 2nd or better, C (3,2,3) one -> B 2nd; C 3rd, D 4th.
+        pytest.param(
+            {"A": [1, 1, 2], "B": [2, 3, 1], "C": [3, 2, 3], "D": [4, 4, 4]},
+            {"A": 1, "B": 2, "C": 3, "D": 4},
+            id="clear-winner",
+        ),
+        pytest.param(
+            {"A": [1, 1, 1], "B": [2, 2, 2], "C": [3, 3, 3]},
+            {"A": 1, "B": 2, "C": 3},
+            id="unanimous",
+        ),
+        pytest.param({"A": [1, 2, 1], "B": [2, 1, 2]}, {"A": 1, "B": 2}, id="two-couples"),
+        # perfect_cycle: every couple one 1st, one 2nd, one 3rd: equal in every column, so
+        # the three share 1st-3rd, the mean place 2 each ("unresolved tie" there).
+        pytest.param(
+            {"A": [1, 3, 2], "B": [2, 1, 3], "C": [3, 2, 1]},
+            {"A": 2, "B": 2, "C": 2},
+            id="perfect-cycle",
+        ),
+    ],
+)
+def test_wcs_shared_datasets(
+    rows: Mapping[str, Sequence[int]], expected: Mapping[str, float]
+) -> None:
+    judges = [f"J{index + 1}" for index in range(len(next(iter(rows.values()))))]
+    assert place_dance(judges, {c: list(m) for c, m in rows.items()}) == expected
