@@ -87,10 +87,11 @@ class Report:
         order = idx[np.lexsort((idx, -findings.score[idx]))]
         names = self.voter_ids.labels_of(order)
         strengths = np.round(findings.score[order].astype(np.float64), 2).tolist()
+        evidence = findings.evidence
         columns = [
-            (name, np.round(values[order].astype(np.float64), 2).tolist())
-            for name, values in findings.evidence.strengths.items()
-            if values[order].any()
+            (name, np.round(evidence.strength(name, order), 2).tolist())
+            for name in evidence.names
+            if evidence.tenths[name][order].any()
         ]
         return [
             {

@@ -610,7 +610,8 @@ class _Context:
         """The members' evidence strengths, against the flagging level."""
         scores = self.score[members]
         strongest = (
-            (name, float(values[members].max())) for name, values in self.evidence.strengths.items()
+            (name, float(self.evidence.strength(name, members).max()))
+            for name in self.evidence.names
         )
         signals = sorted(((n, v) for n, v in strongest if v > 0), key=lambda pair: -pair[1])
         listed = ", ".join(f"{name} {value:.1f}" for name, value in signals)

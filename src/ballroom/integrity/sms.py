@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 IntArray = npt.NDArray[np.signedinteger[Any]]
-FloatArray = npt.NDArray[np.float64]
+FloatArray = npt.NDArray[np.floating[Any]]
 BoolArray = npt.NDArray[np.bool_]
 
 MIN_TEXTS = 5  # texts before a number's pace is judged (a ballot of ten texts has nine gaps)
@@ -95,8 +95,8 @@ def texting(
     codes = voter_codes[rows]
     texts = np.bincount(codes, minlength=n_voters).astype(np.int32)
     resolution = timestamp_resolution_s(ts_us[rows[:: max(1, len(rows) // _CLOCK_SAMPLE)]])
-    mean = np.full(n_voters, np.nan)
-    cv = np.full(n_voters, np.nan)
+    mean = np.full(n_voters, np.nan, dtype=np.float32)  # 4 bytes a voter: 15 M voters
+    cv = np.full(n_voters, np.nan, dtype=np.float32)
     first = np.zeros(n_voters, dtype=np.int64)
     last = np.zeros(n_voters, dtype=np.int64)
     judged = texts >= MIN_TEXTS

@@ -67,6 +67,6 @@ def test_a_table_read_without_phones_has_no_sms_evidence(tmp_path: Path) -> None
     with_phones = analyze(read_vote_table(path), draws=0)
     assert without.findings.evidence is not None
     assert with_phones.findings.evidence is not None
-    assert not any(name.startswith("sms") for name in without.findings.evidence.strengths)
-    assert any(name.startswith("sms") for name in with_phones.findings.evidence.strengths)
+    assert not any(name.startswith("sms") for name in without.findings.evidence.names)
+    assert any(name.startswith("sms") for name in with_phones.findings.evidence.names)
     assert without.as_dict()["campaigns"] == with_phones.as_dict()["campaigns"]
