@@ -63,6 +63,10 @@ def test_judge_keys_own_scores_corrects_with_reason_until_lock(api: Api) -> None
         sheet["scores"]
     )
 
+    # A sheet with holes does not lock (issue 17, item 10); once every score is keyed it does.
+    holes = api.client.post(f"/api/v1/nights/{WINDOW}/lock", headers=producer)
+    assert_error(holes, 409, "scores_incomplete", "scores")
+    api.key_every_score(producer)
     assert api.client.post(f"/api/v1/nights/{WINDOW}/lock", headers=producer).status_code == 200
     late = api.client.put(SCORES, json={"couple": "robert", "score": 9}, headers=derek)
     assert_error(late, 409, "score_locked")
@@ -76,7 +80,9 @@ def test_judge_keys_own_scores_corrects_with_reason_until_lock(api: Api) -> None
     actions = [
         e["action"] for e in api.client.get("/api/v1/audit", headers=producer).json()["entries"]
     ]
-    assert actions[:4] == ["lock_scores", "correct_score", "key_score", "open_window"]
+    # Newest first: the lock, the other judges' keys, Derek's correction, his key, the open.
+    assert actions[0] == "lock_scores"
+    assert actions[-4:] == ["correct_score", "key_score", "open_window", "prepare_night"]
 
 
 def test_bad_scores_are_refused(api: Api) -> None:
@@ -204,8 +210,10 @@ def test_results_refuse_a_sheet_with_a_missing_score(api: Api) -> None:
         body = {"couple": hole["couple"], "round": hole["round"], "score": 8}
         response = api.client.put(SCORES, json=body, headers=judges[hole["judge"]])
         assert response.status_code == 200, response.text
-    api.client.post(f"/api/v1/nights/{WINDOW}/lock", headers=producer)
-    response = api.client.post(f"/api/v1/nights/{WINDOW}/results", headers=producer)
+    # The sheet does not even lock with the hole (issue 17, item 10), so nothing is computed.
+    response = api.client.post(f"/api/v1/nights/{WINDOW}/lock", headers=producer)
     assert_error(response, 409, "scores_incomplete", "scores")
     assert f"{skipped['couple']} in {skipped['round']} from bruno" in response.json()["message"]
+    response = api.client.post(f"/api/v1/nights/{WINDOW}/results", headers=producer)
+    assert_error(response, 409, "conflict", "window")
     assert api.client.get(f"/api/v1/nights/{WINDOW}/results", headers=producer).status_code == 404

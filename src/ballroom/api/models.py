@@ -77,6 +77,23 @@ class ScheduleBody(_Body):
     closes_at: AwareDatetime
 
 
+class AbsenceBody(_Body):
+    """A judge absent from the night, and why (kept with the lock and audited)."""
+
+    judge: StrictStr = Field(max_length=100, examples=["bruno"])
+    reason: StrictStr = Field(max_length=500, examples=["taken ill before the show"])
+
+
+class LockBody(_Body):
+    """What a producer declares when locking: the judges absent tonight, if any."""
+
+    absent: list[AbsenceBody] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Each missing score must belong to a judge declared here, with a reason.",
+    )
+
+
 class ScoreBody(_Body):
     """A judge's keyed score for one couple's dance; a ``reason`` makes it a correction."""
 

@@ -15,6 +15,7 @@ from ballroom.api import voting_bridge
 from ballroom.api.deps import Caller, Container, MaybeCaller, WindowId, bearer
 from ballroom.api.models import (
     BallotBody,
+    LockBody,
     LoginBody,
     ScheduleBody,
     ScoreBody,
@@ -184,9 +185,13 @@ def key_score(window: WindowId, body: ScoreBody, who: Caller, app: Container) ->
 
 
 @router.post("/nights/{window}/lock", tags=["nights"], responses=ERRORS)
-def lock_scores(window: WindowId, who: Caller, app: Container) -> dict[str, Any]:
-    """Lock the night's keyed scores (producers)."""
-    return app.control.lock_scores(who, window)
+def lock_scores(
+    window: WindowId, who: Caller, app: Container, body: LockBody | None = None
+) -> dict[str, Any]:
+    """Lock the night's keyed scores (producers). With a score missing it is a 409
+    `scores_incomplete`, unless each missing score's judge is declared absent with a reason."""
+    absences = [(a.judge, a.reason) for a in body.absent] if body is not None else []
+    return app.control.lock_scores(who, window, absences)
 
 
 @router.post("/nights/{window}/results", tags=["nights"], responses=ERRORS)

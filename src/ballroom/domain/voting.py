@@ -519,6 +519,27 @@ def window_phase(
     return WindowPhase.OPEN if now_us >= scheduled_open_us else WindowPhase.SCHEDULED
 
 
+SCHEDULE_AHEAD_US = 366 * 86_400 * 1_000_000
+"""A window may be scheduled up to a year ahead of the server's clock (a season's nights)."""
+SCHEDULE_BEHIND_US = 86_400 * 1_000_000
+"""...and to have opened up to a day ago (a schedule entered after the show began)."""
+
+
+def check_schedule(open_us: int, close_us: int, now_us: int) -> None:
+    """``InvalidInput`` naming the field unless the window opens no earlier than a day ago,
+    closes after it opens, and both fall within a year from ``now_us``: anything else is a
+    typing slip (or an attack), never a night to vote in."""
+    earliest, latest = now_us - SCHEDULE_BEHIND_US, now_us + SCHEDULE_AHEAD_US
+    if not earliest <= open_us <= latest:
+        raise InvalidInput(
+            "opens_at must be between a day ago and a year from now", field="opens_at"
+        )
+    if close_us <= open_us:
+        raise InvalidInput("a window must close after it opens", field="closes_at")
+    if close_us > latest:
+        raise InvalidInput("closes_at must be within a year from now", field="closes_at")
+
+
 # --------------------------------------------------------------------------- value objects
 
 

@@ -15,7 +15,7 @@ audit log, in the same transaction as its effect.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from ballroom.adapters.db.schema_accounts import audit_log, keyed_scores, nights
+from ballroom.domain.locking import check_lock
 from ballroom.domain.night import Night
 from ballroom.domain.rules import compute
 from ballroom.domain.scoring import ScoreSheet, require_complete
@@ -176,13 +177,21 @@ class ControlService:
     def open_window(self, actor: Principal, window: str) -> Any:
         """Open voting now (the server's clock)."""
         return self._window_action(
-            actor, window, "open_window", {}, lambda: self._voting.open_window(window)
+            actor,
+            window,
+            "open_window",
+            {},
+            lambda audit: self._voting.open_window(window, also=audit),
         )
 
     def close_window(self, actor: Principal, window: str) -> Any:
         """Close voting now."""
         return self._window_action(
-            actor, window, "close_window", {}, lambda: self._voting.close_window(window)
+            actor,
+            window,
+            "close_window",
+            {},
+            lambda audit: self._voting.close_window(window, also=audit),
         )
 
     def schedule_window(
@@ -198,7 +207,7 @@ class ControlService:
             window,
             "schedule_window",
             detail,
-            lambda: self._voting.schedule_window(window, opens_at, closes_at),
+            lambda audit: self._voting.schedule_window(window, opens_at, closes_at, also=audit),
         )
 
     def _window_action(
@@ -207,14 +216,13 @@ class ControlService:
         window: str,
         action: str,
         detail: dict[str, Any],
-        run: Callable[[], Any],
+        run: Callable[[Callable[[sa.Connection], None]], Any],
     ) -> Any:
+        """``run`` makes the change, writing the audit entry in the change's own transaction:
+        an action that fails has changed nothing and audited nothing."""
         require_role(actor, Role.PRODUCER)
         self._prepared(window)
-        result = run()
-        with self._engine.begin() as connection:
-            self._audit(connection, actor, action, window, detail)
-        return result
+        return run(lambda connection: self._audit(connection, actor, action, window, detail))
 
     # -- scores ---------------------------------------------------------------------------
 
@@ -320,8 +328,14 @@ class ControlService:
             "missing": [{"judge": j, "couple": c, "round": r} for j, c, r in sheet.missing()],
         }
 
-    def lock_scores(self, actor: Principal, window: str) -> dict[str, Any]:
-        """Make the night's keyed scores final."""
+    def lock_scores(
+        self,
+        actor: Principal,
+        window: str,
+        absences: Sequence[tuple[object, object]] = (),
+    ) -> dict[str, Any]:
+        """Make the night's keyed scores final: every score keyed, or each missing one from a
+        judge in ``absences`` (judge, reason), which are kept and audited (``check_lock``)."""
         require_role(actor, Role.PRODUCER)
         week = self._week(window)
         now = self._clock.now()
@@ -329,12 +343,27 @@ class ControlService:
             night = self._lock_row(connection, window)
             sheet = self._sheet(connection, window, week, night.locked_at)
             sheet.lock(now)
+            absent = check_lock(sheet, absences)
             connection.execute(
-                nights.update().where(nights.c.window == window).values(locked_at=now.timestamp())
+                nights.update()
+                .where(nights.c.window == window)
+                .values(
+                    locked_at=now.timestamp(),
+                    absent_judges=json.dumps(absent, sort_keys=True) if absent else None,
+                )
             )
             missing = len(sheet.missing())
-            self._audit(connection, actor, "lock_scores", window, {"missing": missing})
-        return {"window": window, "locked": True, "locked_at": now.isoformat(), "missing": missing}
+            detail: dict[str, Any] = {"missing": missing}
+            if absent:
+                detail["absent"] = absent
+            self._audit(connection, actor, "lock_scores", window, detail)
+        return {
+            "window": window,
+            "locked": True,
+            "locked_at": now.isoformat(),
+            "missing": missing,
+            "absent": [{"judge": j, "reason": r} for j, r in absent.items()],
+        }
 
     # -- results --------------------------------------------------------------------------
 
@@ -386,10 +415,13 @@ class ControlService:
         return result
 
     def _absent_judges(self, window: str) -> tuple[str, ...]:
-        """Judges of the night's panel declared absent for the whole night (none yet: the
-        season's panel for the week is the judges present)."""
-        del window
-        return ()
+        """Judges of the night's panel declared absent, with a reason, when the scores were
+        locked (``lock_scores``)."""
+        with self._engine.connect() as connection:
+            stored = connection.execute(
+                sa.select(nights.c.absent_judges).where(nights.c.window == window)
+            ).scalar()
+        return tuple(sorted(json.loads(stored))) if stored else ()
 
     def night_request(self, window: str) -> Night:
         """The night as it stands now: keyed scores (locked or not), counted votes, carry-over.

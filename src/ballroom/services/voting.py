@@ -49,6 +49,7 @@ from ballroom.domain.voting import (
     Tally,
     VoteMeta,
     WindowPhase,
+    check_schedule,
     datetime_from_us,
     entry_hash,
     keyword_key,
@@ -58,6 +59,9 @@ from ballroom.domain.voting import (
 )
 from ballroom.errors import Conflict, InvalidInput, NotFound
 from ballroom.services.ports import Clock, IdGenerator, ProcessIds
+
+AlsoWrite = Callable[[sa.Connection], None]
+"""More writes for a window change's transaction (the control room's audit entry)."""
 
 __all__ = [
     "ImportBallot",
@@ -263,15 +267,16 @@ class VotingService:
 
         self._writer.run_admin(action)
 
-    def open_window(self, window_id: str) -> None:
-        """Open voting now (it still closes at a scheduled close, if one is set)."""
-        self._set_status(window_id, "open")
+    def open_window(self, window_id: str, *, also: AlsoWrite | None = None) -> None:
+        """Open voting now (it still closes at a scheduled close, if one is set). ``also``
+        writes in the same transaction (the audit entry): both or neither."""
+        self._set_status(window_id, "open", also)
 
-    def close_window(self, window_id: str) -> None:
+    def close_window(self, window_id: str, *, also: AlsoWrite | None = None) -> None:
         """Close voting now; final."""
-        self._set_status(window_id, "closed")
+        self._set_status(window_id, "closed", also)
 
-    def _set_status(self, window_id: str, status: str) -> None:
+    def _set_status(self, window_id: str, status: str, also: AlsoWrite | None) -> None:
         def action() -> None:
             window = self._window(window_id)
             now = self._now_us()
@@ -285,31 +290,44 @@ class VotingService:
                 values["closes_at_us"] = now
                 if window.opens_at_us is None and phase is WindowPhase.OPEN:
                     values["opens_at_us"] = window.scheduled_open_us
-            self._update_window(window, values)
+            self._update_window(window, values, also)
 
         self._writer.run_admin(action)
 
-    def schedule_window(self, window_id: str, opens_at: datetime, closes_at: datetime) -> None:
-        """Open at ``opens_at`` and close at ``closes_at``, by the server's clock."""
+    def schedule_window(
+        self,
+        window_id: str,
+        opens_at: datetime,
+        closes_at: datetime,
+        *,
+        also: AlsoWrite | None = None,
+    ) -> None:
+        """Open at ``opens_at`` and close at ``closes_at``, by the server's clock: within a
+        year from now (``check_schedule``)."""
         open_us, close_us = us_from_datetime(opens_at), us_from_datetime(closes_at)
-        if close_us <= open_us:
-            raise InvalidInput("a window must close after it opens", field="closes_at")
+        check_schedule(open_us, close_us, self._now_us())
 
         def action() -> None:
             window = self._window(window_id)
             if window.phase(self._now_us()) is WindowPhase.CLOSED:
                 raise Conflict(f"window {window_id!r} is closed for good", field="window")
             self._update_window(
-                window, {"scheduled_open_us": open_us, "scheduled_close_us": close_us}
+                window, {"scheduled_open_us": open_us, "scheduled_close_us": close_us}, also
             )
 
         self._writer.run_admin(action)
 
-    def _update_window(self, window: WindowState, values: Mapping[str, object]) -> None:
+    def _update_window(
+        self, window: WindowState, values: Mapping[str, object], also: AlsoWrite | None = None
+    ) -> None:
+        """Store the change (and ``also``'s writes, in the same transaction), then hold it in
+        memory: a failure before the commit leaves both as they were."""
         with self.engine.begin() as connection:
             connection.execute(
                 schema.windows.update().where(schema.windows.c.id == window.id).values(**values)
             )
+            if also is not None:
+                also(connection)
         with self._writer.state_lock:
             for name, value in values.items():
                 setattr(window, name, value)

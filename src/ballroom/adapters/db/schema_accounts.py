@@ -92,6 +92,8 @@ nights = sa.Table(
     sa.Column("result", sa.Text, nullable=True),
     sa.Column("computed_at", sa.Float, nullable=True),
     sa.Column("revealed_at", sa.Float, nullable=True),
+    # JSON object judge -> reason: the judges declared absent when the scores were locked.
+    sa.Column("absent_judges", sa.Text, nullable=True),
 )
 
 keyed_scores = sa.Table(
