@@ -15,12 +15,13 @@ stored JSON parsed once per distinct text), is appended to the files and added t
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -30,14 +31,14 @@ import sqlalchemy as sa
 from ballroom.adapters.db import schema as db
 from ballroom.adapters.db.schema_accounts import nights
 from ballroom.adapters.interchange import COLUMNS
-from ballroom.adapters.votelog import allocation_from_json
 from ballroom.domain.voting import GENESIS_HASH, interchange_pairs
 from ballroom.services.columnar_recount import ColumnarRecount
 from ballroom.services.log_rows import window_couples
 from ballroom.services.verification import CHAIN_ALGORITHM, MANIFEST_VERSION
 
 FORMATS = ("csv", "parquet")
-FETCH_BALLOTS = 200_000
+FETCH_BALLOTS = 100_000
+_SHAPES_KEPT = 1 << 18  # distinct allocation texts remembered (emptied when full)
 _READ = ("seq", "ballot_id", "voter", "channel", "allocation", "ts_us", "hash",
          "email", "phone", "ip", "device")  # fmt: skip
 _TS = pa.timestamp("us", tz="UTC")
@@ -77,8 +78,7 @@ def export_window(
         out.mkdir(parents=True, exist_ok=True)
         writer = _Writer(out, window, fmt, couples)
         try:
-            streamed = connection.execution_options(stream_results=True, yield_per=fetch_ballots)
-            for rows in streamed.execute(query).partitions(fetch_ballots):
+            for rows in _chunks(connection, query, fetch_ballots):
                 writer.add(rows)
         finally:
             writer.close()
@@ -98,6 +98,28 @@ def export_window(
         json.dumps(writer.recount.as_dict(), indent=2) + "\n", encoding="utf-8"
     )
     return manifest
+
+
+def _chunks(
+    connection: sa.Connection, query: sa.Select[Any], size: int
+) -> Iterator[Sequence[Sequence[Any]]]:
+    """The query's rows, ``size`` at a time: on SQLite straight from the driver's cursor
+    (SQLAlchemy's rows cost as much as the fetch itself), elsewhere through a server-side
+    cursor."""
+    if connection.dialect.name != "sqlite":
+        streamed = connection.execution_options(stream_results=True, yield_per=size)
+        yield from streamed.execute(query).partitions(size)
+        return
+    compiled = query.compile(dialect=connection.dialect)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(
+            str(compiled), tuple(compiled.params[name] for name in compiled.positiontup or ())
+        )
+        while rows := cursor.fetchmany(size):
+            yield rows
+    finally:
+        cursor.close()
 
 
 def _iso(epoch_s: float) -> str:
@@ -129,7 +151,7 @@ class _Writer:
     def add(self, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        column = {name: [row[i] for row in rows] for i, name in enumerate(_READ)}
+        column = dict(zip(_READ, zip(*rows, strict=True), strict=True))
         seq = np.asarray(column["seq"], dtype=np.int64)
         ts_us = np.asarray(column["ts_us"], dtype=np.int64)
         texts = pc.dictionary_encode(pa.array(column["allocation"], pa.string()))
@@ -194,8 +216,14 @@ class _Writer:
     def _shape(self, text: str) -> tuple[list[str], list[int]]:
         found = self._shapes.get(text)
         if found is None:
-            allocation = interchange_pairs(allocation_from_json(text), self.couples)
-            found = self._shapes[text] = ([c for c, _ in allocation], [v for _, v in allocation])
+            # The stored JSON is sorted by couple (``votelog.allocation_json``), the order the
+            # chain hashes; sorted again only if some other writer did not.
+            stored = tuple(sorted((str(c), int(v)) for c, v in orjson.loads(text).items()))
+            allocation = interchange_pairs(stored, self.couples)
+            found = ([couple for couple, _ in allocation], [votes for _, votes in allocation])
+            if len(self._shapes) >= _SHAPES_KEPT:
+                self._shapes.clear()
+            self._shapes[text] = found
         return found
 
     def close(self) -> None:
