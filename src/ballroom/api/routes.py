@@ -383,5 +383,6 @@ async def tally_stream(
 def receipt(
     ballot_hash: Annotated[str, Path(min_length=1, max_length=128)], app: Container
 ) -> dict[str, Any]:
-    """Check a receipt: the logged ballot with that hash, if any."""
+    """Check a receipt: the logged ballot with that hash, if any. Its `prev_hash` is `null`
+    until the night's results are revealed (the log is not public before then)."""
     return voting_bridge.receipt(app, ballot_hash)

@@ -130,9 +130,14 @@ def chain(app: App, window: str) -> dict[str, Any]:
 
 
 def receipt(app: App, ballot_hash: str) -> dict[str, Any]:
-    """The logged ballot behind a receipt hash, and whether the chain around it holds."""
+    """The logged ballot behind a receipt hash, and whether the chain around it holds.
+
+    Until the night's results are revealed a receipt names no other ballot: its
+    ``prev_hash`` would let anyone holding one receipt walk the live log backwards and read
+    the running vote. After the reveal the log is published, and the chain walk with it."""
     check = app.voting.verify_receipt(ballot_hash)
     entry = check.entry
+    published = app.control.published(entry.window)
     return {
         "superseded": app.voting.superseded(entry),
         "ballot_id": entry.ballot_id,
@@ -142,7 +147,7 @@ def receipt(app: App, ballot_hash: str) -> dict[str, Any]:
         "allocation": dict(entry.allocation),
         "ts": _iso(entry.ts),
         "hash": entry.hash,
-        "prev_hash": entry.prev_hash,
+        "prev_hash": entry.prev_hash if published else None,
         "content_ok": check.content_ok,
         "linked_ok": check.linked_ok,
         "ok": check.ok,

@@ -465,6 +465,14 @@ class ControlService:
         result["revealed"] = row.revealed_at is not None
         return result
 
+    def published(self, window: str) -> bool:
+        """Whether the night's results are revealed: from then on its vote log is public."""
+        with self._engine.connect() as connection:
+            revealed = connection.execute(
+                sa.select(nights.c.revealed_at).where(nights.c.window == window)
+            ).scalar()
+        return revealed is not None
+
     def audit(self, actor: Principal, *, limit: int = 100) -> list[dict[str, Any]]:
         """The newest audit entries first (producers only)."""
         require_role(actor, Role.PRODUCER)
