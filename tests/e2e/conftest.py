@@ -10,9 +10,7 @@ from playwright.sync_api import sync_playwright
 from serve_support import CHROMIUM, CHROMIUM_ARGS
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    """Debian's chromium, launched through Playwright, closed after the test."""
+def _chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.fail(f"no chromium at {CHROMIUM}: install Debian's chromium package")
     with sync_playwright() as playwright:
@@ -21,3 +19,15 @@ def browser() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's chromium, launched through Playwright, closed after the test."""
+    yield from _chromium()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's chromium for a whole test module (its tests open their own contexts)."""
+    yield from _chromium()

@@ -18,11 +18,12 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """A full-page screenshot kept under tests/e2e/artifacts/screenshots (not committed)."""
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """A screenshot kept under tests/e2e/artifacts/screenshots (not committed; the README's
+    copies in docs/screenshots are viewport shots, ``full_page=False``, of these pages)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

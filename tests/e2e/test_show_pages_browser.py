@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
-from serve_support import CHROMIUM, CHROMIUM_ARGS, Server
+from playwright.sync_api import Browser, Dialog, Page, expect
+from serve_support import Server
 from show_support import (
     DESKTOP,
     PHONE,
@@ -43,18 +43,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"no chromium at {CHROMIUM}: install Debian's chromium package")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def _page(chromium: Browser, size: dict[str, int], *, phone: bool = False) -> Page:
@@ -102,6 +90,9 @@ def test_a_viewer_comes_back_and_sees_their_ballot(server: Server, chromium: Bro
     expect(page.get_by_test_id("votes-robert")).to_have_text("3")
     expect(page.get_by_test_id("total")).to_have_text("4 votes given")
     expect(page.get_by_test_id("unsaved")).to_be_visible()
+    page.locator("#ballot-title").scroll_into_view_if_needed()
+    page.evaluate("document.getElementById('ballot-title').scrollIntoView()")
+    screenshot(page, "vote-phone-voting-view", full_page=False)
     page.click("#save")
 
     receipt = page.get_by_test_id("receipt")
@@ -115,6 +106,7 @@ def test_a_viewer_comes_back_and_sees_their_ballot(server: Server, chromium: Bro
     assert re.fullmatch(r"[0-9a-f]{64}", first_hash)
     no_sideways_scroll(page)
     screenshot(page, "vote-phone-saved")
+    screenshot(page, "vote-phone-view", full_page=False)
 
     # Back later: the saved ballot and its receipt are there, nothing reads 0.
     page.reload()
@@ -206,6 +198,7 @@ def test_keyboard_only_voting_keeps_focus(server: Server, chromium: Browser) -> 
     expect(page.locator("#receipt-title")).to_have_text("Your votes are withdrawn.")
     expect(page.get_by_test_id("votes-robert")).to_have_text("0")
     expect(page.get_by_test_id("total")).to_have_text("0 votes given")
+    expect(page.get_by_test_id("unsaved")).to_be_hidden()
     expect(page.locator("#withdraw")).to_be_hidden()
     page.context.close()
 
@@ -227,6 +220,7 @@ def test_the_judges_sheet_starts_empty_and_confirms(
     expect(page.get_by_test_id("perf-hilaria-Dance")).to_contain_text("Quickstep to “Cantina Band”")
     no_sideways_scroll(page)
     screenshot(page, f"judge-{size}")
+    screenshot(page, f"judge-{size}-view", full_page=False)
 
     # Keying without a pick is refused beside the row, and nothing is keyed.
     page.get_by_test_id("key-robert-Dance").click()
@@ -301,6 +295,8 @@ def test_producer_confirms_and_the_open_vote_page_turns_closed(
     expect(audit.first).to_contain_text("revealed the results of week 4 (Disney Night)")
     assert "{" not in " ".join(audit.all_inner_texts())
     screenshot(control, "control-desktop-revealed")
+    control.evaluate("window.scrollTo(0, 0)")
+    screenshot(control, "control-desktop-view", full_page=False)
     viewer.context.close()
     control.context.close()
 
@@ -323,6 +319,7 @@ def test_results_headline_and_the_receipt_check(
     expect(page.get_by_test_id("chain-root")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
     no_sideways_scroll(page)
     screenshot(page, f"results-{size}")
+    screenshot(page, f"results-{size}-view", full_page=False)
 
     page.goto(f"{server.base}/receipt?code={RECEIPTS['superseded']}")
     expect(page.get_by_test_id("verdict")).to_contain_text("is in the vote log")

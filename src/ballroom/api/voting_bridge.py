@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ballroom.api.models import SmsMessageBody
-from ballroom.domain.voting import Receipt, SmsMessage, Tally, VoteMeta, datetime_from_us
+from ballroom.domain.voting import LogEntry, Receipt, SmsMessage, Tally, VoteMeta, datetime_from_us
 from ballroom.services.accounts import AccountService, Principal
 
 if TYPE_CHECKING:
@@ -108,19 +108,19 @@ def my_ballot(app: App, who: Principal, window: str) -> dict[str, Any]:
     AccountService.require_verified(who)
     assert who.identity is not None  # a verified voter always has one
     entry = app.voting.current_web_ballot(window, who.identity)
-    if entry is None:
-        return {"window": window, "ballot": None}
+    return {"window": window, "ballot": None if entry is None else _entry(entry)}
+
+
+def _entry(entry: LogEntry) -> dict[str, Any]:
+    """A logged ballot as its receipt shows it."""
     return {
-        "window": window,
-        "ballot": {
-            "ballot_id": entry.ballot_id,
-            "seq": entry.seq,
-            "window": entry.window,
-            "channel": str(entry.channel),
-            "allocation": dict(entry.allocation),
-            "ts": _iso(entry.ts),
-            "hash": entry.hash,
-        },
+        "ballot_id": entry.ballot_id,
+        "seq": entry.seq,
+        "window": entry.window,
+        "channel": str(entry.channel),
+        "allocation": dict(entry.allocation),
+        "ts": _iso(entry.ts),
+        "hash": entry.hash,
     }
 
 
@@ -140,13 +140,7 @@ def receipt(app: App, ballot_hash: str) -> dict[str, Any]:
     published = app.control.published(entry.window)
     return {
         "superseded": app.voting.superseded(entry),
-        "ballot_id": entry.ballot_id,
-        "seq": entry.seq,
-        "window": entry.window,
-        "channel": str(entry.channel),
-        "allocation": dict(entry.allocation),
-        "ts": _iso(entry.ts),
-        "hash": entry.hash,
+        **_entry(entry),
         "prev_hash": entry.prev_hash if published else None,
         "content_ok": check.content_ok,
         "linked_ok": check.linked_ok,

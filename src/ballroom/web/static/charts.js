@@ -39,8 +39,8 @@ ballroom.charts = {
     const top1 = Math.max(1, ...Object.values(running), ...Object.values(points).flat().map((p) => p[1]));
     const x = (t) => left + ((t - t0) / (t1 - t0)) * (width - left - right);
     const y = (v) => top + (1 - v / top1) * (height - top - bottom);
-    for (let i = 0; i <= 4; i += 1) {
-      const v = Math.round((top1 * i) / 4);
+    const ticks = [...new Set([0, 1, 2, 3, 4].map((i) => Math.round((top1 * i) / 4)))];
+    for (const v of ticks) {
       chart.append(svg("line", { class: "grid", x1: left, x2: width - right, y1: y(v), y2: y(v) }),
         svg("text", { x: left - 6, y: y(v) + 4, "text-anchor": "end" }, v.toLocaleString("en-US")));
     }

@@ -44,8 +44,7 @@
     $("weeks").replaceChildren(...nights.filter((n) => n.week <= upTo || n.revealed).map((n) => {
       const label = `Week ${n.week}: ${n.theme}`;
       if (!n.revealed) {
-        return ballroom.el("li", {}, ballroom.el("span", { title: "Results not announced here yet" },
-          `${label} (not announced)`));
+        return ballroom.el("li", {}, ballroom.el("span", {}, `Week ${n.week}: not announced yet`));
       }
       return ballroom.el("li", {}, ballroom.el("a", {
         href: `/results?week=${n.week}`, "aria-current": n.window === selected ? "page" : undefined,

@@ -45,7 +45,8 @@
   function render() {
     for (const card of cards) renderCard(card);
     const given = total(state.votes);
-    $("total").textContent = `${ballroom.plural(given, "vote", "votes")} given`;
+    $("total").textContent = !state.open ? (signedIn() ? `${ballroom.plural(given, "vote", "votes")} saved` : "Voting is not open")
+      : signedIn() ? `${ballroom.plural(given, "vote", "votes")} given` : "Sign in above to vote";
     const changed = dirty();
     $("dirty").classList.toggle("hidden", !changed);
     $("save").disabled = !(signedIn() && state.open && changed && given > 0);
