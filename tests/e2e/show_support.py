@@ -58,9 +58,10 @@ def emailed_code(base: str, email: str) -> str:
     raise AssertionError(f"no code was mailed to {email}")
 
 
-def key_the_rest(base: str, window: str) -> None:
+def key_the_rest(base: str, window: str, *, skip: tuple[str, str] | None = None) -> None:
     """Every judge keys every couple not keyed yet, with distinct totals from the top of the
-    running order down (so the bottom of the night is never a tie)."""
+    running order down (so the bottom of the night is never a tie); ``skip`` (judge, couple)
+    leaves one score missing."""
     night = httpx.get(f"{base}/api/v1/nights/{window}").json()
     for judge, step in (("carrie-ann", 1), ("derek", 2), ("bruno", 3)):
         answer = httpx.post(
@@ -68,6 +69,8 @@ def key_the_rest(base: str, window: str) -> None:
         )
         headers = {"Authorization": f"Bearer {answer.json()['token']}"}
         for index, couple in enumerate(night["couples"]):
+            if (judge, couple["id"]) == skip:
+                continue
             score = max(1, 10 - index // step) if step > 1 else max(1, 10 - index)
             keyed = httpx.put(
                 f"{base}/api/v1/nights/{window}/scores",

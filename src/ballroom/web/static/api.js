@@ -107,6 +107,7 @@ const ballroom = {
     duplicate_score: "You have keyed this dance already. To change it, pick the new score and give a reason.",
     score_locked: "The scores are locked: nothing can be keyed or corrected any more.",
     score_out_of_range: "A score is a whole number from 1 to 10.",
+    scores_incomplete: "Some scores are still missing: key them, or tick each judge who is absent tonight and say why, then lock.",
   },
 
   describe(error) {

@@ -133,8 +133,39 @@
           ballroom.el("td", { class: "num" }, total === undefined ? "" : total)));
       }
     }
+    renderAbsences(night, sheet);
     $("scores-grid").querySelector("thead").replaceChildren(head);
     $("scores-grid").querySelector("tbody").replaceChildren(...rows);
+  }
+
+  // Judges with scores still missing: the producer may declare them absent (with a reason)
+  // to lock anyway. Redrawn only when that set changes, so typing is never wiped.
+  function renderAbsences(night, sheet) {
+    const missing = sheet.locked ? [] : [...new Set(sheet.missing.map((m) => m.judge))];
+    const key = `${night.window}:${missing.join(",")}`;
+    if ($("absences").dataset.key === key) return;
+    $("absences").dataset.key = key;
+    if (!missing.length) { $("absences").replaceChildren(); return; }
+    const name = (id) => (night.judges.find((j) => j.id === id) || { name: id }).name;
+    $("absences").replaceChildren(ballroom.el("fieldset", {},
+      ballroom.el("legend", {}, "Scores still missing"),
+      ballroom.el("p", { class: "muted" }, "The scores lock only when every score is keyed, or when each judge " +
+        "whose scores are missing is declared absent tonight, with a reason."),
+      ...missing.map((judge) => {
+        const count = sheet.missing.filter((m) => m.judge === judge).length;
+        return ballroom.el("div", { class: "field" },
+          ballroom.el("label", { class: "row", style: "font-weight:600;align-items:center" },
+            ballroom.el("input", { type: "checkbox", id: `absent-${judge}`, "data-judge": judge,
+              style: "width:auto;min-height:auto" }),
+            `${name(judge)} is absent tonight (${ballroom.plural(count, "score", "scores")} missing)`),
+          ballroom.el("label", { for: `absent-reason-${judge}` }, `Why ${name(judge)} is absent`),
+          ballroom.el("input", { id: `absent-reason-${judge}`, autocomplete: "off" }));
+      })));
+  }
+
+  function absences() {
+    return Array.from(document.querySelectorAll("#absences input[type=checkbox]:checked"))
+      .map((box) => ({ judge: box.dataset.judge, reason: $(`absent-reason-${box.dataset.judge}`).value.trim() }));
   }
 
   function renderTally(night, tally) {
@@ -196,7 +227,9 @@
       case "key_score": return `keyed ${d.score} for ${couple(d.couple)}${night && night.rounds.length > 1 ? ` (${d.round})` : ""}`;
       case "correct_score": return `corrected ${couple(d.couple)} from ${d.old} to ${d.new}, because “${d.reason || ""}”`;
       case "lock_scores": return `locked the scores of ${where}` +
-        (d.missing && d.missing.length ? ` with ${ballroom.plural(d.missing.length, "score", "scores")} missing` : "");
+        (d.missing ? ` with ${ballroom.plural(d.missing, "score", "scores")} missing` : "") +
+        (d.absent ? `; absent: ${Object.entries(d.absent).map(([j, why]) =>
+          `${(night && night.judges.find((x) => x.id === j) || { name: j }).name} (“${why}”)`).join(", ")}` : "");
       case "compute_results": return `computed the results of ${where}` +
         (d.eliminated && d.eliminated.length ? `: ${list(d.eliminated.map(couple))} eliminated` : "") +
         (d.voided_voters ? `, ${ballroom.plural(d.voided_voters, "voided voter", "voided voters")} left out` : "");
@@ -277,7 +310,13 @@
       body: { opens_at: localToIso($("opens-at").value), closes_at: localToIso($("closes-at").value) } }), "Scheduled."));
   $("lock").addEventListener("click", async () => {
     if (!await confirmStep("Lock the scores?", `The judges can no longer key or correct scores for ${nightName()}.`, "Lock scores")) return;
-    act("results-message", () => ballroom.api("POST", `/api/v1/nights/${win()}/lock`, { token: token() }), "The scores are locked.");
+    const absent = absences();
+    if (absent.some((a) => !a.reason)) {
+      ballroom.show("results-message", "Say why each judge you ticked is absent tonight.", "error");
+      return;
+    }
+    act("results-message", () => ballroom.api("POST", `/api/v1/nights/${win()}/lock`,
+      { token: token(), body: { absent } }), "The scores are locked.");
   });
   $("compute").addEventListener("click", async () => {
     const result = await act("results-message", () =>

@@ -6,6 +6,7 @@
   const PAGE = "vote";
   const $ = (id) => document.getElementById(id);
   const nightBox = $("night");
+  if (!nightBox) return;  // no night is open yet: the page says so, nothing to drive
   const state = {
     window: nightBox ? nightBox.dataset.window : null,
     cap: nightBox ? Number(nightBox.dataset.cap) : 10,
