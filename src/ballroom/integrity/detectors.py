@@ -40,6 +40,7 @@ from ballroom.integrity.sms import (
     Texting,
     allowed_sd,
     phone_numbers,
+    span_of,
     texting,
     timestamp_resolution_s,
 )
@@ -442,9 +443,7 @@ def detect(
         del phone_code
         texts = texting(table.voter.codes, table.ts_us, table.sms, n, numbers)
         machine = texts.machine_pace
-        among = (texts.run >= evidence_model.SMS_RUN_STEPS[-1][0]) | (
-            texts.exchange_machines >= evidence_model.SMS_EXCHANGE_MACHINES
-        )
+        among = (texts.run >= evidence_model.SMS_RUN_STEPS[-1][0]) | (texts.exchange_machines > 0)
         evidence.add(
             "sms_machine_pace",
             np.where(
@@ -456,11 +455,7 @@ def detect(
         evidence.add("sms_number_run", stepped(texts.run, evidence_model.SMS_RUN_STEPS))
         evidence.add(
             "sms_exchange",
-            np.where(
-                machine & (texts.exchange_machines >= evidence_model.SMS_EXCHANGE_MACHINES),
-                evidence_model.SMS_EXCHANGE,
-                0.0,
-            ),
+            np.where(texts.exchange_machines > 0, evidence_model.SMS_EXCHANGE, 0.0),
         )
     score = evidence.score()
     flagged = evidence.flagged(score)
@@ -491,7 +486,7 @@ def detect(
     ]
     clusters += _bot_clusters(context, np.where(flagged, bot, -1), flagged)
     if texts is not None:
-        clusters += sms_clusters(context, texts, flagged & (texts.texts > 0) & ~linked)
+        clusters += sms_clusters(context, table, texts, flagged & (texts.texts > 0) & ~linked)
     campaigns = _campaigns(alloc, flagged, limits)
     clusters += _lockstep(context, flagged, limits, campaigns, lockstep)
     return Findings(
@@ -997,7 +992,9 @@ def _bot_clusters(ctx: _Context, bot: IntArray, flagged: BoolArray) -> list[Clus
     return clusters
 
 
-def sms_clusters(ctx: _Context, texts: Texting, members: BoolArray) -> list[Cluster]:
+def sms_clusters(
+    ctx: _Context, table: VoteTable, texts: Texting, members: BoolArray
+) -> list[Cluster]:
     """Flagged texters grouped by their run of consecutive numbers, else their exchange."""
     key = np.where(
         texts.run >= 2,
@@ -1024,12 +1021,15 @@ def sms_clusters(ctx: _Context, texts: Texting, members: BoolArray) -> list[Clus
             f"the night's longest runs of consecutive texting numbers: 99.9 % are ≤ "
             f"{ctx.night.get('sms_run_p999', 0):.0f}",
         ]
-        span_s = (int(texts.last_us[group].max()) - int(texts.first_us[group].min())) / 1e6
+        mask = np.zeros(len(members), dtype=bool)
+        mask[group] = True
+        first_us, last_us, _ = span_of(table.voter.codes, table.ts_us, table.sms, mask)
+        del mask
+        span_s = (last_us - first_us) / 1e6
         resolution = ctx.night.get("resolution_s", 1e-6)
         facts.append(
             f"{n_texts / max(span_s, resolution):.1f} texts per second from the block over "
-            f"{span_s:.0f} s, {_time(int(texts.first_us[group].min()))}–"
-            f"{_time(int(texts.last_us[group].max()))} UTC"
+            f"{span_s:.0f} s, {_time(first_us)}–{_time(last_us)} UTC"
         )
         signals = {
             "accounts": len(group),

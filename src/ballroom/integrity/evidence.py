@@ -39,7 +39,6 @@ RUN_SAME_BALLOT = 0.5  # ... unless 80 % of the run cast one ballot
 SMS_MACHINE_PACE = 0.5  # a machine-paced number among others (a run or an exchange)
 SMS_LONE_MACHINE = 0.2  # a number alone at machine pace: one person with a fast app
 SMS_RUN_STEPS = ((2, 0.1), (5, 0.5))  # consecutive texting numbers -> strength
-SMS_EXCHANGE_MACHINES = 5  # machine-paced numbers in one exchange
 SMS_EXCHANGE = 0.5
 
 # Signal -> the flag reason it is reported under.

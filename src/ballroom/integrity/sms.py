@@ -15,6 +15,7 @@ machine-paced numbers share its exchange (the number without its last four digit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,12 +44,10 @@ class Texting:
     mean_gap_s: FloatArray  # between a voter's own texts, in log order
     gap_cv: FloatArray
     machine_pace: BoolArray
-    first_us: npt.NDArray[np.int64]  # first and last judged text (0 where none)
-    last_us: npt.NDArray[np.int64]
     number: npt.NDArray[np.int64]  # the phone as a number (-1: none or not a number)
     run: IntArray  # length of the run of consecutive texting numbers it is in (0: none)
     run_id: IntArray  # -1: not in a run of 2 or more
-    exchange_machines: IntArray  # machine-paced numbers in its exchange
+    exchange_machines: IntArray  # machine-paced numbers in its exchange beyond chance (or 0)
     night_median_gap_s: float  # the night's texters, for comparison
     night_run_p999: int  # 99.9th percentile of run length among texters' numbers
     resolution_s: float
@@ -91,18 +90,18 @@ def texting(
     phone_of_voter: npt.NDArray[np.int64],
 ) -> Texting:
     """``Texting`` of every voter from the rows' voters, times and channels."""
-    rows = _rows_of(sms)
+    # Two passes over the rows, a slice at a time: the texts per voter, then the rows of the
+    # voters with enough texts to judge (only those are held: 4 bytes a row and a code).
+    texts = np.zeros(n_voters, dtype=np.int32)
+    for begin in range(0, len(sms), _SLICE):
+        part = slice(begin, begin + _SLICE)
+        texts += np.bincount(voter_codes[part][sms[part]], minlength=n_voters).astype(np.int32)
+    judged = texts >= MIN_TEXTS
+    rows = _rows_of(sms, lambda part: judged[voter_codes[part]])
     codes = voter_codes[rows]
-    texts = np.bincount(codes, minlength=n_voters).astype(np.int32)
     resolution = timestamp_resolution_s(ts_us[rows[:: max(1, len(rows) // _CLOCK_SAMPLE)]])
     mean = np.full(n_voters, np.nan, dtype=np.float32)  # 4 bytes a voter: 15 M voters
     cv = np.full(n_voters, np.nan, dtype=np.float32)
-    first = np.zeros(n_voters, dtype=np.int64)
-    last = np.zeros(n_voters, dtype=np.int64)
-    judged = texts >= MIN_TEXTS
-    keep = judged[codes]
-    rows, codes = rows[keep], codes[keep]
-    del keep
     # Voters a range of codes at a time, each range about _PART_ROWS texts: the sort's
     # 8-byte indices and the gaps stay small however big the night.
     load = np.cumsum(np.where(judged, texts, 0), dtype=np.int64)
@@ -115,26 +114,17 @@ def texting(
             continue
         here = np.flatnonzero((codes >= low_code) & (codes < high_code))
         if len(here):
-            _gap_stats(codes[here] - low_code, ts_us[rows[here]], low_code,
-                       mean=mean, cv=cv, first=first, last=last)  # fmt: skip
+            _gap_stats(codes[here] - low_code, ts_us[rows[here]], low_code, mean=mean, cv=cv)
         del here
     del rows, codes
     regular = (mean >= 2 * resolution) & (cv * mean <= allowed_sd(mean, resolution))
     machine = judged & ((mean < HUMAN_FASTEST_S) | regular)
     number = np.where(texts > 0, phone_of_voter, -1)
     run, run_id = _runs(number)
-    exchange = np.where((number >= 0) & machine, number // EXCHANGE, -1)
-    exchange_machines = np.zeros(n_voters, dtype=np.int32)
-    if (exchange >= 0).any():
-        _, inverse, counts = np.unique(
-            exchange[exchange >= 0], return_inverse=True, return_counts=True
-        )
-        exchange_machines[exchange >= 0] = counts[inverse]
+    exchange_machines = _exchange_excess(number, machine, judged)
     texters = texts > 0
     return Texting(
         texts=texts,
-        first_us=first,
-        last_us=last,
         mean_gap_s=mean,
         gap_cv=cv,
         machine_pace=machine,
@@ -152,14 +142,44 @@ _PART_ROWS = 1 << 23
 _SLICE = 1 << 22
 
 
-def _rows_of(mask: BoolArray) -> IntArray:
-    """``flatnonzero(mask)`` as 4-byte row numbers where they fit, a slice at a time."""
-    if len(mask) >= np.iinfo(np.int32).max:
-        return np.flatnonzero(mask)
-    return np.concatenate(
-        [np.flatnonzero(mask[begin : begin + _SLICE]).astype(np.int32) + np.int32(begin)
-         for begin in range(0, len(mask), _SLICE)] or [np.zeros(0, dtype=np.int32)]
-    )  # fmt: skip
+def _rows_of(mask: BoolArray, also: Callable[[slice], BoolArray] | None = None) -> IntArray:
+    """``flatnonzero(mask & also)`` as 4-byte row numbers where they fit, a slice at a time
+    (``also(part)``: the rows of ``part`` to keep, beside ``mask``)."""
+    narrow = len(mask) < np.iinfo(np.int32).max
+    parts: list[IntArray] = []
+    for begin in range(0, len(mask), _SLICE):
+        part = slice(begin, begin + _SLICE)
+        keep = mask[part] if also is None else mask[part] & also(part)
+        found: IntArray = np.flatnonzero(keep)
+        parts.append(found.astype(np.int32) + np.int32(begin) if narrow else found + begin)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+
+
+def _exchange_excess(
+    number: npt.NDArray[np.int64], machine: BoolArray, judged: BoolArray
+) -> IntArray:
+    """Per machine-paced voter: how many machine-paced numbers its exchange holds, where that
+    is far more than the night's share of machine-paced texters predicts for the exchange's
+    texters (0 otherwise).
+
+    Gateways deliver in bursts, so some real fans' texts arrive at a machine's pace; on a big
+    night any exchange with many texters then holds several. A dialer holds dozens more than
+    its exchange's share: at least ``5 + λ + 6√λ`` with λ the exchange's expected count.
+    """
+    out = np.zeros(len(number), dtype=np.int32)
+    texter = (number >= 0) & judged
+    if not (texter & machine).any():
+        return out
+    share = float(machine[texter].sum()) / float(texter.sum())
+    exchange = number[texter] // EXCHANGE
+    values, inverse, texters = np.unique(exchange, return_inverse=True, return_counts=True)
+    machines = np.bincount(inverse, weights=machine[texter], minlength=len(values))
+    expected = texters * share
+    beyond = machines >= 5 + expected + 6 * np.sqrt(expected)
+    idx = np.flatnonzero(texter)
+    hit = beyond[inverse] & machine[idx]
+    out[idx[hit]] = machines[inverse[hit]].astype(np.int32)
+    return out
 
 
 def _gap_stats(
@@ -169,8 +189,6 @@ def _gap_stats(
     *,
     mean: FloatArray,
     cv: FloatArray,
-    first: npt.NDArray[np.int64],
-    last: npt.NDArray[np.int64],
 ) -> None:
     """The mean and variation of each voter's gaps between texts (``codes`` from 0, rows in
     log order), written at ``offset + code``."""
@@ -188,7 +206,6 @@ def _gap_stats(
     starts = np.flatnonzero(np.concatenate([[True], codes[1:] != codes[:-1]]))
     ends = np.concatenate([starts[1:], [len(codes)]])
     owner = codes[starts].astype(np.int64) + offset
-    first[owner], last[owner] = ts[starts], ts[ends - 1]
     step = np.diff(ts).astype(np.float64) / 1e6
     squares = np.concatenate([[0.0], np.cumsum(step * step)])
     n_gaps = (ends - starts - 1).astype(np.float64)
@@ -197,6 +214,18 @@ def _gap_stats(
     sd = np.sqrt(np.maximum(group_square - group_mean * group_mean, 0.0))
     mean[owner] = group_mean
     cv[owner] = np.where(group_mean > 0, sd / np.maximum(group_mean, 1e-9), np.nan)
+
+
+def span_of(
+    voter_codes: IntArray, ts_us: npt.NDArray[np.int64], sms: BoolArray, members: BoolArray
+) -> tuple[int, int, int]:
+    """The first and last text of the voters in ``members`` (a mask per voter) and how many
+    texts they sent (0, 0, 0 when none)."""
+    rows = _rows_of(sms, lambda part: members[voter_codes[part]])
+    if not len(rows):
+        return 0, 0, 0
+    ts = ts_us[rows]
+    return int(ts.min()), int(ts.max()), len(rows)
 
 
 def _runs(number: npt.NDArray[np.int64]) -> tuple[IntArray, IntArray]:

@@ -110,7 +110,7 @@ def test_texting_in_parts_equals_texting_whole(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(sms, "_PART_ROWS", 97)
     monkeypatch.setattr(sms, "_SLICE", 1000)
     parts = run()
-    for name in ("texts", "first_us", "last_us", "machine_pace", "run", "exchange_machines"):
+    for name in ("texts", "machine_pace", "run", "exchange_machines"):
         assert np.array_equal(getattr(whole, name), getattr(parts, name)), name
     for name in ("mean_gap_s", "gap_cv"):
         assert np.allclose(getattr(whole, name), getattr(parts, name), equal_nan=True), name
