@@ -41,7 +41,7 @@ def main() -> None:
     def sms(worker: int) -> None:
         for n in range(1_000_000):
             key = f"sms-{worker}-{n}"
-            texts = [SmsMessage(f"+1555010{i % 3}", "robert") for i in range(4)]
+            texts = [SmsMessage(f"+1212555010{i % 3}", "robert") for i in range(4)]
             for outcome in service.ingest_sms(texts, idempotency_key=key):
                 if outcome.receipt is not None:
                     with out_lock:

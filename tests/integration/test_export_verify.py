@@ -52,7 +52,7 @@ def _night(url: str) -> dict[str, object]:
                 meta=VoteMeta(email=f"fan{n % 4}@example.com", ip="10.0.0.1"),
             )
             receipts.append(receipt)
-            voting.ingest_sms([SmsMessage("+15550100", "alix")], idempotency_key=f"s{n}")
+            voting.ingest_sms([SmsMessage("+12125550100", "alix")], idempotency_key=f"s{n}")
             clock.advance(seconds=45)
         voting.close_window(WINDOW)
         root = voting.chain_root(WINDOW)

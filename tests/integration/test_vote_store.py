@@ -55,7 +55,7 @@ def _log_count(engine: sa.Engine) -> int:
 def test_sms_caps_are_exact_under_concurrency(voting: VotingService, engine: sa.Engine) -> None:
     def send(batch: int) -> int:
         outcomes = voting.ingest_sms(
-            [SmsMessage("+15550100", "robert")] * 3 + [SmsMessage("+15550100", "ALIX")],
+            [SmsMessage("+12125550100", "robert")] * 3 + [SmsMessage("+12125550100", "ALIX")],
             idempotency_key=f"batch-{batch}",
         )
         return sum(o.accepted for o in outcomes)
@@ -104,7 +104,7 @@ def test_a_retry_returns_the_first_receipt_also_after_a_restart(
     clock.advance(seconds=5)
     again = voting.cast_web_ballot("s34w04", "v", {"robert": 4}, idempotency_key="same")
     assert again == first
-    texts = [SmsMessage("+15550100", "hilaria"), SmsMessage("+15550100", "nobody")]
+    texts = [SmsMessage("+12125550100", "hilaria"), SmsMessage("+12125550100", "nobody")]
     sms_first = voting.ingest_sms(texts, idempotency_key="sms-1")
     voting.stop()
 
@@ -135,7 +135,7 @@ def test_state_after_restart_equals_state_before(
 ) -> None:
     for n in range(30):
         voting.cast_web_ballot("s34w04", f"v{n % 7}", {"alix": n % 10 + 1}, idempotency_key=f"w{n}")
-        voting.ingest_sms([SmsMessage(f"+1555010{n % 4}", "robert")], idempotency_key=f"s{n}")
+        voting.ingest_sms([SmsMessage(f"+1212555010{n % 4}", "robert")], idempotency_key=f"s{n}")
         clock.advance(seconds=20)
     before = voting.tallies("s34w04")
     root = voting.chain_root("s34w04")
@@ -146,7 +146,7 @@ def test_state_after_restart_equals_state_before(
         assert restarted.chain_root("s34w04") == root
         # Caps survive the restart too: voter +15550100 already sent 8 texts for robert.
         outcomes = restarted.ingest_sms(
-            [SmsMessage("+15550100", "robert")] * 5, idempotency_key="more"
+            [SmsMessage("+12125550100", "robert")] * 5, idempotency_key="more"
         )
         assert [o.accepted for o in outcomes] == [True, True, False, False, False]
     finally:
@@ -181,14 +181,14 @@ def test_a_failed_commit_counts_nothing_and_changes_no_cap(
         service.create_window("w", COUPLES)
         service.open_window("w")
         for _ in range(9):
-            service.ingest_sms([SmsMessage("+15550100", "robert")], idempotency_key=f"ok{_}")
+            service.ingest_sms([SmsMessage("+12125550100", "robert")], idempotency_key=f"ok{_}")
         ids.repeat_next = True  # the next ballot id collides with the last stored one
         with pytest.raises(CommitFailed):
-            service.ingest_sms([SmsMessage("+15550100", "robert")], idempotency_key="dup")
+            service.ingest_sms([SmsMessage("+12125550100", "robert")], idempotency_key="dup")
         assert service.tallies("w").couples["robert"].sms == 9
         # The failed text did not use up the last vote under the cap, and the key is free.
         outcomes = service.ingest_sms(
-            [SmsMessage("+15550100", "robert")] * 2, idempotency_key="dup"
+            [SmsMessage("+12125550100", "robert")] * 2, idempotency_key="dup"
         )
         assert [o.accepted for o in outcomes] == [True, False]
         assert service.recount("w") == service.tallies("w")
@@ -202,7 +202,7 @@ def test_import_keeps_ids_and_times_and_is_idempotent(voting: VotingService) -> 
     ballots = [
         ImportBallot("imp-1", "s34w04", "a@x.com", Channel.WEB, {"robert": 10}, ts),
         ImportBallot("imp-2", "s34w04", "a@x.com", Channel.WEB, {"alix": 2}, ts + 5),
-        ImportBallot("imp-3", "s34w04", "+15550100", Channel.SMS, {"robert": 1}, ts + 6),
+        ImportBallot("imp-3", "s34w04", "+12125550100", Channel.SMS, {"robert": 1}, ts + 6),
         ImportBallot("imp-4", "s34w04", "b@x.com", Channel.WEB, {"robert": 12}, ts + 7),
         ImportBallot("imp-5", "s34w04", "b@x.com", Channel.WEB, {"robert": 1}, ts - 10**9),
     ]

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the fixtures' types; pytest loads conftest itself
     from tests.integration.conftest import CollidingIds, HoldWriter
 
 COUPLES = {"hilaria": "HILARIA", "robert": "ROBERT"}
-PHONE = "+15550100"
+PHONE = "+12125550100"
 
 
 def test_a_failed_commit_in_flight_undoes_the_batch_checked_behind_it(

@@ -67,7 +67,7 @@ def test_a_command_failing_after_its_first_rows_restores_the_chain_head(
             "w", "ann@example.com", {"hilaria": 4}, idempotency_key="k1"
         )
         texts = service.submit_sms(
-            [SmsMessage("+15550100", "robert"), SmsMessage("+15550101", "hilaria")],
+            [SmsMessage("+12125550100", "robert"), SmsMessage("+12125550101", "hilaria")],
             idempotency_key="t1",
         )
         release.set()
@@ -83,7 +83,7 @@ def test_a_command_failing_after_its_first_rows_restores_the_chain_head(
         assert service.recount("w") == service.tallies("w")
         # The failed texts used no cap room: the same batch, retried, counts both.
         again = service.ingest_sms(
-            [SmsMessage("+15550100", "robert"), SmsMessage("+15550101", "hilaria")],
+            [SmsMessage("+12125550100", "robert"), SmsMessage("+12125550101", "hilaria")],
             idempotency_key="t1",
         )
         assert [outcome.accepted for outcome in again] == [True, True]

@@ -35,7 +35,7 @@ def _night(url: str) -> str:
                 idempotency_key=f"k{n}",
                 meta=VoteMeta(email=f"fan{n % 4}@example.com", ip="10.0.0.1"),
             )
-            voting.ingest_sms([SmsMessage("+15550100", "alix")], idempotency_key=f"s{n}")
+            voting.ingest_sms([SmsMessage("+12125550100", "alix")], idempotency_key=f"s{n}")
             clock.advance(seconds=45)
         voting.close_window("s34w04")
         root = voting.chain_root("s34w04")

@@ -37,7 +37,7 @@ from ballroom.errors import BallroomError
 
 CAP = 3
 COUPLES = ("alix", "hilaria", "robert")
-VOTERS = ("ana@example.com", "+15550100", "zoë@example.org", "+17875550123")
+VOTERS = ("ana@example.com", "+12125550100", "zoë@example.org", "+17875550123")
 
 web_ballot = st.tuples(
     st.just("web"),

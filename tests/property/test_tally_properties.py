@@ -20,7 +20,7 @@ from ballroom.services.voting import VotingService
 
 COUPLES = ("hilaria", "robert", "alix")
 VOTERS = ("v0", "v1", "v2")
-PHONES = ("+15550100", "+15550101")
+PHONES = ("+12125550100", "+12125550101")
 CAP = 3
 
 web_op = st.tuples(

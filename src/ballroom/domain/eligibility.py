@@ -45,9 +45,12 @@ CANADIAN_AREA_CODES = frozenset(
         "306", "474", "639",
         "867",
         "600", "622",
+        # Newer assignments, in libphonenumber's metadata (checked by the unit tests)
+        "273", "633",
     }
 )  # fmt: skip
-"""NANP area codes assigned to Canada (CNAC / NANPA assignments, as of 2024)."""
+"""NANP area codes assigned to Canada (CNAC / NANPA assignments, as of 2024, and newer ones
+from libphonenumber's metadata)."""
 
 _OTHER_NANP_AREA_CODES: Mapping[str, str] = {
     # Puerto Rico, then the US territories that are not among the regions.

@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import NamedTuple
 
+import phonenumbers
+
 from ballroom.domain.eligibility import SMS_REGION_REPLY
 from ballroom.errors import CapExceeded, InvalidInput, UnknownCouple, WrongType
 
@@ -96,24 +98,41 @@ def parse_sms_keyword(body: str, keywords: Mapping[str, str]) -> str | None:
     return None
 
 
+AGGREGATOR_REGION = "US"
+"""The SMS aggregator's country (the show's short code is a US one): a number without a
+country code is read as a number of this country, as the aggregator's own network would."""
+
+
 @functools.lru_cache(maxsize=1 << 16)  # a sender texts up to 10 times per couple: cache hits
-def normalise_phone(number: str) -> str:
-    """The cap identity of an SMS sender: the digits of the number, with a leading ``+``."""
+def normalise_phone(number: str, region: str = AGGREGATOR_REGION) -> str:
+    """The cap identity of an SMS sender: the number in E.164 form (``+`` and digits).
+
+    Read by the maintained ``phonenumbers`` library (libphonenumber's metadata), with
+    ``region`` for numbers written without a country code: ``(212) 555-0100`` and
+    ``212-555-0100`` are ``+12125550100``. A number must have a possible length for its
+    country as a full number (``+1212555010000`` is too long; a 7-digit local number is not
+    a sender); only digits, spaces, ``+``, ``(``, ``)``, ``.`` and ``-`` are accepted."""
     if not isinstance(number, str):
         raise WrongType("a phone number must be text", field="phone")
-    digits = number[1:]
-    if number[:1] == "+" and digits.isascii() and digits.isdigit() and 5 <= len(digits) <= 15:
-        return number  # already in E.164 form, as gateways send it: skip the regexes
-    if _PHONE.fullmatch(number) is None:
+    if _NANP_E164.fullmatch(number) is not None:
+        # As gateways send it: "+1" and ten digits is a possible NANP number (the property
+        # tests check this shortcut against the library on any text).
+        return number
+    if len(number) > _LONGEST or _PHONE.fullmatch(number) is None:
         raise InvalidInput(f"not a phone number: {number!r}", field="phone")
-    digits = _NOT_DIGIT.sub("", number)
-    if not 5 <= len(digits) <= 15:
-        raise InvalidInput(f"not a phone number: {number!r}", field="phone")
-    return "+" + digits
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(f"not a phone number: {number!r}", field="phone") from None
+    if phonenumbers.is_possible_number_with_reason(parsed) != _POSSIBLE:
+        raise InvalidInput(f"not a possible phone number: {number!r}", field="phone")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 _PHONE = re.compile(r"[0-9\s()+.-]+")
-_NOT_DIGIT = re.compile(r"[^0-9]+")
+_NANP_E164 = re.compile(r"\+1[0-9]{10}")
+_LONGEST = 40  # characters: far more than any written number needs
+_POSSIBLE = phonenumbers.ValidationResult.IS_POSSIBLE
 
 
 # --------------------------------------------------------------------------- ballots and caps

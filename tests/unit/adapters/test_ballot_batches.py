@@ -41,7 +41,7 @@ def _night(ballots: list[tuple[str, list[tuple[str, int]]]]) -> list[VoteRow]:
                     votes,
                     email=f"v{n % 7}@x.com",
                     ip="10.0.0.1" if channel == "web" else "",
-                    phone="" if channel == "web" else f"+1555000{n % 7}",
+                    phone="" if channel == "web" else f"+1212555000{n % 7}",
                 )
             )
     return rows

@@ -238,3 +238,12 @@ def test_the_vote_book_knows_the_log_entry_of_each_current_web_ballot() -> None:
     book.undo_web("w", "v", previous, 7)
     assert book.web_ballot_seq("w", "v") == 7
     assert book.previous_web("w", "v") == (("robert", 3),)
+
+
+def test_phone_numbers_are_read_with_the_aggregators_country() -> None:
+    """Issue 17, item 7: written the US way, a number is a US one, not Morocco's +212."""
+    for spelling in ("(212) 555-0100", "212-555-0100", "+1 212 555 0100", "1 212 555 0100"):
+        assert normalise_phone(spelling) == "+12125550100"
+    for wrong in ("+1212555010000", "+1 555 0100", "555-0100", "+1555", "+12125550100 ext 5"):
+        with pytest.raises(InvalidInput):
+            normalise_phone(wrong)

@@ -47,7 +47,7 @@ def test_nothing_is_accepted_before_the_window_opens(voting: VotingService) -> N
     assert voting.window_status("w").phase is WindowPhase.PENDING
     with pytest.raises(WindowClosed):
         voting.cast_web_ballot("w", "v", {"robert": 1}, idempotency_key="k")
-    outcomes = voting.ingest_sms([SmsMessage("+15550100", "robert")], idempotency_key="s")
+    outcomes = voting.ingest_sms([SmsMessage("+12125550100", "robert")], idempotency_key="s")
     assert outcomes[0].reason is SmsRefusal.WINDOW_CLOSED
     assert "closed" in outcomes[0].reply
     assert voting.tallies("w").totals() == {"hilaria": 0, "robert": 0}
@@ -125,8 +125,8 @@ def test_a_key_reused_for_another_ballot_is_a_mismatch(voting: VotingService) ->
 
 def test_texts_name_their_couple_and_are_capped(voting: VotingService) -> None:
     voting.open_window("w")
-    texts = [SmsMessage("+1 555 0100", " robert. ")] * 11 + [
-        SmsMessage("+15550100", "corey"),
+    texts = [SmsMessage("+1 212 555 0100", " robert. ")] * 11 + [
+        SmsMessage("+12125550100", "corey"),
         SmsMessage("not a number", "robert"),
     ]
     outcomes = voting.ingest_sms(texts, idempotency_key="b")
@@ -147,7 +147,13 @@ def test_caps_stay_exact_while_the_writers_sender_cache_keeps_emptying(
     after every two senders), every text must still land on its voter's one cap."""
     monkeypatch.setattr(votelog, "SENDER_CACHE_SIZE", 2)
     voting.open_window("w")
-    spellings = ["+15550101", "+1 555 0101", "1 (555) 0101", "+15550102", "+15550103"]
+    spellings = [
+        "+12125550101",
+        "+1 212 555 0101",
+        "1 (212) 555-0101",
+        "+12125550102",
+        "+12125550103",
+    ]
     texts = [SmsMessage(spellings[n % len(spellings)], "robert") for n in range(40)]
     outcomes = voting.ingest_sms(texts, idempotency_key="many")
     accepted: dict[str, int] = {}
@@ -156,8 +162,8 @@ def test_caps_stay_exact_while_the_writers_sender_cache_keeps_emptying(
             accepted[outcome.receipt.voter] = accepted.get(outcome.receipt.voter, 0) + 1
         else:
             assert outcome.reason is SmsRefusal.CAP_EXCEEDED
-    # Three spellings of +15550101 share its cap of 10; the other two senders send 8 each.
-    assert accepted == {"+15550101": 10, "+15550102": 8, "+15550103": 8}
+    # Three spellings of +12125550101 share its cap of 10; the other two senders send 8 each.
+    assert accepted == {"+12125550101": 10, "+12125550102": 8, "+12125550103": 8}
     assert voting.tallies("w").couples["robert"].sms == 26
     assert voting.recount("w") == voting.tallies("w")
 
