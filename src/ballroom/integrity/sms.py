@@ -33,6 +33,7 @@ HUMAN_FASTEST_S = 1.5  # mean gap below this: no person types and sends that fas
 REGULAR_CV = 0.1  # gaps' coefficient of variation at most this (plus resolution): a machine
 RUN_GAP = 2  # numbers at most this far apart are one run (a SIM bank skips a dead card)
 EXCHANGE = 10_000  # numbers sharing all but the last four digits: one exchange
+EXCHANGE_CHANCE = 1e-9  # per exchange: a night has up to a million exchanges with texters
 _CLOCK_SAMPLE = 1 << 20  # timestamps, spread over the log, that the clock is read from
 
 
@@ -164,7 +165,9 @@ def _exchange_excess(
 
     Gateways deliver in bursts, so some real fans' texts arrive at a machine's pace; on a big
     night any exchange with many texters then holds several. A dialer holds dozens more than
-    its exchange's share: at least ``5 + λ + 6√λ`` with λ the exchange's expected count.
+    its exchange's share: at least five, and so many that the chance of as many among the
+    exchange's texters, each fast with the night's share p, is below ``EXCHANGE_CHANCE``
+    (Chernoff's bound on the binomial tail: exp(-n KL(k/n || p)); a bound, so conservative).
     """
     out = np.zeros(len(number), dtype=np.int32)
     texter = (number >= 0) & judged
@@ -174,8 +177,10 @@ def _exchange_excess(
     exchange = number[texter] // EXCHANGE
     values, inverse, texters = np.unique(exchange, return_inverse=True, return_counts=True)
     machines = np.bincount(inverse, weights=machine[texter], minlength=len(values))
-    expected = texters * share
-    beyond = machines >= 5 + expected + 6 * np.sqrt(expected)
+    rate = np.clip(machines / texters, 1e-12, 1 - 1e-12)
+    p = min(max(share, 1e-12), 1 - 1e-12)
+    divergence = rate * np.log(rate / p) + (1 - rate) * np.log((1 - rate) / (1 - p))
+    beyond = (machines >= 5) & (rate > p) & (texters * divergence >= -np.log(EXCHANGE_CHANCE))
     idx = np.flatnonzero(texter)
     hit = beyond[inverse] & machine[idx]
     out[idx[hit]] = machines[inverse[hit]].astype(np.int32)

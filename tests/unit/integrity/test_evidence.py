@@ -135,3 +135,19 @@ def test_a_placeholder_mailbox_or_coarse_fingerprint_flags_nobody() -> None:
     )
     report = analyze(vote_table_from_arrow(table), draws=0)
     assert report.flagged_voters == []
+
+
+def test_an_exchange_counts_only_beyond_the_nights_share_of_fast_texters() -> None:
+    # 1,000 exchanges of 50 texters, a fifth of them fast (gateway bursts): none stands
+    # out. One exchange of 20 numbers, all fast (a dialer): it does.
+    rng = np.random.default_rng(1)
+    busy = (np.arange(1000).repeat(50) * sms.EXCHANGE + rng.integers(0, 9999, 50_000)).astype(
+        np.int64
+    )
+    dialer = 5000 * sms.EXCHANGE + np.arange(20, dtype=np.int64) * 7
+    number = np.concatenate([busy, dialer])
+    machine = np.concatenate([rng.random(50_000) < 0.2, np.ones(20, dtype=bool)])
+    judged = np.ones(len(number), dtype=bool)
+    excess = sms._exchange_excess(number, machine, judged)
+    assert not excess[:50_000].any()
+    assert (excess[50_000:] == 20).all()
