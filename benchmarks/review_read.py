@@ -46,7 +46,7 @@ import sqlalchemy as sa
 
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.db import schema as db
-from ballroom.adapters.votelog import allocation_json
+from ballroom.adapters.vote_codec import allocation_json
 from ballroom.domain.voting import GENESIS_HASH, Channel, canonical_bytes, chain_hash
 from ballroom.integrity.analysis import analyze
 from ballroom.integrity.electorate import DISNEY_NIGHT, SHOW_START, Campaign, Scenario, generate

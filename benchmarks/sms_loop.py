@@ -25,7 +25,7 @@ from typing import Any
 from ballroom_bench.ingest import COUPLES, _messages
 
 from ballroom.adapters.db import create_engine_for, upgrade
-from ballroom.adapters.votelog import _Batch, _SmsCmd
+from ballroom.adapters.vote_pipeline import _Batch, _SmsCmd
 from ballroom.cli._common import settled_heap
 from ballroom.services.ports import SystemClock
 from ballroom.services.voting import VotingService

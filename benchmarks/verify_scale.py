@@ -48,7 +48,7 @@ import pyarrow.parquet as pq
 from ballroom.adapters.ballot_batches import read_ballot_batches
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.interchange import COLUMNS, OPTIONAL
-from ballroom.adapters.votelog import allocation_json
+from ballroom.adapters.vote_codec import allocation_json
 from ballroom.domain.voting import GENESIS_HASH
 from ballroom.integrity.electorate import Scenario, generate_shards
 from ballroom.services.ports import FixedClock

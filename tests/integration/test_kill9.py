@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from ballroom.adapters.db import create_engine_for
 from ballroom.adapters.db.schema import vote_log
-from ballroom.adapters.votelog import allocation_from_json
+from ballroom.adapters.vote_codec import allocation_from_json
 from ballroom.services.ports import FixedClock
 from ballroom.services.voting import VotingService
 

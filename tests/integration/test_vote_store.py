@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from ballroom.adapters.db.schema import vote_log
-from ballroom.adapters.votelog import CommitFailed
+from ballroom.adapters.vote_pipeline import CommitFailed
 from ballroom.domain.voting import Channel, SmsMessage, SmsRefusal
 from ballroom.errors import CapExceeded, IdempotencyMismatch
 from ballroom.services.ports import FixedClock

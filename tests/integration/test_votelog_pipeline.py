@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 import sqlalchemy as sa
 
-from ballroom.adapters.votelog import WAIT_FOR_INSERT_ROWS, CommitFailed
+from ballroom.adapters.vote_pipeline import WAIT_FOR_INSERT_ROWS, CommitFailed
 from ballroom.domain.voting import SmsMessage, SmsRefusal
 from ballroom.services.ports import FixedClock
 from ballroom.services.voting import VotingService

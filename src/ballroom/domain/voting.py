@@ -1,9 +1,9 @@
 """The rules of the public vote: who a voter is, what a ballot may hold, and the vote log.
 
-Pure: no I/O, no clock, no randomness. The group-commit writer (``ballroom.adapters.votelog``)
-keeps one :class:`VoteBook` per voter partition and asks it, ballot by ballot, whether a vote
-fits the caps; the log it writes is hash-chained with :func:`chain_hash` and can always be
-replayed by :func:`recount` into the same :class:`Tally` the live counters show.
+Pure: no I/O, no clock, no randomness. The vote log's pipeline keeps one :class:`VoteBook` per
+voter partition and asks the admission (``ballroom.domain.admission``), ballot by ballot,
+whether a vote fits the caps; the log it writes is hash-chained with :func:`chain_hash` and
+can always be replayed by :func:`recount` into the same :class:`Tally` the live counters show.
 
 Rules encoded here (the show's voting terms, see docs/rules.md):
 

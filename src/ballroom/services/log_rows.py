@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from ballroom.adapters.db import schema as db
 from ballroom.adapters.interchange import COLUMNS, VoteRow, VoteTable, vote_table_from_arrow
-from ballroom.adapters.votelog import allocation_from_json, log_entry_from_row
+from ballroom.adapters.vote_codec import allocation_from_json, log_entry_from_row
 from ballroom.domain.voting import (
     Allocation,
     Channel,

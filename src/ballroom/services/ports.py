@@ -1,7 +1,10 @@
-"""The ports services talk to for time and identifiers, with real and fixed implementations.
+"""The ports services talk to: time, identifiers and the vote log's store.
 
 The server's clock decides whether a window is open, so every service takes a ``Clock``;
-tests pass a :class:`FixedClock` they move by hand.
+tests pass a :class:`FixedClock` they move by hand. The vote log's store is a
+:class:`VoteLog`: SQLite and PostgreSQL implement it (``ballroom.adapters.vote_store_sqlite``,
+``vote_store_postgres``), and an in-memory fake (``ballroom.adapters.vote_store_memory``) lets
+the voting service's tests run without a database.
 """
 
 from __future__ import annotations
@@ -10,9 +13,13 @@ import itertools
 import operator
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
+
+from ballroom.domain.admission import WindowState
+from ballroom.domain.voting import Allocation, LogEntry, Receipt
 
 
 class Clock(Protocol):
@@ -78,3 +85,144 @@ class ProcessIds:
         # ``<prefix>-<n>`` from iterators written in C: one call per text on the bulk path,
         # cheaper than a Python method, and atomic under the GIL.
         self.new_id: Callable[[], str] = ids.__next__
+
+
+# --------------------------------------------------------------------------- the vote log
+
+LOG_ROW_FIELDS = (
+    "window_id",
+    "seq",
+    "ballot_id",
+    "voter",
+    "channel",
+    "allocation",  # the allocation as compact JSON sorted by couple (adapters.vote_codec)
+    "ts_us",
+    "hash",
+    "prev_hash",
+    "idempotency_key",
+    "email",
+    "phone",
+    "ip",
+    "device",
+)
+"""The fields of a log row, in the order of every row handed to :meth:`VoteLog.append`."""
+REFUSAL_ROW_FIELDS = ("idempotency_key", "window_id", "phone", "body", "reason", "ts_us", "couple")
+"""The fields of a refused text's row."""
+SMS_BATCH_ROW_FIELDS = ("idempotency_key", "fingerprint", "messages", "ts_us")
+"""The fields of an SMS batch's row (its key, the fingerprint of its texts, their count)."""
+
+
+@dataclass
+class LogBatch:
+    """What one group commit makes durable: log rows, refused texts, SMS batch records."""
+
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    refusals: list[tuple[Any, ...]] = field(default_factory=list)
+    sms_batches: list[tuple[str, str, int, int]] = field(default_factory=list)
+    # Set by the store once the rows are in its transaction, before the commit (the pipeline
+    # may wait for it; see ``VoteLog.waits_for_inserts``).
+    written: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class KnownKeys:
+    """First answers already stored for some idempotency keys."""
+
+    receipts: dict[str, Receipt] = field(default_factory=dict)  # log row key -> its receipt
+    batches: dict[str, tuple[str, int]] = field(default_factory=dict)  # -> (fingerprint, texts)
+    refusals: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # -> reason, couple
+
+
+StoredEntry = tuple[str, int, str, str, Allocation, int, str]
+"""(window, seq, voter, channel, allocation, ts_us, hash) of a logged ballot, for a rebuild."""
+
+
+class ReceiptLookup(Protocol):
+    """Where a receipt hash is in the log (``ballroom.adapters.receipt_index``)."""
+
+    def start(self) -> None:
+        """Begin keeping up with the log."""
+        ...
+
+    def stop(self) -> None:
+        """Stop keeping up."""
+        ...
+
+    def locate(self, receipt_hash: str) -> tuple[str, int] | None:
+        """(window, seq) of the entry with that hash, if any."""
+        ...
+
+    def scan(self, receipt_hash: str) -> tuple[str, int] | None:
+        """The same, from the log itself (the index pointed at a changed entry)."""
+        ...
+
+
+class VoteLog(Protocol):
+    """The vote log's store: append a batch durably, look up known idempotency keys, read
+    the log and the windows back. The group-commit pipeline calls ``append`` from one thread
+    and ``known`` from another; each keeps its own connection."""
+
+    waits_for_inserts: bool
+    """Whether the pipeline should let big batches' rows reach the store before checking the
+    next batch (SQLite: its inserts hold the GIL between statements)."""
+
+    def load_windows(self) -> dict[str, WindowState]:
+        """Every window with its active couples, as stored (chain heads not yet set)."""
+        ...
+
+    def load_entries(self) -> Iterable[StoredEntry]:
+        """Every logged ballot, by window then seq."""
+        ...
+
+    def known(
+        self, log_keys: Sequence[str], sms_keys: Sequence[str], refusal_keys: Sequence[str]
+    ) -> KnownKeys:
+        """What is stored under these keys: log rows, SMS batches, refused texts."""
+        ...
+
+    def append(self, batch: LogBatch) -> None:
+        """Write the batch and commit; return only once it is durable. Raises on failure
+        (the store keeps nothing of the batch, or the pipeline finds out from ``last_seq``)."""
+        ...
+
+    def last_seq(self, window_id: str) -> int:
+        """The highest seq stored for a window (0 for none)."""
+        ...
+
+    def save_window(self, window: WindowState, *, created_at_us: int) -> None:
+        """Store a new window and its couples."""
+        ...
+
+    def update_window(
+        self,
+        window_id: str,
+        values: Mapping[str, object],
+        also: Callable[[Any], None] | None = None,
+    ) -> None:
+        """Change a window's stored fields (status, times); ``also`` makes more writes in the
+        same transaction, given the store's transaction (the control room's audit entry)."""
+        ...
+
+    def add_couples(self, window_id: str, couples: Mapping[str, str]) -> None:
+        """Add active couples (id -> keyword) to a stored window."""
+        ...
+
+    def read_log(self, window_id: str) -> Iterable[LogEntry]:
+        """A window's entries in order, as stored."""
+        ...
+
+    def read_log_slice(self, window_id: str, first: int, last: int) -> list[LogEntry]:
+        """Entries ``first..last`` of a window."""
+        ...
+
+    def receipt_lookup(self) -> ReceiptLookup:
+        """The index that finds a receipt hash in this log."""
+        ...
+
+    def close_reader(self) -> None:
+        """Release the connection ``known`` uses (its thread is ending, or it failed)."""
+        ...
+
+    def close_appender(self) -> None:
+        """Release the connection ``append`` uses (its thread is ending, or it failed)."""
+        ...

@@ -1,7 +1,8 @@
 """The live vote of a night: windows, web ballots, SMS batches, tallies, receipts, recounts.
 
 ``VotingService`` is what the HTTP API, the CLI and the benchmarks call. Every write goes
-through one group-commit writer (``ballroom.adapters.votelog``) and is answered only after it
+through one group-commit pipeline (``ballroom.adapters.vote_pipeline``) over a
+:class:`~ballroom.services.ports.VoteLog` store and is answered only after it
 is durably committed. Blocking calls (``cast_web_ballot``), future-returning calls
 (``submit_web_ballot``, a ``concurrent.futures.Future``) and, for code on an event loop,
 awaitable ones (``await service.submit_web_ballot_async(...)``: an asyncio future the writer
@@ -28,15 +29,8 @@ from typing import Self
 
 import sqlalchemy as sa
 
-from ballroom.adapters.db import schema
-from ballroom.adapters.receipt_index import ReceiptIndex, receipt_index_for
-from ballroom.adapters.votelog import (
-    ImportBallot,
-    ImportOutcome,
-    VoteLogWriter,
-    log_entry_from_row,
-    read_log,
-)
+from ballroom.adapters.vote_pipeline import ImportBallot, ImportOutcome, VoteLogWriter
+from ballroom.adapters.vote_stores import vote_log_for
 from ballroom.domain.admission import WindowState
 from ballroom.domain.voting import (
     DEFAULT_CAP,
@@ -58,7 +52,7 @@ from ballroom.domain.voting import (
     verify_chain,
 )
 from ballroom.errors import Conflict, InvalidInput, NotFound
-from ballroom.services.ports import Clock, IdGenerator, ProcessIds
+from ballroom.services.ports import Clock, IdGenerator, ProcessIds, ReceiptLookup, VoteLog
 
 AlsoWrite = Callable[[sa.Connection], None]
 """More writes for a window change's transaction (the control room's audit entry)."""
@@ -161,7 +155,7 @@ class VotingService:
 
     def __init__(
         self,
-        engine: sa.Engine,
+        store: VoteLog | sa.Engine,
         clock: Clock,
         *,
         cap: int = DEFAULT_CAP,
@@ -170,12 +164,14 @@ class VotingService:
         group_commit_ms: float = 2.0,
         ids: IdGenerator | None = None,
     ) -> None:
-        self.engine = engine
+        # An engine stands for its SQL store; tests pass the in-memory one.
+        log = vote_log_for(store) if isinstance(store, sa.Engine) else store
+        self.log: VoteLog = log
         self.clock = clock
         self.cap = cap
         self._ids = ids or ProcessIds()
         self._writer = VoteLogWriter(
-            engine,
+            log,
             now_us=self._now_us,
             new_id=self._ids.new_id,
             cap=cap,
@@ -183,7 +179,7 @@ class VotingService:
             batch_size=batch_size,
             max_wait=group_commit_ms / 1000.0,
         )
-        self.receipts: ReceiptIndex = receipt_index_for(engine)
+        self.receipts: ReceiptLookup = log.receipt_lookup()
 
     def _now_us(self) -> int:
         return us_from_datetime(self.clock.now())
@@ -242,28 +238,12 @@ class VotingService:
         def action() -> None:
             if window_id in self._writer.windows:
                 raise Conflict(f"window {window_id!r} already exists", field="window")
-            now = self._now_us()
-            with self.engine.begin() as connection:
-                connection.execute(
-                    schema.windows.insert().values(
-                        id=window_id,
-                        season=season,
-                        label=label,
-                        status="pending",
-                        created_at_us=now,
-                    )
-                )
-                connection.execute(
-                    schema.window_couples.insert(),
-                    [
-                        {"window_id": window_id, "couple_id": c, "keyword": k, "active": True}
-                        for c, k in clean.items()
-                    ],
-                )
+            window = WindowState(
+                window_id, season, label, "pending", None, None, None, None, dict(clean)
+            )
+            self.log.save_window(window, created_at_us=self._now_us())
             with self._writer.state_lock:
-                self._writer.windows[window_id] = WindowState(
-                    window_id, season, label, "pending", None, None, None, None, dict(clean)
-                )
+                self._writer.windows[window_id] = window
 
         self._writer.run_admin(action)
 
@@ -322,12 +302,7 @@ class VotingService:
     ) -> None:
         """Store the change (and ``also``'s writes, in the same transaction), then hold it in
         memory: a failure before the commit leaves both as they were."""
-        with self.engine.begin() as connection:
-            connection.execute(
-                schema.windows.update().where(schema.windows.c.id == window.id).values(**values)
-            )
-            if also is not None:
-                also(connection)
+        self.log.update_window(window.id, values, also)
         with self._writer.state_lock:
             for name, value in values.items():
                 setattr(window, name, value)
@@ -446,24 +421,13 @@ class VotingService:
 
         def action() -> None:
             window = self._writer.windows.get(window_id)
-            now = self._now_us()
-            with self.engine.begin() as connection:
-                if window is None:
-                    connection.execute(
-                        schema.windows.insert().values(
-                            id=window_id, label=label, status="closed", created_at_us=now
-                        )
-                    )
-                known = {} if window is None else window.couples
-                missing = [c for c in couples if c not in known]
-                if missing:
-                    connection.execute(
-                        schema.window_couples.insert(),
-                        [
-                            {"window_id": window_id, "couple_id": c, "keyword": c, "active": True}
-                            for c in missing
-                        ],
-                    )
+            known = {} if window is None else window.couples
+            missing = {c: c for c in couples if c not in known}
+            if window is None:
+                bare = WindowState(window_id, "", label, "closed", None, None, None, None, missing)
+                self.log.save_window(bare, created_at_us=self._now_us())
+            else:
+                self.log.add_couples(window_id, missing)
             with self._writer.state_lock:
                 if window is None:
                     window = self._writer.windows[window_id] = WindowState(
@@ -496,14 +460,12 @@ class VotingService:
     def log_entries(self, window_id: str) -> list[LogEntry]:
         """A window's whole log, in order."""
         self._window(window_id)
-        with self.engine.connect() as connection:
-            return list(read_log(connection, window_id))
+        return list(self.log.read_log(window_id))
 
     def recount(self, window_id: str) -> Tally:
         """The tally recomputed from the stored log alone."""
         couples = self.window_status(window_id).couples
-        with self.engine.connect() as connection:
-            return recount(window_id, read_log(connection, window_id), couples)
+        return recount(window_id, self.log.read_log(window_id), couples)
 
     def verify_log(self, window_id: str) -> int | None:
         """The seq of the first stored entry that breaks the window's chain, or ``None``."""
@@ -518,8 +480,7 @@ class VotingService:
         seq = book.web_ballot_seq(window_id, voter)
         if not seq:
             return None
-        with self.engine.connect() as connection:
-            found = read_log_slice(connection, window_id, seq, seq)
+        found = self.log.read_log_slice(window_id, seq, seq)
         # The book is ahead of the store only while the ballot's commit is in flight.
         return found[0] if found and found[0].voter == voter else None
 
@@ -568,23 +529,7 @@ class VotingService:
         if located is None:
             return {}
         window_id, seq = located
-        with self.engine.connect() as connection:
-            return {
-                e.seq: e for e in read_log_slice(connection, window_id, max(1, seq - 1), seq + 1)
-            }
-
-
-def read_log_slice(
-    connection: sa.Connection, window_id: str, first: int, last: int
-) -> list[LogEntry]:
-    """Entries ``first..last`` of a window's log, read with one query."""
-    vote_log = schema.vote_log
-    rows = connection.execute(
-        sa.select(vote_log)
-        .where(vote_log.c.window_id == window_id, vote_log.c.seq.between(first, last))
-        .order_by(vote_log.c.seq)
-    )
-    return [log_entry_from_row(row, window_id) for row in rows]
+        return {e.seq: e for e in self.log.read_log_slice(window_id, max(1, seq - 1), seq + 1)}
 
 
 def _is_hex_digest(text: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ballroom.adapters.votelog import allocation_json
+from ballroom.adapters.vote_codec import allocation_json
 from ballroom.domain.voting import Allocation, Channel, LogEntry, VoteMeta
 from ballroom.services.log_rows import STORED_COLUMNS, WindowLog, window_columns
 from vote_tables import assert_same_table

@@ -1,15 +1,16 @@
-"""The voting service's rules of windows and errors (on a throwaway SQLite store)."""
+"""The voting service's rules of windows, caps and errors: on the in-memory vote log, and the
+same tests on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from ballroom.adapters import votelog
+from ballroom.adapters import vote_pipeline
 from ballroom.adapters.db import create_engine_for, upgrade
+from ballroom.adapters.vote_store_memory import MemoryVoteLog
 from ballroom.domain.voting import SmsMessage, SmsRefusal, WindowPhase
 from ballroom.errors import (
     CapExceeded,
@@ -33,9 +34,23 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
-@pytest.fixture
-def voting(tmp_path: Path, clock: FixedClock) -> Iterator[VotingService]:
-    engine = create_engine_for(f"sqlite:///{tmp_path / 'v.db'}")
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("sqlite", marks=pytest.mark.slow),
+        pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.postgres]),
+    ]
+)
+def voting(request: pytest.FixtureRequest, clock: FixedClock) -> Iterator[VotingService]:
+    """The voting service over the in-memory vote log (milliseconds), then the same tests
+    over SQLite and the real PostgreSQL."""
+    if request.param == "memory":
+        with VotingService(MemoryVoteLog(), clock, group_commit_ms=0) as service:
+            service.create_window("w", COUPLES)
+            yield service
+        return
+    url_fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    engine = create_engine_for(str(request.getfixturevalue(url_fixture)))
     upgrade(engine)
     with VotingService(engine, clock, group_commit_ms=0) as service:
         service.create_window("w", COUPLES)
@@ -145,7 +160,7 @@ def test_caps_stay_exact_while_the_writers_sender_cache_keeps_emptying(
 ) -> None:
     """The writer remembers each raw sender's voter and partition; emptied when full (here
     after every two senders), every text must still land on its voter's one cap."""
-    monkeypatch.setattr(votelog, "SENDER_CACHE_SIZE", 2)
+    monkeypatch.setattr(vote_pipeline, "SENDER_CACHE_SIZE", 2)
     voting.open_window("w")
     spellings = [
         "+12125550101",

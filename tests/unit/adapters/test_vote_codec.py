@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ballroom.adapters.votelog import _sms_fingerprint, allocation_json
+from ballroom.adapters.vote_codec import allocation_json, sms_fingerprint
 from ballroom.domain.voting import SmsMessage, us_from_datetime
 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)  # no lone surrogates
@@ -57,7 +57,7 @@ _MESSAGE = st.builds(
 def test_sms_fingerprint_is_the_stdlib_form_byte_for_byte(
     messages: list[SmsMessage], window: str | None
 ) -> None:
-    assert _sms_fingerprint(messages, window) == _stdlib_fingerprint(messages, window)
+    assert sms_fingerprint(messages, window) == _stdlib_fingerprint(messages, window)
 
 
 def test_sms_fingerprint_of_what_orjson_refuses_fails_as_the_stdlib_form_does() -> None:
@@ -65,4 +65,4 @@ def test_sms_fingerprint_of_what_orjson_refuses_fails_as_the_stdlib_form_does() 
     with pytest.raises(UnicodeEncodeError):
         _stdlib_fingerprint(lone_surrogate, None)
     with pytest.raises(UnicodeEncodeError):
-        _sms_fingerprint(lone_surrogate, None)
+        sms_fingerprint(lone_surrogate, None)

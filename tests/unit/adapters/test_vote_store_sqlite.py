@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ballroom.adapters.votelog import _LOG_COLUMNS, SQLITE_INSERT_CHUNK, sqlite_insert_rows
+from ballroom.adapters.vote_store_sqlite import SQLITE_INSERT_CHUNK, sqlite_insert_rows
+from ballroom.services.ports import LOG_ROW_FIELDS
 
 SQLITE_DEFAULT_MAX_PARAMETERS = 32_766  # SQLITE_MAX_VARIABLE_NUMBER's default since 3.32
 Row = tuple[str, str, int, int]
@@ -87,4 +88,4 @@ def test_only_the_committers_tables_can_be_named(connection: sqlite3.Connection)
 
 def test_a_full_vote_log_chunk_fits_the_default_parameter_limit() -> None:
     assert SQLITE_INSERT_CHUNK & (SQLITE_INSERT_CHUNK - 1) == 0  # a power of two
-    assert SQLITE_INSERT_CHUNK * len(_LOG_COLUMNS) <= SQLITE_DEFAULT_MAX_PARAMETERS
+    assert SQLITE_INSERT_CHUNK * len(LOG_ROW_FIELDS) <= SQLITE_DEFAULT_MAX_PARAMETERS

@@ -1,4 +1,8 @@
-"""The group-commit vote-log writer: exact caps, one transaction per batch, then the answers.
+"""The group-commit pipeline of the vote log: exact caps, one commit per batch, then answers.
+
+It runs over the :class:`~ballroom.services.ports.VoteLog` port (SQLite, PostgreSQL, or the
+in-memory fake) and asks the domain's admission (``ballroom.domain.admission``) whether each
+ballot counts; it decides nothing itself, it orders, batches, undoes and answers.
 
 One writer thread per process owns every piece of mutable vote state: the windows, a
 :class:`~ballroom.domain.voting.VoteBook` per voter partition (``crc32(voter) mod N``, so caps
@@ -6,11 +10,12 @@ are exact without a global lock and partitions can later move to other processes
 window's hash-chain head and live tally. Commands wait in a queue; the thread takes what
 arrived while a burst kept coming (``max_wait`` seconds at most, up to ``batch_size`` votes),
 validates each against the in-memory caps, and hands the batch to ONE committer thread, which
-writes all its rows in ONE transaction (SQLite multi-row ``INSERT``s, PostgreSQL ``COPY``),
-commits, and only then resolves the futures. The two overlap: batch n + 1 is checked (against memory
-that already holds batch n) while batch n commits, but it is handed on only once batch n is
-durable, so answers never outrun the log. (A big SQLite batch is checked on only once its rows
-are inserted, so that only its fsync overlaps: see ``WAIT_FOR_INSERT_ROWS``.) When a commit
+hands it to the store's ``append`` (ONE transaction: SQLite multi-row ``INSERT``s, PostgreSQL
+``COPY``), and only once that is durable resolves the futures. The two overlap: batch n + 1
+is checked (against memory that already holds batch n) while batch n commits, but it is
+handed on only once batch n is durable, so answers never outrun the log. (A big SQLite batch
+is checked on only once its rows are inserted, so that only its fsync overlaps: see
+``WAIT_FOR_INSERT_ROWS``.) When a commit
 fails, the batch checked behind it and then the failed batch are undone in memory, the failed
 batch's futures fail with ``CommitFailed`` and the batch behind is checked again; if the
 store's chain head then disagrees with memory (a commit whose outcome is unknown), the state
@@ -30,10 +35,7 @@ import collections
 import contextlib
 import functools
 import hashlib
-import itertools
-import json
 import logging
-import operator
 import queue
 import threading
 import time
@@ -43,10 +45,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
-import orjson
-import sqlalchemy as sa
-
-from ballroom.adapters.db import schema
+from ballroom.adapters.vote_codec import allocation_json, sms_fingerprint
 from ballroom.domain.admission import (
     Admitted,
     WindowState,
@@ -65,7 +64,6 @@ from ballroom.domain.voting import (
     SMS_REPLIES,
     Allocation,
     Channel,
-    LogEntry,
     Receipt,
     SmsMessage,
     SmsOutcome,
@@ -78,7 +76,6 @@ from ballroom.domain.voting import (
     canonical_tail,
     keyword_key,
     normalise_phone,
-    us_from_datetime,
 )
 from ballroom.errors import (
     BallroomError,
@@ -87,29 +84,11 @@ from ballroom.errors import (
     InvalidInput,
     NotFound,
 )
+from ballroom.services.ports import LogBatch, VoteLog
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-_LOG_COLUMNS = (
-    "window_id",
-    "seq",
-    "ballot_id",
-    "voter",
-    "channel",
-    "allocation",
-    "ts_us",
-    "hash",
-    "prev_hash",
-    "idempotency_key",
-    "email",
-    "phone",
-    "ip",
-    "device",
-)
-_REFUSAL_COLUMNS = ("idempotency_key", "window_id", "phone", "body", "reason", "ts_us", "couple")
-_SMS_BATCH_COLUMNS = ("idempotency_key", "fingerprint", "messages", "ts_us")
-_KEY_CHUNK = 500
 SENDER_CACHE_SIZE = 1 << 16
 """Senders remembered by the writer (emptied when full: a miss only costs the checks)."""
 WAIT_FOR_INSERT_ROWS = 1000
@@ -117,34 +96,6 @@ WAIT_FOR_INSERT_ROWS = 1000
 ingest gains, small web groups lose by waiting (benchmarks/README.md)."""
 QUIET_STEP_S = 0.0002
 """How long the queue must stay unchanged before a group stops waiting for more (seconds)."""
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
-
-
-@functools.lru_cache(maxsize=4096)  # texts repeat a handful of allocations millions of times
-def allocation_json(allocation: Allocation) -> str:
-    """The stored form of an allocation: a compact JSON object sorted by couple (the same
-    text as ``json.dumps(..., separators=(",", ":"), ensure_ascii=False, sort_keys=True)``)."""
-    return orjson.dumps(dict(allocation), option=orjson.OPT_SORT_KEYS).decode()
-
-
-def allocation_from_json(text: str) -> Allocation:
-    """The inverse of :func:`allocation_json`."""
-    return tuple(sorted((str(c), int(v)) for c, v in json.loads(text).items()))
-
-
-def log_entry_from_row(row: Any, window: str, allocation: Allocation | None = None) -> LogEntry:
-    """A stored vote-log row as the domain's entry (``allocation`` when already parsed)."""
-    return LogEntry(
-        seq=row.seq,
-        window=window,
-        ballot_id=row.ballot_id,
-        voter=row.voter,
-        channel=Channel(row.channel),
-        ts_us=row.ts_us,
-        allocation=allocation_from_json(row.allocation) if allocation is None else allocation,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
 
 
 class CommitFailed(RuntimeError):
@@ -228,12 +179,10 @@ _STOP = object()
 
 
 @dataclass
-class _Batch:
-    """Everything one group commit writes and the in-memory changes it made."""
+class _Batch(LogBatch):
+    """Everything one group commit writes (its :class:`LogBatch`) and the in-memory changes
+    it made."""
 
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    refusals: list[tuple[Any, ...]] = field(default_factory=list)
-    sms_batches: list[tuple[str, str, int, int]] = field(default_factory=list)
     undo: list[Callable[[], None]] = field(default_factory=list)
     # (partition, (window, voter, couple)) per counted text: one undo record without a closure.
     sms_undo: list[tuple[int, tuple[str, str, str]]] = field(default_factory=list)
@@ -245,8 +194,6 @@ class _Batch:
     results: list[tuple[_Answerable, Any]] = field(default_factory=list)
     errors: list[tuple[_Answerable, BaseException]] = field(default_factory=list)
     keys: dict[str, Any] = field(default_factory=dict)
-    # Set by the committer once the rows are in the store's transaction (before the commit).
-    written: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -299,7 +246,7 @@ class VoteLogWriter:
 
     def __init__(
         self,
-        engine: sa.Engine,
+        log: VoteLog,
         *,
         now_us: Callable[[], int],
         new_id: Callable[[], str],
@@ -310,7 +257,7 @@ class VoteLogWriter:
     ) -> None:
         if partitions < 1 or cap < 1 or batch_size < 1:
             raise InvalidInput("cap, partitions and batch size must be positive")
-        self.engine = engine
+        self._log = log
         self.cap = cap
         self.partitions = partitions
         self.batch_size = batch_size
@@ -324,8 +271,6 @@ class VoteLogWriter:
         self._committer: threading.Thread | None = None
         self._to_commit: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
         self._committed: queue.SimpleQueue[BaseException | None] = queue.SimpleQueue()
-        self._raw: Any = None  # the committer's write connection
-        self._reader: Any = None  # the writer thread's connection for key lookups
         self.state_lock = threading.RLock()
         self.windows: dict[str, WindowState] = {}
         self.books = [VoteBook(cap) for _ in range(partitions)]
@@ -333,7 +278,7 @@ class VoteLogWriter:
         # of two cached calls, an encode and a CRC (senders text up to ten times per couple).
         self._senders: dict[str, tuple[str, int]] = {}
         self._listeners: dict[str, list[Callable[[Tally], None]]] = {}
-        self._is_postgres = engine.dialect.name == "postgresql"
+        self._waits_for_inserts = log.waits_for_inserts
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -373,36 +318,25 @@ class VoteLogWriter:
     def rebuild(self) -> None:
         """Replace all in-memory state with what the log says."""
         with self.state_lock:
-            self.windows = self._load_windows()
+            self.windows = self._log.load_windows()
             self.books = [VoteBook(self.cap) for _ in range(self.partitions)]
-            with self.engine.connect() as connection:
-                result = connection.execution_options(yield_per=20_000).execute(
-                    sa.select(
-                        schema.vote_log.c.window_id,
-                        schema.vote_log.c.seq,
-                        schema.vote_log.c.voter,
-                        schema.vote_log.c.channel,
-                        schema.vote_log.c.allocation,
-                        schema.vote_log.c.ts_us,
-                        schema.vote_log.c.hash,
-                    ).order_by(schema.vote_log.c.window_id, schema.vote_log.c.seq)
-                )
-                for window_id, seq, voter, channel, allocation, ts_us, hash_ in result:
-                    window = self.windows.get(window_id)
-                    if window is None:  # a log row whose window row is gone: keep the truth
-                        window = self.windows[window_id] = WindowState(
-                            window_id, "", "", "closed", None, None, None, None, {}
-                        )
-                    self._replay(
-                        window,
-                        voter,
-                        Channel(channel),
-                        allocation_from_json(allocation),
-                        ts_us,
-                        seq,
+            for (
+                window_id,
+                seq,
+                voter,
+                channel,
+                allocation,
+                ts_us,
+                hash_,
+            ) in self._log.load_entries():
+                window = self.windows.get(window_id)
+                if window is None:  # a log row whose window row is gone: keep the truth
+                    window = self.windows[window_id] = WindowState(
+                        window_id, "", "", "closed", None, None, None, None, {}
                     )
-                    window.next_seq = seq + 1
-                    window.head_hash = hash_
+                self._replay(window, voter, Channel(channel), allocation, ts_us, seq)
+                window.next_seq = seq + 1
+                window.head_hash = hash_
 
     def _replay(  # noqa: PLR0917 - private, positional on the hot path
         self,
@@ -425,33 +359,6 @@ class VoteLogWriter:
         window.tally.add(channel, allocation, ts_us)
         window.tally.ballots += 1
         window.tally.version = seq
-
-    def _load_windows(self) -> dict[str, WindowState]:
-        windows: dict[str, WindowState] = {}
-        with self.engine.connect() as connection:
-            for row in connection.execute(sa.select(schema.windows)):
-                windows[row.id] = WindowState(
-                    row.id,
-                    row.season,
-                    row.label,
-                    row.status,
-                    row.opens_at_us,
-                    row.closes_at_us,
-                    row.scheduled_open_us,
-                    row.scheduled_close_us,
-                    {},
-                )
-            for wc in connection.execute(
-                sa.select(schema.window_couples).order_by(schema.window_couples.c.couple_id)
-            ):
-                window = windows.get(wc.window_id)
-                if window is not None and wc.active:
-                    window.couples[wc.couple_id] = wc.keyword
-                    window.tally.web.setdefault(wc.couple_id, 0)
-                    window.tally.sms.setdefault(wc.couple_id, 0)
-        for window in windows.values():
-            window.reindex()
-        return windows
 
     def partition(self, voter: str) -> int:
         """The partition that owns a voter's cap state (stable across processes)."""
@@ -541,7 +448,7 @@ class VoteLogWriter:
         try:
             self._loop()
         finally:
-            self._close_reader()
+            self._log.close_reader()
 
     def _loop(self) -> None:
         pending: collections.deque[Any] = collections.deque()  # admin/stop met while taking
@@ -648,7 +555,7 @@ class VoteLogWriter:
         if batch is None:
             return None
         self._to_commit.put(batch)
-        if not self._is_postgres and len(batch.rows) >= WAIT_FOR_INSERT_ROWS:
+        if self._waits_for_inserts and len(batch.rows) >= WAIT_FOR_INSERT_ROWS:
             # A big batch: check the next one only once SQLite has the rows. The committer
             # takes the GIL back after every statement of SQLITE_INSERT_CHUNK rows, and each
             # take-back waits out the switch interval while this thread runs Python. The
@@ -673,7 +580,7 @@ class VoteLogWriter:
                 batch.written.set()
                 self._committed.put(error)
         finally:
-            self._close_raw()
+            self._log.close_appender()
 
     def _settle(self, inflight: _InFlight | None) -> None:
         """Wait for the in-flight batch; undo it if its commit failed."""
@@ -745,9 +652,9 @@ class VoteLogWriter:
         (the writer thread undoes a failed batch, since it owns the memory)."""
         if batch.rows or batch.refusals or batch.sms_batches:
             try:
-                self._write(batch)
+                self._log.append(batch)
             except Exception as error:
-                self._close_raw()
+                self._log.close_appender()
                 return error
         self._publish(batch)
         _deliver(batch.results, batch.errors)
@@ -796,17 +703,11 @@ class VoteLogWriter:
     def _check_heads(self, heads: Mapping[str, tuple[int, str]]) -> None:
         """After a failed commit, make sure the store did not keep it anyway."""
         try:
-            with self.engine.connect() as connection:
-                for window_id, (seq, _) in heads.items():
-                    last = connection.execute(
-                        sa.select(sa.func.max(schema.vote_log.c.seq)).where(
-                            schema.vote_log.c.window_id == window_id
-                        )
-                    ).scalar()
-                    if (last or 0) != seq - 1:
-                        log.warning("commit outcome unknown for %s: rebuilding", window_id)
-                        self.rebuild()
-                        return
+            for window_id, (seq, _) in heads.items():
+                if self._log.last_seq(window_id) != seq - 1:
+                    log.warning("commit outcome unknown for %s: rebuilding", window_id)
+                    self.rebuild()
+                    return
         except Exception:
             log.exception("could not check the log head after a failed commit")
 
@@ -866,57 +767,14 @@ class VoteLogWriter:
         known: dict[str, Any] = {}
         if not log_keys and not sms_keys:
             return known
-        log_keys.extend(text_keys)  # a counted text's receipt is found as a web key's
-        # The driver's own connection and one fixed SQL text per kind: this runs once per
-        # group, and building and compiling a SQLAlchemy ``in_()`` each time was a tenth of
-        # the writer's time.
-        reader = self._read_connection()
-        try:
-            cursor = reader.cursor()
-            try:
-                log_sql, sms_sql, refused_sql = (
-                    _KEYS_SQL_PG if self._is_postgres else _KEYS_SQL_SQLITE
-                )
-                for start in range(0, len(log_keys), _KEY_CHUNK):
-                    cursor.execute(log_sql, (self._key_list(log_keys[start : start + _KEY_CHUNK]),))
-                    for row in cursor.fetchall():
-                        known[row[0]] = _receipt_from_tuple(row)
-                for start in range(0, len(sms_keys), _KEY_CHUNK):
-                    cursor.execute(sms_sql, (self._key_list(sms_keys[start : start + _KEY_CHUNK]),))
-                    for key, fingerprint, messages in cursor.fetchall():
-                        known["sms:" + key] = (fingerprint, messages)
-                for start in range(0, len(text_keys), _KEY_CHUNK):
-                    chunk = text_keys[start : start + _KEY_CHUNK]
-                    cursor.execute(refused_sql, (self._key_list(chunk),))
-                    for key, reason, couple in cursor.fetchall():
-                        known[key] = self._refused_outcome(0, reason, couple)
-            finally:
-                cursor.close()
-        except Exception:
-            self._close_reader()  # a broken connection is replaced on the next group
-            raise
+        # A counted text's receipt is found as a web key's; a refused one among the refusals.
+        found = self._log.known(log_keys + text_keys, sms_keys, text_keys)
+        known.update(found.receipts)
+        for key, first in found.batches.items():
+            known["sms:" + key] = first
+        for key, (reason, couple) in found.refusals.items():
+            known[key] = self._refused_outcome(0, reason, couple)
         return known
-
-    def _key_list(self, keys: list[str]) -> Any:
-        # PostgreSQL takes a list as an array (``= ANY``); SQLite a JSON array (``json_each``).
-        return keys if self._is_postgres else orjson.dumps(keys).decode()
-
-    def _read_connection(self) -> Any:
-        """The writer thread's own DBAPI connection (autocommit: every read sees the latest
-        commit and no snapshot is held between groups)."""
-        if self._reader is None:
-            reader: Any = self.engine.raw_connection()
-            if self._is_postgres:
-                reader.driver_connection.autocommit = True
-            self._reader = reader
-        return self._reader
-
-    def _close_reader(self) -> None:
-        reader, self._reader = self._reader, None
-        if reader is not None:
-            # Thrown away, not returned to the pool: its autocommit mode is not the pool's.
-            with contextlib.suppress(Exception):
-                reader.invalidate()
 
     # ----------------------------------------------------------------- the rules per command
 
@@ -1000,7 +858,7 @@ class VoteLogWriter:
         self, command: _SmsCmd, batch: _Batch, known: dict[str, Any], now_us: int
     ) -> list[SmsOutcome]:
         key = _require_text(command.key, "idempotency_key")
-        fingerprint = _sms_fingerprint(command.messages, command.window)
+        fingerprint = sms_fingerprint(command.messages, command.window)
         first = batch.keys.get("sms:" + key) or known.get("sms:" + key)
         if first is not None:
             stored_fingerprint, stored = first
@@ -1193,23 +1051,8 @@ class VoteLogWriter:
             _TEXT_KEY + m.message_id if m.message_id else f"{key}#{index}"
             for index, m in enumerate(messages)
         ]
-        count = len(keys)
-        receipts: dict[str, Receipt] = {}
-        refusals: dict[str, tuple[str, str | None]] = {}
-        vote_log, refused = schema.vote_log, schema.sms_refusals
-        with self.engine.connect() as connection:
-            for start in range(0, count, _KEY_CHUNK):
-                chunk = keys[start : start + _KEY_CHUNK]
-                for row in connection.execute(
-                    sa.select(vote_log).where(vote_log.c.idempotency_key.in_(chunk))
-                ):
-                    receipts[row.idempotency_key] = _receipt(row)
-                for row in connection.execute(
-                    sa.select(refused.c.idempotency_key, refused.c.reason, refused.c.couple).where(
-                        refused.c.idempotency_key.in_(chunk)
-                    )
-                ):
-                    refusals[row.idempotency_key] = (row.reason, row.couple)
+        found = self._log.known(keys, (), keys)
+        receipts, refusals = found.receipts, found.refusals
         outcomes: list[SmsOutcome] = []
         for index, message_key in enumerate(keys):
             receipt = receipts.get(message_key)
@@ -1282,152 +1125,9 @@ class VoteLogWriter:
             )
         return self._record(batch, window, admitted, ballot.ts_us, key, ballot.meta)
 
-    # ----------------------------------------------------------------- the store
 
-    def _connection(self) -> Any:
-        if self._raw is None:
-            self._raw = self.engine.raw_connection()
-        return self._raw
-
-    def _close_raw(self) -> None:
-        raw, self._raw = self._raw, None
-        if raw is not None:
-            # The connection is being thrown away: a failure to tidy it changes nothing.
-            with contextlib.suppress(Exception):
-                raw.rollback()
-            with contextlib.suppress(Exception):
-                raw.invalidate()
-
-    def _write(self, batch: _Batch) -> None:
-        raw = self._connection()
-        if self._is_postgres:
-            driver = raw.driver_connection
-            with driver.cursor() as cursor:
-                if batch.rows:
-                    with cursor.copy(f"COPY vote_log ({', '.join(_LOG_COLUMNS)}) FROM STDIN") as cp:
-                        for row in batch.rows:
-                            cp.write_row(row)
-                if batch.refusals:
-                    with cursor.copy(
-                        f"COPY sms_refusals ({', '.join(_REFUSAL_COLUMNS)}) FROM STDIN"
-                    ) as cp:
-                        for refusal in batch.refusals:
-                            cp.write_row(refusal)
-                if batch.sms_batches:
-                    cursor.executemany(
-                        "INSERT INTO sms_batches (idempotency_key, fingerprint, messages, ts_us)"
-                        " VALUES (%s, %s, %s, %s)",
-                        batch.sms_batches,
-                    )
-            driver.commit()
-            return
-        cursor = raw.cursor()
-        try:
-            sqlite_insert_rows(cursor, "vote_log", batch.rows)
-            sqlite_insert_rows(cursor, "sms_refusals", batch.refusals)
-            sqlite_insert_rows(cursor, "sms_batches", batch.sms_batches)
-        finally:
-            cursor.close()
-        batch.written.set()
-        raw.commit()
-
-
-SQLITE_INSERT_CHUNK = 1024
-"""Rows per multi-row SQLite ``INSERT`` (a power of two; 1024 x 14 columns stays under
-SQLite's default limit of 32,766 parameters)."""
-
-
-_SQLITE_INSERTED_TABLES = {
-    "vote_log": _LOG_COLUMNS,
-    "sms_refusals": _REFUSAL_COLUMNS,
-    "sms_batches": _SMS_BATCH_COLUMNS,
-}
-
-
-@functools.lru_cache(maxsize=64)
-def _sqlite_insert_sql(table: str, rows: int) -> str:
-    """``INSERT INTO table (columns) VALUES (?, ...), ...`` for ``rows`` rows, from the
-    constant names above (an unknown table is a KeyError), never from input."""
-    columns = _SQLITE_INSERTED_TABLES[table]
-    one_row = f"({', '.join('?' * len(columns))})"
-    values = ", ".join([one_row] * rows)
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}"  # noqa: S608
-
-
-def sqlite_insert_rows(cursor: Any, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` into ``table`` (one of the committer's) with multi-row ``INSERT``s of
-    ``SQLITE_INSERT_CHUNK`` rows, then one per set bit of the remainder's size (so a connection
-    prepares at most 11 texts per table and its statement cache keeps them).
-
-    Why not ``executemany``: it takes the GIL back after every row, and while the vote writer
-    runs Python each take-back waits out the switch interval, which starves the insert. One
-    multi-row statement is one ``sqlite3_step``
-    with the GIL released throughout, and SQLite spends no more CPU per row on it
-    (``benchmarks/sqlite_gil_convoy.py``)."""
-    start = 0
-    remaining = len(rows)
-    size = SQLITE_INSERT_CHUNK
-    while remaining:
-        while size > remaining:
-            size >>= 1
-        cursor.execute(
-            _sqlite_insert_sql(table, size),
-            list(itertools.chain.from_iterable(rows[start : start + size])),
-        )
-        start += size
-        remaining -= size
-
-
-_KEYS_COLUMNS = (
-    "idempotency_key, ballot_id, seq, window_id, voter, channel, allocation, ts_us, hash"
-)
-# Fixed texts (no input is formatted into them): (vote_log keys, sms_batches keys,
-# sms_refusals keys).
-_KEYS_SQL_SQLITE = (
-    f"SELECT {_KEYS_COLUMNS} FROM vote_log "  # noqa: S608
-    "WHERE idempotency_key IN (SELECT value FROM json_each(?))",
-    "SELECT idempotency_key, fingerprint, messages FROM sms_batches "
-    "WHERE idempotency_key IN (SELECT value FROM json_each(?))",
-    "SELECT idempotency_key, reason, couple FROM sms_refusals "
-    "WHERE idempotency_key IN (SELECT value FROM json_each(?))",
-)
-_KEYS_SQL_PG = (
-    f"SELECT {_KEYS_COLUMNS} FROM vote_log WHERE idempotency_key = ANY(%s)",  # noqa: S608
-    "SELECT idempotency_key, fingerprint, messages FROM sms_batches "
-    "WHERE idempotency_key = ANY(%s)",
-    "SELECT idempotency_key, reason, couple FROM sms_refusals WHERE idempotency_key = ANY(%s)",
-)
 _TEXT_KEY = "sms:"
 """The stored key of a text with the aggregator's message id: ``sms:<id>``."""
-
-
-def _receipt_from_tuple(row: Sequence[Any]) -> Receipt:
-    """A receipt from a ``_KEYS_COLUMNS`` row of the driver."""
-    _, ballot_id, seq, window, voter, channel, allocation, ts_us, hash_ = row
-    return Receipt(
-        ballot_id=ballot_id,
-        seq=int(seq),
-        window=window,
-        voter=voter,
-        channel=Channel(channel),
-        allocation=allocation_from_json(allocation),
-        ts_us=int(ts_us),
-        hash=hash_,
-    )
-
-
-def _receipt(row: Any) -> Receipt:
-    """A receipt rebuilt from a stored ``vote_log`` row."""
-    return Receipt(
-        ballot_id=row.ballot_id,
-        seq=row.seq,
-        window=row.window_id,
-        voter=row.voter,
-        channel=Channel(row.channel),
-        allocation=allocation_from_json(row.allocation),
-        ts_us=row.ts_us,
-        hash=row.hash,
-    )
 
 
 def _weight(command: Any) -> int:
@@ -1471,44 +1171,3 @@ def _same_web(
             field="idempotency_key",
         )
     return first
-
-
-_FINGERPRINTED = operator.attrgetter("phone", "body", "to", "received_at")
-
-
-def _sms_fingerprint(messages: Sequence[SmsMessage], window: str | None) -> str:
-    """sha256 of ``[window, [[phone, body, to, received_us], ...]]`` as compact JSON (each
-    text's message id appended when any text has one)."""
-    body: list[Any] = list(map(_FINGERPRINTED, messages))  # tuples encode as JSON arrays
-    if any(m.received_at is not None for m in messages):
-        body = [(p, b, t, None if r is None else us_from_datetime(r)) for p, b, t, r in body]
-    if any(m.message_id for m in messages):
-        body = [(*fields, m.message_id) for fields, m in zip(body, messages, strict=True)]
-    try:
-        # Byte for byte the stdlib form below (tests/unit/adapters/test_votelog_encoding.py),
-        # and much cheaper: the stdlib encoding was a visible share of the bulk path's writer.
-        encoded = orjson.dumps([window, body])
-    except orjson.JSONEncodeError:  # what orjson refuses, the stdlib form reports as before
-        encoded = _encode([window, body]).encode()
-    return hashlib.sha256(encoded).hexdigest()
-
-
-def read_log(connection: sa.Connection, window: str) -> Iterable[LogEntry]:
-    """A window's log entries in order, as stored."""
-    vote_log = schema.vote_log
-    rows = connection.execution_options(yield_per=20_000).execute(
-        sa.select(
-            vote_log.c.seq,
-            vote_log.c.ballot_id,
-            vote_log.c.voter,
-            vote_log.c.channel,
-            vote_log.c.ts_us,
-            vote_log.c.allocation,
-            vote_log.c.prev_hash,
-            vote_log.c.hash,
-        )
-        .where(vote_log.c.window_id == window)
-        .order_by(vote_log.c.seq)
-    )
-    for row in rows:
-        yield log_entry_from_row(row, window)
