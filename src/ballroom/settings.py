@@ -37,6 +37,21 @@ class Settings(BaseSettings):
     db_url: str = Field(DEFAULT_DB_URL, description="SQLAlchemy URL; SQLite file by default.")
     host: str = Field("127.0.0.1", description="Address the HTTP server binds.")
     port: int = Field(8000, ge=0, le=65535, description="TCP port (0 picks a free one).")
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Seconds a connection has to send a request's line and headers (else 408).",
+    )
+    body_timeout_s: float = Field(
+        30.0, gt=0, le=3600, description="Seconds a request has to send its whole body (else 408)."
+    )
+    max_connections: int = Field(
+        2048,
+        ge=1,
+        le=1_000_000,
+        description="Connections `ballroom serve` holds at once; past it, requests get a 503.",
+    )
     secret_key: str | None = Field(
         None,
         min_length=16,

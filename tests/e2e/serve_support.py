@@ -37,7 +37,14 @@ def free_port() -> int:
 class Server:
     """One ``ballroom serve`` process; ``kill()`` is SIGKILL, ``stop()`` a clean SIGINT."""
 
-    def __init__(self, db_url: str, log: Path, *, demo: bool = True) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        log: Path,
+        *,
+        demo: bool = True,
+        settings: dict[str, str] | None = None,
+    ) -> None:
         self.db_url = db_url
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -57,7 +64,7 @@ class Server:
         ]
         if demo:
             command.append("--demo")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(settings or {})}
         with log.open("ab") as sink:
             self.process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
         self._wait_healthy()

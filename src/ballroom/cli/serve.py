@@ -101,6 +101,7 @@ def serve(
     import uvicorn  # noqa: PLC0415
 
     from ballroom.api.app import create_app  # noqa: PLC0415
+    from ballroom.api.slow_clients import deadline_protocol  # noqa: PLC0415
 
     settings = load_settings(db_url=db, host=host, port=port)
     if demo and settings.sms_number is None:
@@ -134,6 +135,9 @@ def serve(
         port=settings.port,
         log_level="warning",
         access_log=False,
+        # Slow clients are cut off and the connections held are capped (docs/security.md).
+        http=deadline_protocol(settings.header_timeout_s, settings.body_timeout_s),
+        limit_concurrency=settings.max_connections,
     )
 
 
