@@ -29,15 +29,15 @@ def test_a_refused_append_counts_nothing_and_changes_no_cap() -> None:
     try:
         voting.create_window("w", COUPLES)
         voting.open_window("w")
-        texts = [SmsMessage("+15550100", "robert")] * 9
+        texts = [SmsMessage("+12125550100", "robert")] * 9
         assert all(o.accepted for o in voting.ingest_sms(texts, idempotency_key="a"))
         store.fail_next = StoreRefused("the disk is full")
         with pytest.raises(CommitFailed):
-            voting.ingest_sms([SmsMessage("+15550100", "robert")], idempotency_key="b")
+            voting.ingest_sms([SmsMessage("+12125550100", "robert")], idempotency_key="b")
         assert voting.tallies("w").couples["robert"].sms == 9
         # The tenth text still fits: the failed one gave its room back.
         (tenth, eleventh) = voting.ingest_sms(
-            [SmsMessage("+15550100", "robert")] * 2, idempotency_key="c"
+            [SmsMessage("+12125550100", "robert")] * 2, idempotency_key="c"
         )
         assert tenth.accepted
         assert not eleventh.accepted
