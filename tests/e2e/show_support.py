@@ -118,3 +118,16 @@ def serious_violations(page: Page) -> list[dict[str, Any]]:
         for v in results["violations"]
         if v["impact"] in {"serious", "critical"}
     ]
+
+
+def small_tap_targets(page: Page) -> list[str]:
+    """Visible buttons, selects and inputs (not checkboxes) smaller than 44 by 44 CSS px."""
+    found: list[str] = page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+              "button, select, input:not([type=checkbox]):not([type=radio]), .scores label span"))
+            .filter((el) => el.offsetParent !== null)
+            .filter((el) => { const r = el.getBoundingClientRect();
+                              return r.height < 44 || (el.tagName === "BUTTON" && r.width < 44); })
+            .map((el) => `${el.tagName.toLowerCase()}#${el.id || el.dataset.testid || ""}`)"""
+    )
+    return found

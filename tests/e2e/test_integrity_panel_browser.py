@@ -19,6 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from serve_support import Server, key_missing_scores
+from show_support import screenshot
 
 from ballroom.adapters.interchange import write_vote_arrow
 from ballroom.integrity.electorate import Campaign, Electorate, Scenario, generate
@@ -106,6 +107,9 @@ def test_void_a_flagged_account_in_the_panel(
     expect(campaign).to_contain_text("Legal tactical voting — reported, not removed")
     for voter in electorate.truth.tactical:
         assert page.get_by_test_id(f"flagged-{voter}").count() == 0
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.locator("#integrity-panel").scroll_into_view_if_needed()
+    screenshot(page, "control-desktop-integrity")
 
     token = page.evaluate("sessionStorage.getItem('ballroom.token.control')")
     headers = {"Authorization": f"Bearer {token}"}

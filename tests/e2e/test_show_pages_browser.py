@@ -27,6 +27,7 @@ from show_support import (
     screenshot,
     serious_violations,
     sign_up_and_in,
+    small_tap_targets,
     staff_log_in,
 )
 
@@ -379,6 +380,9 @@ def test_every_page_passes_axe_and_is_screenshotted(
         if name != "control" or size != "phone":  # the control room is a desk page
             no_sideways_scroll(page)
         violations = serious_violations(page)
+        small = small_tap_targets(page)
+        if small:
+            violations.append({"id": "tap-target-under-44px", "nodes": small})
         if violations:
             found[name] = violations
         page.context.close()

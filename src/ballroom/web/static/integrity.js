@@ -14,14 +14,22 @@
   // A margin of combined score (a fraction) in percentage points, as the results show shares.
   const margin = (m) => (m === null || m === undefined ? "not measurable"
     : `${(100 * Number(m)).toFixed(2)} percentage points`);
-  const names = (list) => (list && list.length ? list.join(", ") : "nobody");
+  let coupleNames = {};  // couple id -> celebrity, for the night being analysed
+  const nameOf = (id) => coupleNames[id] || id;
+  const names = (list) => (list && list.length ? list.map(nameOf).join(", ") : "nobody");
+  // The analysis writes couple ids in its sentences: the room reads the couples' names.
+  // Only whole words: never a part of an email address, a host or a device name.
+  const withNames = (text) => String(text).replace(/[A-Za-z][\w-]*/g, (word, at, whole) => {
+    const near = `${whole[at - 1] || " "}${whole[at + word.length] || " "}`;
+    return /[@.+_/]/.test(near) ? word : coupleNames[word] || word;
+  });
 
   function counterfactualText(report) {
     const cf = report.counterfactual;
     if (!cf) return `Effect on the result not measured: ${report.counterfactual_note || "no night"}.`;
     // The verdict holds across the detection's uncertainty (strong flags only, a tenth wrong).
     if (cf.verdict) {
-      return `${cf.verdict} (margin ${margin(cf.margin)} as cast, ` +
+      return `${withNames(cf.verdict)} (margin ${margin(cf.margin)} as cast, ` +
         `${margin(cf.margin_without_flagged)} without the ${fmt(cf.flagged_votes)} flagged votes.)`;
     }
     if (cf.changes) {
@@ -35,7 +43,7 @@
   }
 
   function allocationText(allocation) {
-    return Object.entries(allocation).map(([c, v]) => `${c} ${v}`).join(", ");
+    return Object.entries(allocation).map(([c, v]) => `${nameOf(c)} ${v}`).join(", ");
   }
 
   function decide(voter, action) {
@@ -65,7 +73,7 @@
       el("td", { class: "mono" }, flag.voter),
       el("td", {}, flag.strength ? `${Number(flag.strength).toFixed(1)}: ${flag.reasons.join(", ")}`
         : flag.reasons.join(", ")),
-      el("td", {}, el("ul", { class: "evidence" }, ...flag.evidence.map((line) => el("li", {}, line)))),
+      el("td", {}, el("ul", { class: "evidence" }, ...flag.evidence.map((line) => el("li", {}, withNames(line))))),
       el("td", { class: "identity" }, ...[flag.email, flag.device, flag.ip].filter(Boolean)
         .map((part) => el("div", {}, part))),
       el("td", { class: "num", title: allocationText(flag.allocation) }, flag.votes),
@@ -123,7 +131,7 @@
         : "the elimination would be the same without it")
       : "";
     return el("tr", { "data-testid": `campaign-${campaign.target}` },
-      el("td", {}, campaign.target),
+      el("td", {}, nameOf(campaign.target)),
       el("td", { class: "num" }, fmt(campaign.voters)),
       el("td", { class: "num" }, fmt(campaign.votes)),
       el("td", {}, `${campaign.first}–${campaign.last}, peak ${campaign.peak_minute}`),
@@ -145,18 +153,20 @@
     $("clusters").querySelector("tbody").replaceChildren(...report.clusters.map((c, i) =>
       el("tr", { "data-testid": `cluster-${i + 1}` }, el("td", {}, `#${i + 1}`), el("td", {}, c.kind),
         el("td", { class: "num" }, c.voters.length), el("td", {}, c.flagged ? "flagged" : "reported"),
-        el("td", {}, c.evidence))));
+        el("td", {}, withNames(c.evidence)))));
     const effects = Object.fromEntries(((report.counterfactual || {}).campaigns || [])
       .map((e) => [e.target, e]));
     $("campaigns").querySelector("tbody").replaceChildren(...report.campaigns.map((c) =>
       campaignRow(c, effects[c.target])));
     $("campaigns-none").textContent = report.campaigns.length ? "" : "No campaign found.";
     $("decisions").replaceChildren(...report.decisions.map((d) => el("li", { "data-testid": "decision" },
-      `${d.at} ${d.actor}: ${d.action} ${d.voter} — ${d.reason}`)));
+      `${ballroom.when(d.at)} ${d.actor}: ${d.action === "void" ? "voided" : "cleared"} ${d.voter} — ${d.reason}`)));
   }
 
   async function refresh() {
     if (!token() || !windowId()) return;
+    const night = await ballroom.api("GET", `/api/v1/nights/${encodeURIComponent(windowId())}`);
+    coupleNames = Object.fromEntries(night.couples.map((c) => [c.id, c.celebrity]));
     const report = await ballroom.api("GET", `/api/v1/windows/${windowId()}/integrity`, { token: token() });
     render(report);
   }
