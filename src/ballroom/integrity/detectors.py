@@ -379,6 +379,8 @@ def detect(
     values = identities if identities is not None else identity_values(table)
     # The per-ballot work first: its temporaries (tens of millions of ballots) are freed
     # before the per-voter arrays below are made, and those reuse the memory.
+    # The texters first: their per-row work peaks before the per-voter arrays below exist.
+    texts = _texting(table, alloc)
     lockstep = _lockstep_cells(alloc, limits)
     bot = _machine_timing(table, alloc, limits, values.ip_block[0])
     n = alloc.n_voters
@@ -436,12 +438,7 @@ def detect(
             ),
         )
     evidence.add("machine_timing", _timing_strength(alloc, bot))
-    texts = None
-    if table.phone is not None:
-        phone_code = table.voter_codes(table.phone, alloc.first_row)
-        numbers = phone_numbers(table.phone.values)[phone_code]
-        del phone_code
-        texts = texting(table.voter.codes, table.ts_us, table.sms, n, numbers)
+    if texts is not None:
         machine = texts.machine_pace
         among = (texts.run >= evidence_model.SMS_RUN_STEPS[-1][0]) | (texts.exchange_machines > 0)
         evidence.add(
@@ -497,6 +494,16 @@ def detect(
         score=score,
         evidence=evidence,
     )
+
+
+def _texting(table: VoteTable, alloc: Allocations) -> Texting | None:
+    """``sms.texting`` of the table's texters (None: the phone column was not read)."""
+    if table.phone is None:
+        return None
+    phone_code = table.voter_codes(table.phone, alloc.first_row)
+    numbers = phone_numbers(table.phone.values)[phone_code]
+    del phone_code
+    return texting(table.voter.codes, table.ts_us, table.sms, alloc.n_voters, numbers)
 
 
 def _timing_strength(alloc: Allocations, bot: IntArray) -> npt.NDArray[np.float32]:
