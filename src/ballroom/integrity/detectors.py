@@ -483,7 +483,9 @@ def detect(
     ]
     clusters += _bot_clusters(context, np.where(flagged, bot, -1), flagged)
     if texts is not None:
-        clusters += sms_clusters(context, table, texts, flagged & (texts.texts > 0) & ~linked)
+        # Texters flagged for their texting (a bot or a farm that also texted is theirs).
+        texters = flagged & texts.machine_pace & ~linked & (bot < 0)
+        clusters += sms_clusters(context, table, texts, texters)
     campaigns = _campaigns(alloc, flagged, limits)
     clusters += _lockstep(context, flagged, limits, campaigns, lockstep)
     return Findings(

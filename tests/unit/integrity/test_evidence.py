@@ -151,3 +151,15 @@ def test_an_exchange_counts_only_beyond_the_nights_share_of_fast_texters() -> No
     excess = sms._exchange_excess(number, machine, judged)
     assert not excess[:50_000].any()
     assert (excess[50_000:] == 20).all()
+
+
+def test_bots_and_farms_that_also_text_stay_in_their_own_clusters() -> None:
+    # Camouflaged bots text a little too: they are bots, not a SIM bank (and no warning).
+    scenario = Scenario(voters=6000, farms=4, bots=2, camouflage=0.6, seed=3, sim_banks=1)
+    electorate = generate(scenario)
+    report = analyze(vote_table_from_arrow(electorate.table), draws=0)
+    bots = {v for v, kind in electorate.truth.abusive.items() if kind == "bot"}
+    for cluster in report.findings.clusters:
+        if cluster.kind == "sms-bank":
+            assert not set(cluster.voters) & bots
+            assert set(cluster.voters) <= set(electorate.truth.sim_banks[0]["voters"])
