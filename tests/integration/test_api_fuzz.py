@@ -1,7 +1,10 @@
 """Fuzz every operation of the OpenAPI schema (schemathesis): no input may cause a 5xx.
 
 Most SMS-gateway cases are signed with the gateway secret, so the fuzzer gets past the
-signature check to the body; the rest test the check itself.
+signature check to the body; the rest test the check itself. A second, stateful run follows
+the schema's links (tonight's night to its window, a ballot to its receipt and to "my ballot",
+an SMS batch to its first receipt) with a voter's or a producer's token, so sequences of calls
+are fuzzed, not only single ones.
 
 The app runs on SQLite with a night prepared and open, so requests reach the services
 rather than stopping at "not found". Bounded: 25 examples per operation.
@@ -50,6 +53,51 @@ def producer_token() -> Iterator[str]:
     finally:
         _APP.stop()
         _FOLDER.cleanup()
+
+
+@pytest.fixture(scope="module")
+def voter_token(producer_token: str) -> str:
+    """A verified voter's token (signed up and verified through the service)."""
+    del producer_token  # the app is started by it
+    email = "fuzz.voter@example.com"
+    _APP.accounts.sign_up(email, 30, "US")
+    code = _APP.mailer.messages(limit=1, recipient=email)[0].body.split("Your code is ", 1)[1]
+    return _APP.accounts.verify(email, code[:6]).token
+
+
+def test_sequences_along_the_schemas_links_cause_no_server_error(
+    producer_token: str, voter_token: str
+) -> None:
+    machine = schema.as_state_machine()
+    called: set[tuple[str, str, int]] = set()
+
+    class Sequences(machine):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            token = voter_token if zlib.crc32(repr(case).encode()) % 2 else producer_token
+            headers = {"Authorization": f"Bearer {token}"}
+            if case.path == "/api/v1/sms/inbound":
+                session = requests.Session()
+                session.auth = _sign
+                return {"headers": headers, "session": session}
+            return {"headers": headers}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            del kwargs
+            called.add((case.method, case.path, response.status_code))
+            assert response.status_code < 500, (case.path, response.status_code, response.text)
+
+    Sequences.run(
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+    )
+    # The links were followed: tonight's window was found from tonight's night (a fuzzed
+    # window id is a 404).
+    assert ("GET", "/api/v1/windows/{window}", 200) in called, sorted(called)
 
 
 @schema.parametrize()

@@ -114,4 +114,7 @@ def test_every_text_must_carry_the_aggregators_message_id(night: Api) -> None:
     assert_error(night.sms(texts, "no-id"), 422, "missing_field", "0.id")
     texts = [{"id": "", "from": SENDERS[0], "to": "21523", "body": "HILARIA"}]
     assert_error(night.sms(texts, "empty-id"), 422, "wrong_type", "0.id")
+    for odd in ("SM\u0000x", "SM\ud800", "SM id", "-SM"):
+        texts = [{"id": odd, "from": SENDERS[0], "to": "21523", "body": "HILARIA"}]
+        assert_error(night.sms(texts, "odd-id"), 422, "wrong_type", "0.id")
     assert _votes(night) == 0

@@ -58,6 +58,8 @@ class SmsMessageBody(_Body):
     id: StrictStr = Field(
         min_length=1,
         max_length=64,
+        # As aggregators' ids are: letters, digits and a few separators (no control bytes).
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
         description="The aggregator's own id of this inbound message (as Twilio's MessageSid or "
         "Vonage's messageId). A text is counted once per id, whatever batch or key it comes in.",
         examples=["SM5f8b1c2d3e4f"],

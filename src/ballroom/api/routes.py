@@ -50,6 +50,25 @@ ERRORS = error_responses(
     (422, "Invalid field"),
     (429, "Too many attempts"),
 )
+
+
+def _link(method: str, path: str, description: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link to another operation of this API (clients and the stateful fuzzer
+    follow it with values from the response or the request)."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {
+        "operationRef": f"#/paths/{pointer}/{method}",
+        "description": description,
+        "parameters": parameters,
+    }
+
+
+def _with_links(
+    errors: dict[int | str, dict[str, Any]], status: int, **links: dict[str, Any]
+) -> dict[int | str, dict[str, Any]]:
+    return {**errors, status: {"description": "Successful Response", "links": links}}
+
+
 SIGN_UP_ERRORS = ERRORS | error_responses((503, "The mail relay did not take the code; ask again"))
 
 
@@ -152,7 +171,29 @@ def list_nights(app: Container) -> dict[str, Any]:
     }
 
 
-@router.get("/nights/current", tags=["nights"], responses=ERRORS)
+@router.get(
+    "/nights/current",
+    tags=["nights"],
+    responses=_with_links(
+        ERRORS,
+        200,
+        WindowStatus=_link(
+            "get", "/api/v1/windows/{window}", "Its voting window.", window="$response.body#/window"
+        ),
+        CastBallot=_link(
+            "post",
+            "/api/v1/windows/{window}/ballots",
+            "Vote in it.",
+            window="$response.body#/window",
+        ),
+        Scores=_link(
+            "get",
+            "/api/v1/nights/{window}/scores",
+            "Its score sheet.",
+            window="$response.body#/window",
+        ),
+    ),
+)
 def current_night(app: Container) -> dict[str, Any]:
     """Tonight's night: theme, couples with their SMS keywords, panel, rounds."""
     return app.control.current_night().as_dict(app.control.season)
@@ -276,7 +317,26 @@ def schedule_window(
     return voting_bridge.status(app, window)
 
 
-@router.post("/windows/{window}/ballots", tags=["voting"], responses=ERRORS)
+@router.post(
+    "/windows/{window}/ballots",
+    tags=["voting"],
+    responses=_with_links(
+        ERRORS,
+        200,
+        CheckReceipt=_link(
+            "get",
+            "/api/v1/receipts/{ballot_hash}",
+            "Check the receipt.",
+            ballot_hash="$response.body#/hash",
+        ),
+        MyBallot=_link(
+            "get",
+            "/api/v1/windows/{window}/ballots/mine",
+            "The ballot that counts now.",
+            window="$request.path.window",
+        ),
+    ),
+)
 async def cast_ballot(
     *,
     window: WindowId,
@@ -307,7 +367,20 @@ SMS_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/sms/inbound", tags=["voting"], responses=SMS_ERRORS)
+@router.post(
+    "/sms/inbound",
+    tags=["voting"],
+    responses=_with_links(
+        SMS_ERRORS,
+        200,
+        FirstReceipt=_link(
+            "get",
+            "/api/v1/receipts/{ballot_hash}",
+            "Check the first text's receipt.",
+            ballot_hash="$response.body#/outcomes/0/receipt/hash",
+        ),
+    ),
+)
 async def sms_inbound(
     messages: Annotated[list[SmsMessageBody], Body(max_length=10_000)],
     idempotency_key: IdempotencyKey,
