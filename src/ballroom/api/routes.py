@@ -426,8 +426,7 @@ async def sms_inbound(
 @router.get("/windows/{window}/tallies", tags=["voting"], responses=ERRORS)
 def tallies(window: WindowId, who: Caller, app: Container) -> dict[str, Any]:
     """Live counts per couple and method, and per minute (producers)."""
-    require_role(who, Role.PRODUCER)
-    return voting_bridge.tallies(app, window)
+    return voting_bridge.tallies(app, who, window)
 
 
 @router.get(
@@ -443,8 +442,7 @@ async def tally_stream(
     limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> StreamingResponse:
     """Server-sent events: the tally each time it changes (``limit`` ends after N events)."""
-    require_role(who, Role.PRODUCER)
-    first = await run_in_threadpool(voting_bridge.tallies, app, window)
+    first = await run_in_threadpool(voting_bridge.tallies, app, who, window)
     return StreamingResponse(
         voting_bridge.tally_events(app, window, first, limit),
         media_type="text/event-stream",

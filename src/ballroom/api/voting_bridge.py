@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ballroom.api.models import SmsMessageBody
-from ballroom.domain.voting import LogEntry, Receipt, SmsMessage, Tally, VoteMeta, datetime_from_us
-from ballroom.services.accounts import AccountService, Principal
+from ballroom.domain.voting import LogEntry, Receipt, SmsMessage, Tally, datetime_from_us
+from ballroom.services.accounts import Principal
 
 if TYPE_CHECKING:
     from ballroom.bootstrap import App
@@ -43,9 +43,9 @@ def status(app: App, window: str) -> dict[str, Any]:
     }
 
 
-def tallies(app: App, window: str) -> dict[str, Any]:
-    """The window's live tally."""
-    return dict(app.voting.tallies(window).as_dict())
+def tallies(app: App, who: Principal, window: str) -> dict[str, Any]:
+    """The window's live tally (the service decides who may see it)."""
+    return dict(app.voting.tallies_for(who, window).as_dict())
 
 
 async def cast_web_ballot(
@@ -62,11 +62,8 @@ async def cast_web_ballot(
 
     ``ip`` and ``device`` (the user agent) are kept with the ballot for the integrity checks.
     """
-    AccountService.require_verified(who)
-    assert who.identity is not None  # a verified voter always has one
-    meta = VoteMeta(email=who.email or "", ip=ip, device=device[:200])
-    receipt = await app.voting.submit_web_ballot_async(
-        window, who.identity, allocation, idempotency_key=key, meta=meta
+    receipt = await app.voting.submit_voter_ballot_async(
+        who, window, allocation, idempotency_key=key, ip=ip, device=device
     )
     return receipt_dict(receipt)
 
@@ -105,9 +102,7 @@ async def ingest_sms(app: App, messages: Sequence[SmsMessageBody], key: str) -> 
 
 def my_ballot(app: App, who: Principal, window: str) -> dict[str, Any]:
     """The voter's web ballot that counts now in ``window``, as its receipt (or null)."""
-    AccountService.require_verified(who)
-    assert who.identity is not None  # a verified voter always has one
-    entry = app.voting.current_web_ballot(window, who.identity)
+    entry = app.voting.my_web_ballot(who, window)
     return {"window": window, "ballot": None if entry is None else _entry(entry)}
 
 

@@ -52,6 +52,7 @@ from ballroom.domain.voting import (
     verify_chain,
 )
 from ballroom.errors import Conflict, InvalidInput, NotFound
+from ballroom.services.accounts import AccountService, Principal, Role, require_role
 from ballroom.services.ports import Clock, IdGenerator, ProcessIds, ReceiptLookup, VoteLog
 
 AlsoWrite = Callable[[sa.Connection], None]
@@ -365,6 +366,30 @@ class VotingService:
         key = _voter_key(voter, idempotency_key)
         return self._writer.submit_web_async(window_id, voter, allocation, key, meta or VoteMeta())
 
+    def submit_voter_ballot_async(
+        self,
+        who: Principal,
+        window_id: str,
+        allocation: Mapping[str, int],
+        *,
+        idempotency_key: str,
+        ip: str = "",
+        device: str = "",
+    ) -> asyncio.Future[Receipt]:
+        """A signed-in voter's web ballot (only a verified voter may cast one), with where it
+        came from (``ip``, the user agent as ``device``) for the integrity checks."""
+        voter = self._verified_voter(who)
+        meta = VoteMeta(email=who.email or "", ip=ip, device=device[:200])
+        return self.submit_web_ballot_async(
+            window_id, voter, allocation, idempotency_key=idempotency_key, meta=meta
+        )
+
+    @staticmethod
+    def _verified_voter(who: Principal) -> str:
+        AccountService.require_verified(who)
+        assert who.identity is not None  # a verified voter always has one
+        return who.identity
+
     def cast_web_ballot(
         self,
         window_id: str,
@@ -448,6 +473,12 @@ class VotingService:
         with self._writer.state_lock:
             return self._window(window_id).tally.snapshot()
 
+    def tallies_for(self, who: Principal, window_id: str) -> Tally:
+        """The live tally, for the control room (producers only: it moves while voting is
+        open, and the public sees results only once the night is revealed)."""
+        require_role(who, Role.PRODUCER)
+        return self.tallies(window_id)
+
     def subscribe(
         self, window_id: str, callback: Callable[[Tally], None] | None = None
     ) -> TallySubscription:
@@ -483,6 +514,10 @@ class VotingService:
         found = self.log.read_log_slice(window_id, seq, seq)
         # The book is ahead of the store only while the ballot's commit is in flight.
         return found[0] if found and found[0].voter == voter else None
+
+    def my_web_ballot(self, who: Principal, window_id: str) -> LogEntry | None:
+        """A signed-in voter's own web ballot that counts now (verified voters only)."""
+        return self.current_web_ballot(window_id, self._verified_voter(who))
 
     def superseded(self, entry: LogEntry) -> bool:
         """Whether a later web ballot of the same voter replaced ``entry`` (texts never are)."""
