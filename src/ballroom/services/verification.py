@@ -49,7 +49,8 @@ CHAIN_ALGORITHM = "sha256(prev_hash_hex || canonical_json(entry)); see ballroom.
 MANIFEST_VERSION = 2
 """``chain.json``'s ``version``: 2 adds ``votes``, ``opens_at`` and ``exported_at``; exports
 without one are version 1 (same chain, same checks)."""
-_AHEAD = 2  # batches prepared ahead of the chain (each: ~1 M rows and their entries)
+_AHEAD = 1  # batches prepared ahead of the chain
+_BATCH_ROWS = 1 << 18  # rows a batch: each holds its columns, entries and hashes (~130 MB)
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 _ESCAPED = re.compile(rb'[\x00-\x1f"\\]')  # what JSON escapes (without ensure_ascii)
 
@@ -129,9 +130,12 @@ def verify_export(folder: Path, *, receipt: str | None = None) -> dict[str, obje
     claimed = published.get("couples")
     walk = _Walk(window, genesis.encode(), wanted, claimed if isinstance(claimed, dict) else ())
     ids = BallotIds()
+    pool = pa.default_memory_pool()
     for batch, payloads in _prepared(votes, walk):
         walk.add(batch, payloads, receipts)
         ids.add(batch)
+        del batch, payloads
+        pool.release_unused()  # Arrow's allocator would keep each batch's pages
     if not ids.all_distinct():
         raise reappearing_ballot(votes)
     if receipts is not None:
@@ -300,7 +304,7 @@ def _prepared(votes: Path, walk: _Walk) -> Iterator[tuple[BallotBatch, list[byte
 
     def produce() -> None:
         try:
-            for batch in read_ballot_batches(votes):
+            for batch in read_ballot_batches(votes, batch_rows=_BATCH_ROWS):
                 ordered = batch.sorted_by_couple()
                 item = (ordered, walk.prepare(ordered))
                 while not stop.is_set():
