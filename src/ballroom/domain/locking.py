@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ballroom.domain.scoring import ScoreSheet
+from ballroom.domain.scoring import ScoreSheet, still_missing
 from ballroom.errors import InvalidInput, ScoresIncomplete, UnknownJudge, WrongType
 
 MAX_REASON = 500
@@ -51,11 +51,9 @@ def check_lock(sheet: ScoreSheet, absences: Sequence[tuple[object, object]]) -> 
         absent[judge] = text
     unexplained = [(j, c, r) for j, c, r in missing if j not in absent]
     if unexplained:
-        named = "; ".join(f"{c} in {r} from {j}" for j, c, r in unexplained[:3])
-        more = f" and {len(unexplained) - 3} more" if len(unexplained) > 3 else ""
         raise ScoresIncomplete(
-            f"{len(unexplained)} score(s) still missing: {named}{more}; key them, or declare "
-            "their judge absent with a reason, before locking",
+            f"{still_missing(unexplained)}; key them, or declare their judge absent with a "
+            "reason, before locking",
             field="scores",
         )
     return absent

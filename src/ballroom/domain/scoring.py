@@ -8,7 +8,7 @@ Pure: the caller passes the time of each action.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -242,10 +242,13 @@ def require_complete(sheet: ScoreSheet, *, absent_judges: Iterable[str] = ()) ->
     missing = [(j, c, r) for j, c, r in sheet.missing() if j not in absent]
     if not missing:
         return
+    raise ScoresIncomplete(
+        f"{still_missing(missing)}; key them before computing the results", field="scores"
+    )
+
+
+def still_missing(missing: Sequence[tuple[str, str, str]]) -> str:
+    """``N score(s) still missing: <couple> in <round> from <judge>; ...`` (three named)."""
     named = "; ".join(f"{c} in {r} from {j}" for j, c, r in missing[:3])
     more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-    raise ScoresIncomplete(
-        f"{len(missing)} score(s) still missing: {named}{more}; key them before computing "
-        "the results",
-        field="scores",
-    )
+    return f"{len(missing)} score(s) still missing: {named}{more}"
