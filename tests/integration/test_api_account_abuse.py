@@ -121,6 +121,30 @@ def test_concurrent_sign_ups_for_one_address_send_at_most_the_limit(api: Api) ->
     assert len(api.app.mailer.messages(recipient="race@example.com", limit=100)) == 5
 
 
+def _at_once(count: int, call: Callable[[], Any]) -> list[int]:
+    """``call`` from ``count`` threads released together; their status codes."""
+    start = threading.Barrier(count)
+
+    def one(_: int) -> int:
+        start.wait()
+        return int(call().status_code)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def test_concurrent_wrong_codes_are_counted_exactly(api: Api) -> None:
+    _sign_up(api.client, "racer@example.com")
+    statuses = _at_once(16, lambda: _verify(api.client, "racer@example.com", "000000"))
+    assert sorted(statuses) == [401] * 5 + [429] * 11
+
+
+def test_concurrent_failed_logins_are_counted_exactly(api: Api) -> None:
+    api.producer("boss")
+    statuses = _at_once(12, lambda: _login(api.client, "boss", "wrong-guess"))
+    assert sorted(statuses) == [401] * 5 + [429] * 7
+
+
 # -- item 2: staff logins --------------------------------------------------------------------
 
 
