@@ -3,8 +3,10 @@
 Sources (marks and expected places transcribed, never code):
 
 - **jUdge** (Hanno Fellmann, 2014, Apache-2.0), an open-source dancesport scrutineering
-  library: the examples "Beispiel B" (one dance) and "Beispiel P" (five dances, every dance
-  place and the final) of its test suite ``de/fellmann/judge/skating/CalculatorTest.java``.
+  library: the examples "Beispiel A" to "P" and two edge cases of its test suite
+  ``test/de/fellmann/judge/skating/CalculatorTest.java`` (A-E one dance, rules 5-8; F-K final
+  summaries, rules 9 and 10; M, N and P five dances of five judges, rules 10 and 11), every
+  dance place and the final place it expects.
 - **who-woulda-won** (czlee), ``tests/test_voting/test_relative_placement.py``: two real
   West Coast Swing finals scored by Relative Placement, whose single-dance majority rules are
   Skating System rules 5-8 (it adds a head-to-head step the Skating System does not have; no
@@ -215,3 +217,133 @@ def test_wcs_shared_datasets(
 ) -> None:
     judges = [f"J{index + 1}" for index in range(len(next(iter(rows.values()))))]
     assert place_dance(judges, {c: list(m) for c, m in rows.items()}) == expected
+
+
+# --------------------------------------------------------------------------- jUdge, A to N
+#
+# The other examples of jUdge's CalculatorTest ("Beispiel A" to "N", and two edge cases).
+# Each dance is one string per couple c1, c2, ...: the judges' marks, a colon, the dance
+# place jUdge expects; the last list is the expected final places. Examples F to K give
+# every dance one judge, so the marks are the dance places themselves: they exercise
+# rules 9 and 10 on a final summary alone.
+JUDGE_EXAMPLES = {
+    # A-E: one dance, five judges (rules 5-8).
+    "A": (["15112:1", "22541:2", "33323:3", "44234:4", "51455:5", "66666:6"],),
+    "C": (["11155:1", "22514:2", "55222:3", "33461:4", "44333:5", "66646:6"],),
+    "D": (["21511:1", "12255:2", "56122:3", "33336:4", "44464:5", "65643:6"],),
+    # E: c2 and c3 equal in every column (rule 7 to the last column) -> 2.5 each.
+    "E": (["21511:1", "12255:2.5", "55122:2.5", "33336:4", "44464:5", "66643:6"],),
+    # F: five dances, the totals all differ (rule 9).
+    "F": (
+        ["1:1", "3:3", "2:2", "4:4", "5:5", "6:6"],
+        ["2:2", "1:1", "3:3", "4:4", "5:5", "6:6"],
+        ["1:1", "2:2", "3:3", "4:4", "5:5", "6:6"],
+        ["2:2", "1:1", "3:3", "4:4", "5:5", "6:6"],
+        ["2:2", "4:4", "3:3", "1:1", "6:6", "5:5"],
+    ),
+    # G: four dances; totals tie in pairs, rule 10 (most places "kth or better", then
+    # the lower sum of those places) orders each pair: c4 before c3, c6 before c5.
+    "G": (
+        ["1:1", "3:3", "2:2", "4:4", "6:6", "5:5"],
+        ["1:1", "3:3", "5:5", "2:2", "6:6", "4:4"],
+        ["2:2", "1:1", "4:4", "3:3", "5:5", "6:6"],
+        ["5:5", "2:2", "4:4", "6:6", "1:1", "3:3"],
+    ),
+    # H, J: five dances, two pairs of equal totals (H: 15 and 21; J: 11 and 23), each
+    # pair ordered by rule 10.
+    "H": (
+        ["3:3", "2:2", "1:1", "4:4", "5:5", "6:6"],
+        ["1:1", "2:2", "4:4", "5:5", "3:3", "6:6"],
+        ["1:1", "3:3", "2:2", "6:6", "5:5", "4:4"],
+        ["1:1", "2:2", "5:5", "4:4", "3:3", "6:6"],
+        ["1:1", "6:6", "3:3", "2:2", "5:5", "4:4"],
+    ),
+    "J": (
+        ["1:1", "3:3", "2:2", "6:6", "5:5", "4:4"],
+        ["1:1", "4:4", "2:2", "3:3", "5:5", "6:6"],
+        ["2:2", "1:1", "3:3", "4:4", "5:5", "6:6"],
+        ["3:3", "2:2", "1:1", "5:5", "4:4", "6:6"],
+        ["2:2", "1:1", "3:3", "5:5", "4:4", "6:6"],
+    ),
+    # K: c2-c5 all total 17. Rule 10, 2nd: c2 has three places "2nd or better" -> 2nd;
+    # 3rd: c3 and c5 three each, sums 5 < 8 -> c3; 4th: c4 five "4th or better" to c5's
+    # four -> c4; c5 5th.
+    "K": (
+        ["2:2", "1:1", "6:6", "4:4", "5:5", "3:3"],
+        ["1:1", "2:2", "6:6", "4:4", "3:3", "5:5"],
+        ["5:5", "2:2", "1:1", "4:4", "3:3", "6:6"],
+        ["3:3", "6:6", "1:1", "4:4", "2:2", "5:5"],
+        ["2:2", "6:6", "3:3", "1:1", "4:4", "5:5"],
+    ),
+    # M: five dances, five judges; dance 3 has shared places (1.5, 5.5). c1 and c2 tie on
+    # the total and on rule 10, rule 11 (all 25 marks as one dance) puts c2 first; so too
+    # c5 and c6 for 5th, where rule 11 puts c6 first.
+    "M": (
+        ["11253:1", "22525:2", "45311:3", "33636:4", "66144:5", "54462:6"],
+        ["12234:1", "53122:2", "31313:3", "44441:4", "25555:5", "66666:6"],
+        ["11223:1.5", "32112:1.5", "53361:3", "26634:4", "44556:5.5", "65445:5.5"],
+        ["22515:2", "11252:1", "56323:4", "33136:3", "64664:6", "45441:5"],
+        ["26261:2", "15152:1", "32424:4", "51513:3", "44636:6", "63345:5"],
+    ),
+    # N: five dances, five judges; in dance 3, c2, c3 and c4 are equal in every column
+    # (rule 7 to the last) and share 3rd-5th, 4 each. The final needs rule 10 for c4 and
+    # rule 11 for c2 and c3.
+    "N": (
+        ["11253:1", "22525:2", "33636:4", "45311:3", "66144:5", "54462:6"],
+        ["12234:1", "53122:2", "44441:4", "31313:3", "25555:5", "66666:6"],
+        ["11111:1", "23456:4", "34562:4", "45623:4", "52234:2", "66345:6"],
+        ["11252:1", "56323:4", "22515:2", "33136:3", "45441:5", "64664:6"],
+        ["15152:1", "32424:4", "26261:2", "51513:3", "63345:5", "44636:6"],
+    ),
+    # Edge 1: one couple, one judge, one dance.
+    "edge-1": (["1:1"],),
+    # Edge 2: five couples, one judge, five dances in a cycle: every couple totals 15 and
+    # is equal under rules 10 and 11 -> all share 1st-5th, 3 each.
+    "edge-2": (
+        ["1:1", "2:2", "3:3", "4:4", "5:5"],
+        ["2:2", "3:3", "4:4", "5:5", "1:1"],
+        ["3:3", "4:4", "5:5", "1:1", "2:2"],
+        ["4:4", "5:5", "1:1", "2:2", "3:3"],
+        ["5:5", "1:1", "2:2", "3:3", "4:4"],
+    ),
+}
+JUDGE_FINALS = {
+    "A": [1, 2, 3, 4, 5, 6],
+    "C": [1, 2, 3, 4, 5, 6],
+    "D": [1, 2, 3, 4, 5, 6],
+    "E": [1, 2.5, 2.5, 4, 5, 6],
+    "F": [1, 2, 3, 4, 5, 6],
+    "G": [1, 2, 4, 3, 6, 5],
+    "H": [1, 2, 3, 4, 5, 6],
+    "J": [1, 2, 3, 4, 5, 6],
+    "K": [1, 2, 3, 4, 5, 6],
+    "M": [2, 1, 3, 4, 6, 5],
+    "N": [1, 2, 3, 4, 5, 6],
+    "edge-1": [1],
+    "edge-2": [3, 3, 3, 3, 3],
+}
+
+
+@pytest.mark.parametrize("name", list(JUDGE_EXAMPLES))
+def test_judge_calculator_examples(name: str) -> None:
+    dances = JUDGE_EXAMPLES[name]
+    marks = []
+    expected_dances = {}
+    for number, dance in enumerate(dances):
+        cells = [cell.split(":") for cell in dance]
+        judges = [f"J{index + 1}" for index in range(len(cells[0][0]))]
+        title = f"dance {number + 1}"
+        marks.append(
+            {
+                "dance": title,
+                "judges": judges,
+                "places": {f"c{i + 1}": _digits(row) for i, (row, _) in enumerate(cells)},
+            }
+        )
+        expected_dances[title] = {f"c{i + 1}": float(place) for i, (_, place) in enumerate(cells)}
+    result = place_final(SkatingRequest.from_mapping({"rules": "skating", "marks": marks}))
+    assert {title: dict(places) for title, places in result.dance_places.items()} == (
+        expected_dances
+    )
+    final = {f"c{i + 1}": place for i, place in enumerate(JUDGE_FINALS[name])}
+    assert result.final_places == final
