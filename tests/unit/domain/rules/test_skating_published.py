@@ -11,11 +11,23 @@ Sources (marks and expected places transcribed, never code):
   West Coast Swing finals scored by Relative Placement, whose single-dance majority rules are
   Skating System rules 5-8 (it adds a head-to-head step the Skating System does not have; no
   example below reaches it), and its hand-worked rule 6/7 sheets.
+- **showcase** (rubys/showcase, a ballroom showcase scheduler with Skating System
+  scrutineering), ``test/models/heat_test.rb``: its rules 9, 10 and 11 examples (couples
+  91-98, 101-106 "10B", 111-118), numbered like the teaching document "The Skating System",
+  whose rules 5-7 examples (couples 51-76) it carries too.
 
 Two published sheets are deliberately left out: the "Rétro Boréale 2026 Short Showcase" of
 placerte/skating-system (``tests/test_skating_rules_audit.py``) expects the places of the
 column-equals-place reading that the official note to Rule 6 rules out (its 6th place and its
-shared 8.5 both depend on it), so it cannot pass under the rulebook.
+shared 8.5 both depend on it), so it cannot pass under the rulebook. And showcase's rule 10
+example "10A" (three dances; totals 101 5, 102 5, 103 6+4+2 = 12, 104 5+3+4 = 12, 105 14, 106
+15) expects 103 and 104 to share 3rd, by its own note's reading that two couples with the
+same number of places "3rd or higher" stay tied. Rule 10 goes on: when the couples have the
+same number of such places, the place goes to the lower sum of those places (the rule's
+second step, which jUdge's example K and test_skating.py's lower-sum test also exercise).
+103's one place "3rd or higher" is a 2nd, 104's a 3rd: 2 < 3, so 103 is 3rd and 104 4th by
+rule 10 (what ``place_final`` gives), and rule 11 is never reached. The sheet is kept out
+rather than asserted against an expectation that is not the source's.
 """
 
 from __future__ import annotations
@@ -347,3 +359,112 @@ def test_judge_calculator_examples(name: str) -> None:
     )
     final = {f"c{i + 1}": place for i, place in enumerate(JUDGE_FINALS[name])}
     assert result.final_places == final
+
+
+# --------------------------------------------------------------------------- showcase
+#
+# rubys/showcase (a ballroom showcase scheduler with Skating System scrutineering),
+# test/models/heat_test.rb: its rules 9, 10 and 11 examples (couples 91-98, 101-106,
+# 111-118). Its rules 5-7 examples are the teaching document's, which test_skating.py
+# already carries.
+
+
+def _summary(places: Mapping[str, Sequence[int]]) -> SkatingRequest:
+    """A final summary as a request: one judge per dance, whose marks are the dance places."""
+    dances = len(next(iter(places.values())))
+    marks = [
+        {
+            "dance": f"dance {number + 1}",
+            "judges": ["J1"],
+            "places": {couple: [row[number]] for couple, row in places.items()},
+        }
+        for number in range(dances)
+    ]
+    return SkatingRequest.from_mapping({"rules": "skating", "marks": marks})
+
+
+def test_showcase_rule_9_final_summary() -> None:
+    # Rule 9 example: five dances (W, T, V, F, Q), eight couples, every total different
+    # (5, 12, 14, 25, 26, 28, 30, 40): the lowest total wins, and so on.
+    result = place_final(
+        _summary(
+            {
+                "91": [1, 1, 1, 1, 1],
+                "92": [4, 2, 2, 2, 2],
+                "93": [2, 3, 3, 3, 3],
+                "94": [5, 5, 6, 4, 5],
+                "95": [3, 4, 5, 7, 7],
+                "96": [6, 7, 4, 5, 6],
+                "97": [7, 6, 7, 6, 4],
+                "98": [8, 8, 8, 8, 8],
+            }
+        )
+    )
+    assert result.final_places == {str(90 + n): n for n in range(1, 9)}
+    assert set(result.final_rules.values()) == {"rule 9"}
+
+
+def test_showcase_rule_10_place_under_review_column() -> None:
+    # Rule 10 example "10B": four dances (W, T, F, Q). Totals: 101 12, 102 12, 103 12, 104
+    # 12, 105 18, 106 18. 1st: 101 has two 1sts, 103 and 104 one each, 102 none -> 101. 2nd:
+    # 102 has three places "2nd or better", 103 two -> 102. 3rd: 103 (2, 1, 3) three, 104
+    # (3, 1) two -> 103; 104 4th. 5th: 105 (5, 3, 5, 5) four places "5th or better", 106
+    # (4, 5, 3) three -> 105. Counting from 1st at every place instead would give 106
+    # (a 3rd and a 4th) 5th, as the showcase test's own note observes.
+    result = place_final(
+        _summary(
+            {
+                "101": [1, 6, 4, 1],
+                "102": [6, 2, 2, 2],
+                "103": [2, 1, 6, 3],
+                "104": [3, 4, 1, 4],
+                "105": [5, 3, 5, 5],
+                "106": [4, 5, 3, 6],
+            }
+        )
+    )
+    assert result.final_places == {str(100 + n): n for n in range(1, 7)}
+    assert set(result.final_rules.values()) == {"rule 10"}
+
+
+SHOWCASE_RULE_11 = {
+    # Five judges a-e; per dance, each couple's marks from judges a to e.
+    "Waltz": {
+        "111": "25664", "112": "68157", "113": "83288", "114": "74332",
+        "115": "11526", "116": "42411", "117": "57873", "118": "36745",
+    },
+    "Tango": {
+        "111": "36554", "112": "78387", "113": "85468", "114": "63133",
+        "115": "11245", "116": "52622", "117": "27771", "118": "44816",
+    },
+}  # fmt: skip
+
+
+def test_showcase_rule_11_two_dances() -> None:
+    # Rule 11 example: two dances, five judges, eight couples. Dance places: Waltz 116,
+    # 115, 114, 111, 118, 112, 117, 113; Tango 115, 116, 114, 118, 111, 113, 117, 112.
+    # Totals: 115 and 116 3 each; 114 6; 111 and 118 9; 112, 113 and 117 14.
+    # 1st: 115 and 116 each one 1st (sum 1): rule 11 on their ten marks -> 115.
+    # 4th: 111 (4, 5) and 118 (5, 4) equal under rule 10 -> rule 11 -> 111.
+    # 6th: 112 and 113 one 6th each, 117 none; rule 11 between 112 and 113 -> 112 6th,
+    # and 113, the one rule 11 left, takes 7th directly; 117 8th (rule 10 had put it
+    # below both).
+    marks = [
+        {
+            "dance": dance,
+            "judges": FIVE_JUDGES,
+            "places": {couple: _digits(row) for couple, row in rows.items()},
+        }
+        for dance, rows in SHOWCASE_RULE_11.items()
+    ]
+    result = place_final(SkatingRequest.from_mapping({"rules": "skating", "marks": marks}))
+    assert result.dance_places["Waltz"] == {
+        "116": 1, "115": 2, "114": 3, "111": 4, "118": 5, "112": 6, "117": 7, "113": 8,
+    }  # fmt: skip
+    assert result.dance_places["Tango"] == {
+        "115": 1, "116": 2, "114": 3, "118": 4, "111": 5, "113": 6, "117": 7, "112": 8,
+    }  # fmt: skip
+    assert result.final_places == {
+        "115": 1, "116": 2, "114": 3, "111": 4, "118": 5, "112": 6, "113": 7, "117": 8,
+    }  # fmt: skip
+    assert result.final_rules["113"] == "rule 11"
