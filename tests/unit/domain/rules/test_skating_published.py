@@ -11,12 +11,22 @@ Sources (marks and expected places transcribed, never code):
   West Coast Swing finals scored by Relative Placement, whose single-dance majority rules are
   Skating System rules 5-8 (it adds a head-to-head step the Skating System does not have; no
   example below reaches it), and its hand-worked rule 6/7 sheets.
+- **BallroomSkatingSystem.jl** (sdobber), ``test/runtests.jl``: a seven-judge sheet of its
+  testset "Error in sum calculation", and the Wikipedia "clear majority" sheet of its docs.
+  Its multi-dance testsets ("Multiple Dances w/o Rule 11", "Rule 11a, 11b, 11c", "Rule 11b",
+  "Rule 11d") carry mark for mark the same sheets as jUdge's examples F-K, M, N and P and
+  expect the same final places: two independent implementations
+  agree on every expectation below, so they are not repeated.
 - **showcase** (rubys/showcase, a ballroom showcase scheduler with Skating System
   scrutineering), ``test/models/heat_test.rb``: its rules 9, 10 and 11 examples (couples
   91-98, 101-106 "10B", 111-118), numbered like the teaching document "The Skating System",
   whose rules 5-7 examples (couples 51-76) it carries too.
 
-Two published sheets are deliberately left out: the "Rétro Boréale 2026 Short Showcase" of
+Four published sheets are deliberately left out. BallroomSkatingSystem.jl's other two
+"Error in sum calculation" sheets have a judge give the same place twice (judge A marks
+couples 12 and 14 both 5th; judge E marks three couples 7th), which Rule 4 forbids ("a judge
+must not tie couples for any place"): ``place_dance`` rejects them as bad input, as it
+should, instead of placing them. Then the "Rétro Boréale 2026 Short Showcase" of
 placerte/skating-system (``tests/test_skating_rules_audit.py``) expects the places of the
 column-equals-place reading that the official note to Rule 6 rules out (its 6th place and its
 shared 8.5 both depend on it), so it cannot pass under the rulebook. And showcase's rule 10
@@ -37,6 +47,7 @@ from collections.abc import Mapping, Sequence
 import pytest
 
 from ballroom.domain.rules.skating import SkatingRequest, place_dance, place_final
+from ballroom.errors import DuplicateScore
 
 FIVE_JUDGES = ["A", "B", "C", "D", "E"]
 
@@ -468,3 +479,48 @@ def test_showcase_rule_11_two_dances() -> None:
         "115": 1, "116": 2, "114": 3, "111": 4, "118": 5, "112": 6, "113": 7, "117": 8,
     }  # fmt: skip
     assert result.final_rules["113"] == "rule 11"
+
+
+# ------------------------------------------------------------------ BallroomSkatingSystem.jl
+
+
+def test_julia_seven_judges_seven_couples() -> None:
+    # BallroomSkatingSystem.jl, testset "Error in sum calculation", second sheet (a
+    # regression sheet for the sums of rule 7): 7 judges A-G, couples 11-17, expected
+    # places 3, 2, 4, 1, 5, 6, 7.
+    by_judge = {
+        "A": [6, 3, 5, 1, 7, 4, 2],
+        "B": [1, 2, 4, 3, 5, 7, 6],
+        "C": [1, 2, 4, 3, 5, 6, 7],
+        "D": [7, 6, 5, 4, 3, 2, 1],
+        "E": [3, 2, 1, 4, 5, 6, 7],
+        "F": [2, 4, 3, 1, 5, 6, 7],
+        "G": [4, 3, 2, 1, 5, 6, 7],
+    }
+    couples = [str(number) for number in range(11, 18)]
+    places = {c: [marks[i] for marks in by_judge.values()] for i, c in enumerate(couples)}
+    expected = [3, 2, 4, 1, 5, 6, 7]
+    assert place_dance(list(by_judge), places) == dict(zip(couples, expected, strict=True))
+
+
+def test_julia_wikipedia_clear_majority() -> None:
+    # BallroomSkatingSystem.jl, testset "Individual Dances" (results3) and its docs, "Results
+    # with a Clear Majority for Each Place", after Wikipedia: 11 has three 1sts -> 1st; 12
+    # has four "2nd or better" -> 2nd; 13 3rd.
+    places = {"11": [1, 1, 2, 1, 2], "12": [2, 2, 1, 3, 1], "13": [3, 3, 3, 2, 3]}
+    assert place_dance(FIVE_JUDGES, places) == {"11": 1, "12": 2, "13": 3}
+
+
+def test_julia_sheets_with_a_judge_tying_couples_are_refused() -> None:
+    # BallroomSkatingSystem.jl, "Error in sum calculation", first sheet: judge A marks
+    # couples 12 and 14 both 5th. Rule 4: a judge must not tie couples for any place.
+    by_judge = {
+        "A": [2, 5, 4, 5, 6, 1],
+        "B": [1, 5, 5, 3, 6, 1],
+        "C": [2, 3, 5, 4, 6, 1],
+        "D": [1, 4, 3, 5, 6, 1],
+        "E": [2, 3, 4, 4, 6, 1],
+    }
+    places = {str(11 + i): [marks[i] for marks in by_judge.values()] for i in range(6)}
+    with pytest.raises(DuplicateScore):
+        place_dance(list(by_judge), places)
