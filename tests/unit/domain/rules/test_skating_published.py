@@ -6,7 +6,11 @@ Sources (marks and expected places transcribed, never code):
   library: the examples "Beispiel A" to "P" and two edge cases of its test suite
   ``test/de/fellmann/judge/skating/CalculatorTest.java`` (A-E one dance, rules 5-8; F-K final
   summaries, rules 9 and 10; M, N and P five dances of five judges, rules 10 and 11), every
-  dance place and the final place it expects.
+  dance place and the final place it expects. These are the worked examples of the appendix
+  "Majoritätssystem" (Dawson's "The Skating System" in German) of the DTV's Turnier- und
+  Sportordnung: dancesport-common-algorithms labels the same sheets "Beispiel A - Regel 5,
+  TSO, S. 102" to "Beispiel E - Regel 8" and "Beispiel F - Regel 9a" to "Beispiel K - Regel
+  10c".
 - **who-woulda-won** (czlee), ``tests/test_voting/test_relative_placement.py``: two real
   West Coast Swing finals scored by Relative Placement, whose single-dance majority rules are
   Skating System rules 5-8 (it adds a head-to-head step the Skating System does not have; no
@@ -15,29 +19,40 @@ Sources (marks and expected places transcribed, never code):
   testset "Error in sum calculation", and the Wikipedia "clear majority" sheet of its docs.
   Its multi-dance testsets ("Multiple Dances w/o Rule 11", "Rule 11a, 11b, 11c", "Rule 11b",
   "Rule 11d") carry mark for mark the same sheets as jUdge's examples F-K, M, N and P and
-  expect the same final places: two independent implementations
-  agree on every expectation below, so they are not repeated.
+  expect the same final places: two independent implementations agree on every expectation
+  of those sheets, so they are not repeated.
+- **dancesport-common-algorithms** (hielsnoppe, Kotlin), the single-dance sheets of its
+  ``FinalDanceScoringProvider``: a scrutineers' training of 5 April 2019, the exercises 4-6 of
+  a 2005 tournament-director ("TL") exam, "perfect chaos" and "perfect ordering".
 - **showcase** (rubys/showcase, a ballroom showcase scheduler with Skating System
   scrutineering), ``test/models/heat_test.rb``: its rules 9, 10 and 11 examples (couples
   91-98, 101-106 "10B", 111-118), numbered like the teaching document "The Skating System",
   whose rules 5-7 examples (couples 51-76) it carries too.
 
-Four published sheets are deliberately left out. BallroomSkatingSystem.jl's other two
-"Error in sum calculation" sheets have a judge give the same place twice (judge A marks
-couples 12 and 14 both 5th; judge E marks three couples 7th), which Rule 4 forbids ("a judge
-must not tie couples for any place"): ``place_dance`` rejects them as bad input, as it
-should, instead of placing them. Then the "Rétro Boréale 2026 Short Showcase" of
-placerte/skating-system (``tests/test_skating_rules_audit.py``) expects the places of the
-column-equals-place reading that the official note to Rule 6 rules out (its 6th place and its
-shared 8.5 both depend on it), so it cannot pass under the rulebook. And showcase's rule 10
-example "10A" (three dances; totals 101 5, 102 5, 103 6+4+2 = 12, 104 5+3+4 = 12, 105 14, 106
-15) expects 103 and 104 to share 3rd, by its own note's reading that two couples with the
-same number of places "3rd or higher" stay tied. Rule 10 goes on: when the couples have the
-same number of such places, the place goes to the lower sum of those places (the rule's
-second step, which jUdge's example K and test_skating.py's lower-sum test also exercise).
-103's one place "3rd or higher" is a 2nd, 104's a 3rd: 2 < 3, so 103 is 3rd and 104 4th by
-rule 10 (what ``place_final`` gives), and rule 11 is never reached. The sheet is kept out
-rather than asserted against an expectation that is not the source's.
+Several published sheets are deliberately left out. Four have a judge give the same place
+twice, which Rule 4 forbids ("a judge must not tie couples for any place") and which
+``place_dance`` rightly refuses as bad input: the fourth sheet of the 2019 training in
+dancesport-common-algorithms (judge C marks couples 24 and 26 both 3rd; the same file's
+unrun ``FinalScoringProvider`` assembles the four training sheets into a final), that file's
+unrun "Mozart" final (in the third dance judge E marks couples 1 and 6 both 6th), and
+BallroomSkatingSystem.jl's other two "Error in sum calculation" sheets (judge A marks couples
+12 and 14 both 5th; judge E marks three couples 7th).
+
+The "Rétro Boréale 2026 Short Showcase" of placerte/skating-system
+(``tests/test_skating_rules_audit.py``) expects the places of the column-equals-place reading
+that the official note to Rule 6 rules out (its 6th place and its shared 8.5 both depend on
+it), so it cannot pass under the rulebook.
+
+showcase's rule 10 example "10A" (three dances; totals 101 5, 102 5, 103 6+4+2 = 12, 104
+5+3+4 = 12, 105 14, 106 15) expects 103 and 104 to share 3rd, by its own note's reading that
+two couples with the same number of places "3rd or higher" stay tied. Rule 10 goes on: when
+the couples have the same number of such places, the place goes to the lower sum of those
+places. That is the TSO's example J, labelled "Regel 10b (zweiter Satz)": c2 and c3 tie on 11
+for 2nd with three places "2nd or better" each, and c2's sum 4 beats c3's 5 (jUdge and
+BallroomSkatingSystem.jl both expect c2 2nd). In 10A, 103's one place "3rd or higher" is a
+2nd, 104's a 3rd: 2 < 3, so 103 is 3rd and 104 4th by rule 10 (what ``place_final`` gives),
+and rule 11 is never reached. The sheet is kept out rather than asserted against an
+expectation that is not the source's.
 """
 
 from __future__ import annotations
@@ -273,7 +288,8 @@ JUDGE_EXAMPLES = {
         ["5:5", "2:2", "4:4", "6:6", "1:1", "3:3"],
     ),
     # H, J: five dances, two pairs of equal totals (H: 15 and 21; J: 11 and 23), each
-    # pair ordered by rule 10.
+    # pair ordered by rule 10. In J, c2 (3, 4, 1, 2, 1) and c3 (2, 2, 3, 1, 3) both have
+    # three places "2nd or better"; the lower sum of those places, 4 < 5, gives c2 2nd.
     "H": (
         ["3:3", "2:2", "1:1", "4:4", "5:5", "6:6"],
         ["1:1", "2:2", "4:4", "5:5", "3:3", "6:6"],
@@ -524,3 +540,139 @@ def test_julia_sheets_with_a_judge_tying_couples_are_refused() -> None:
     places = {str(11 + i): [marks[i] for marks in by_judge.values()] for i in range(6)}
     with pytest.raises(DuplicateScore):
         place_dance(list(by_judge), places)
+
+
+# ---------------------------------------------------------------- dancesport-common-algorithms
+#
+# hielsnoppe/dancesport-common-algorithms (Kotlin), the single-dance sheets of its tested
+# provider src/jvmTest/.../ranking/FinalDanceScoringProvider.kt beyond jUdge's: "Beispiele aus
+# der Schulung vom 5. April 2019" (a scrutineers' training), "Prüfung TL 2005, Übungsaufgabe
+# 4, 5, 6, Regel 1 bis 9" (exercises of a 2005 tournament-director exam: two five-dance
+# finals of seven and five judges, and one dance), and its "perfect chaos" and "perfect
+# ordering" sheets. Each cell: couple, the judges' marks, the place it expects (a shared
+# range as the mean: 2nd-3rd -> 2.5).
+COMMON_ALGORITHMS_SHEETS = {
+    "schulung-2019-1": [
+        "21 65643 6",
+        "22 44464 5",
+        "23 56122 3",
+        "24 33336 4",
+        "25 12255 2",
+        "26 21511 1",
+    ],
+    "schulung-2019-2": [
+        "21 42562 4",
+        "22 65411 2",
+        "23 24155 3",
+        "24 11323 1",
+        "25 56234 5",
+        "26 33646 6",
+    ],
+    "schulung-2019-3": [
+        "21 11252 1",
+        "22 45441 5",
+        "23 22515 2",
+        "24 56323 4",
+        "25 64664 6",
+        "26 33136 3",
+    ],
+    "tl-2005-4-dance-1": [
+        "54 4132112 1",
+        "58 5445653 5",
+        "60 6256466 6",
+        "61 1521244 2",
+        "68 2614331 3",
+        "77 3363525 4",
+    ],
+    "tl-2005-4-dance-2": [
+        "54 3132112 1",
+        "58 5645544 5",
+        "60 6456466 6",
+        "61 1321253 2.5",
+        "68 2513321 2.5",
+        "77 4264635 4",
+    ],
+    "tl-2005-4-dance-3": [
+        "54 3131112 1",
+        "58 5645554 4",
+        "60 6456466 6",
+        "61 2212243 2",
+        "68 1324321 3",
+        "77 4563635 5",
+    ],
+    "tl-2005-4-dance-4": [
+        "54 3131122 1",
+        "58 5645545 4",
+        "60 6356466 6",
+        "61 2412233 3",
+        "68 1224311 2",
+        "77 4563654 5",
+    ],
+    "tl-2005-4-dance-5": [
+        "54 3131212 2",
+        "58 5656655 6",
+        "60 6345466 5",
+        "61 2422333 3",
+        "68 1213121 1",
+        "77 4564544 4",
+    ],
+    "tl-2005-5-dance-1": [
+        "42 36252 2",
+        "45 53533 3",
+        "46 14624 4",
+        "51 22361 1",
+        "53 45146 6",
+        "54 61415 5",
+    ],
+    "tl-2005-5-dance-2": [
+        "42 44252 3",
+        "45 53531 2",
+        "46 16626 6",
+        "51 32464 4",
+        "53 65345 5",
+        "54 21113 1",
+    ],
+    "tl-2005-5-dance-3": [
+        "42 45243 3",
+        "45 53554 5",
+        "46 14626 4",
+        "51 32462 2",
+        "53 66335 6",
+        "54 21111 1",
+    ],
+    "tl-2005-5-dance-4": [
+        "42 24243 2",
+        "45 53434 3",
+        "46 15615 5",
+        "51 42562 4",
+        "53 66356 6",
+        "54 31121 1",
+    ],
+    "tl-2005-5-dance-5": [
+        "42 33244 2",
+        "45 54333 3",
+        "46 25625 5",
+        "51 42452 4",
+        "53 66566 6",
+        "54 11111 1",
+    ],
+    "tl-2005-6": [
+        "41 15243 3",
+        "43 53566 6",
+        "49 64454 5",
+        "50 31125 2",
+        "51 42311 1",
+        "53 26632 4",
+    ],
+    "perfect-chaos": ["101 12345 3", "102 51234 3", "103 45123 3", "104 34512 3", "105 23451 3"],
+    "perfect-ordering": ["101 11111 1", "102 22222 2", "103 33333 3", "104 44444 4", "105 55555 5"],
+}
+
+
+@pytest.mark.parametrize("name", list(COMMON_ALGORITHMS_SHEETS))
+def test_common_algorithms_single_dance_sheets(name: str) -> None:
+    cells = [cell.split() for cell in COMMON_ALGORITHMS_SHEETS[name]]
+    judges = [f"J{index + 1}" for index in range(len(cells[0][1]))]
+    places = {couple: _digits(marks) for couple, marks, _ in cells}
+    expected = {couple: float(place) for couple, _, place in cells}
+    assert place_dance(judges, places) == expected
