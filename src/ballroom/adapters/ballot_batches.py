@@ -106,9 +106,15 @@ class BallotBatch:
     def sorted_by_couple(self) -> BallotBatch:
         """The same ballots with each one's rows in couple order (the order the log hashes)."""
         if "sorted" not in self._kept:
-            self._kept["sorted"] = self._sorted()
-        ordered: BallotBatch = self._kept["sorted"]
-        return ordered
+            ordered = self._sorted()
+            if ordered is self:
+                # Not kept in itself: a batch that refers to itself is a reference cycle,
+                # freed only by the cyclic collector, which runs too seldom for a stream: its
+                # columns would pile up over a night.
+                return self
+            self._kept["sorted"] = ordered
+        kept: BallotBatch = self._kept["sorted"]
+        return kept
 
     def _sorted(self) -> BallotBatch:
         couple = self.column("couple")

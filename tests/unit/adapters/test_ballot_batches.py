@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -140,3 +142,22 @@ def test_more_than_six_decimals_are_truncated_as_python_reads_them(tmp_path: Pat
     (ballot,) = read_ballots(path)
     (row,) = ballots_from_rows(read_vote_rows(path))
     assert ballot.ts_us == row.ts_us
+
+
+@pytest.mark.parametrize(
+    "second", ["sam", "alix"], ids=["rows already in couple order", "rows to sort"]
+)
+def test_a_batch_is_freed_as_soon_as_it_is_dropped(tmp_path: Path, second: str) -> None:
+    # A stream of millions of rows relies on each batch going when the next comes: one kept
+    # alive by a reference cycle waits for the cyclic collector and a night's batches pile up.
+    path = _file(tmp_path, GOOD, GOOD.replace("robert", second), GOOD.replace("b1", "b2"))
+    (batch,) = read_ballot_batches(path)
+    ordered = batch.sorted_by_couple()
+    assert ordered.column("couple").to_pylist()[:2] == sorted(["robert", second])
+    gone = [weakref.ref(batch), weakref.ref(ordered)]
+    gc.disable()
+    try:
+        del batch, ordered
+        assert [ref() for ref in gone] == [None, None]
+    finally:
+        gc.enable()
