@@ -11,6 +11,10 @@ Sources (marks and expected places transcribed, never code):
   Sportordnung: dancesport-common-algorithms labels the same sheets "Beispiel A - Regel 5,
   TSO, S. 102" to "Beispiel E - Regel 8" and "Beispiel F - Regel 9a" to "Beispiel K - Regel
   10c".
+- **Landestanzsportverband Berlin** (ltv-berlin.de, news item "imported-1046105558"): its
+  answer, after a tournament-director training of 12 January 2003, that the TSO appendix's
+  example of three couples equal under rule 9, two of them equal under rule 10, is right not
+  to send the couple rule 11 leaves back to rule 10: Beispiel N, asserted rule by rule.
 - **who-woulda-won** (czlee), ``tests/test_voting/test_relative_placement.py``: two real
   West Coast Swing finals scored by Relative Placement, whose single-dance majority rules are
   Skating System rules 5-8 (it adds a head-to-head step the Skating System does not have; no
@@ -326,7 +330,7 @@ JUDGE_EXAMPLES = {
     ),
     # N: five dances, five judges; in dance 3, c2, c3 and c4 are equal in every column
     # (rule 7 to the last) and share 3rd-5th, 4 each. The final needs rule 10 for c4 and
-    # rule 11 for c2 and c3.
+    # rule 11 for c2 and c3 (test_judge_beispiel_n_rule_11_loser_is_not_sent_back below).
     "N": (
         ["11253:1", "22525:2", "33636:4", "45311:3", "66144:5", "54462:6"],
         ["12234:1", "53122:2", "44441:4", "31313:3", "25555:5", "66666:6"],
@@ -386,6 +390,32 @@ def test_judge_calculator_examples(name: str) -> None:
     )
     final = {f"c{i + 1}": place for i, place in enumerate(JUDGE_FINALS[name])}
     assert result.final_places == final
+
+
+def test_judge_beispiel_n_rule_11_loser_is_not_sent_back() -> None:
+    # Beispiel N is the TSO appendix's example of three couples equal under rule 9, two of
+    # them equal under rule 10. Totals: c2 2+2+4+4+4 = 16, c3 4+4+4+2+2 = 16, c4 3+3+4+3+3
+    # = 16. 2nd: c2 and c3 have two places "2nd or better" each, sums 4 and 4; c4 none ->
+    # rule 11 between c2 and c3 alone: c2 2nd. c3, the couple rule 11 left, takes 3rd: sent
+    # back to rule 10 against c4 for 3rd it would lose (two places "3rd or better" to c4's
+    # four). The Landestanzsportverband Berlin answered exactly this question from its
+    # tournament-director training of 12 January 2003 ("why, after rule 11 between the two
+    # couples equal under rule 10, not back to rule 10?"), with a text by Hendrik Heneke
+    # showing "that the example on this in the appendix of the TSO is right"
+    # (ltv-berlin.de, news item "imported-1046105558").
+    dances = JUDGE_EXAMPLES["N"]
+    marks = [
+        {
+            "dance": f"dance {number + 1}",
+            "judges": FIVE_JUDGES,
+            "places": {f"c{i + 1}": _digits(cell.split(":")[0]) for i, cell in enumerate(dance)},
+        }
+        for number, dance in enumerate(dances)
+    ]
+    result = place_final(SkatingRequest.from_mapping({"rules": "skating", "marks": marks}))
+    assert [result.final_places[c] for c in ("c2", "c3", "c4")] == [2, 3, 4]
+    assert result.final_rules["c2"] == result.final_rules["c3"] == "rule 11"
+    assert result.final_rules["c4"] == "rule 10"
 
 
 # --------------------------------------------------------------------------- showcase
