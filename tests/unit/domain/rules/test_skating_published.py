@@ -367,24 +367,28 @@ JUDGE_FINALS = {
 }
 
 
-@pytest.mark.parametrize("name", list(JUDGE_EXAMPLES))
-def test_judge_calculator_examples(name: str) -> None:
-    dances = JUDGE_EXAMPLES[name]
+def _judge_example(name: str) -> tuple[SkatingRequest, dict[str, dict[str, float]]]:
+    """One of JUDGE_EXAMPLES as a request, and the dance places jUdge expects."""
     marks = []
     expected_dances = {}
-    for number, dance in enumerate(dances):
+    for number, dance in enumerate(JUDGE_EXAMPLES[name]):
         cells = [cell.split(":") for cell in dance]
-        judges = [f"J{index + 1}" for index in range(len(cells[0][0]))]
         title = f"dance {number + 1}"
         marks.append(
             {
                 "dance": title,
-                "judges": judges,
+                "judges": [f"J{index + 1}" for index in range(len(cells[0][0]))],
                 "places": {f"c{i + 1}": _digits(row) for i, (row, _) in enumerate(cells)},
             }
         )
         expected_dances[title] = {f"c{i + 1}": float(place) for i, (_, place) in enumerate(cells)}
-    result = place_final(SkatingRequest.from_mapping({"rules": "skating", "marks": marks}))
+    return SkatingRequest.from_mapping({"rules": "skating", "marks": marks}), expected_dances
+
+
+@pytest.mark.parametrize("name", list(JUDGE_EXAMPLES))
+def test_judge_calculator_examples(name: str) -> None:
+    request, expected_dances = _judge_example(name)
+    result = place_final(request)
     assert {title: dict(places) for title, places in result.dance_places.items()} == (
         expected_dances
     )
@@ -403,16 +407,7 @@ def test_judge_beispiel_n_rule_11_loser_is_not_sent_back() -> None:
     # couples equal under rule 10, not back to rule 10?"), with a text by Hendrik Heneke
     # showing "that the example on this in the appendix of the TSO is right"
     # (ltv-berlin.de, news item "imported-1046105558").
-    dances = JUDGE_EXAMPLES["N"]
-    marks = [
-        {
-            "dance": f"dance {number + 1}",
-            "judges": FIVE_JUDGES,
-            "places": {f"c{i + 1}": _digits(cell.split(":")[0]) for i, cell in enumerate(dance)},
-        }
-        for number, dance in enumerate(dances)
-    ]
-    result = place_final(SkatingRequest.from_mapping({"rules": "skating", "marks": marks}))
+    result = place_final(_judge_example("N")[0])
     assert [result.final_places[c] for c in ("c2", "c3", "c4")] == [2, 3, 4]
     assert result.final_rules["c2"] == result.final_rules["c3"] == "rule 11"
     assert result.final_rules["c4"] == "rule 10"
