@@ -134,23 +134,80 @@ class BallotBatch:
 class BallotIds:
     """Every ballot id met, to check at the end that none came back after other ballots.
 
-    Held in Arrow (a few bytes an id), hashed once at the end: a Python set of tens of
-    millions of ids would cost gigabytes.
+    Held as a 64-bit hash an id (8 bytes, whatever the id's length), sorted once at the end:
+    a Python set of tens of millions of ids would cost gigabytes, and Arrow's own distinct
+    count a hash table several times the ids' size. Two ids are only ever called the same
+    after a second, exact look at the ids whose hashes are equal (read again from ``path``).
     """
 
-    def __init__(self) -> None:
-        self._chunks: list[Any] = []
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._hashes: list[npt.NDArray[np.uint64]] = []
         self._count = 0
 
     def add(self, batch: BallotBatch) -> None:
-        self._chunks.append(batch.per_ballot("ballot_id"))
+        self._hashes.append(id_hashes(batch.per_ballot("ballot_id")))
         self._count += batch.entries
 
     def all_distinct(self) -> bool:
-        if not self._count:
+        if self._count < 2:
             return True
-        ids = pa.chunked_array(self._chunks, pa.string())
-        return int(pc.count_distinct(ids).as_py()) == self._count
+        hashes = np.concatenate(self._hashes)
+        self._hashes = []
+        hashes.sort()
+        equal = hashes[1:] == hashes[:-1]
+        if not equal.any():
+            return True
+        return self._exactly_distinct(np.unique(hashes[1:][equal]))
+
+    def _exactly_distinct(self, shared: npt.NDArray[np.uint64]) -> bool:
+        """The ids whose hash is one of ``shared``, compared as text."""
+        seen: set[str] = set()
+        for batch in read_ballot_batches(self.path, checked=True):
+            ids = batch.per_ballot("ballot_id")
+            suspects = np.isin(id_hashes(ids), shared)
+            for ballot_id in ids.filter(pa.array(suspects)).to_pylist():
+                if ballot_id in seen:
+                    return False
+                seen.add(ballot_id)
+        return True
+
+
+_HASH_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd: every power is distinct modulo 2**64
+
+
+def id_hashes(ids: Any) -> npt.NDArray[np.uint64]:
+    """A 64-bit hash of each string of ``ids`` (pyarrow strings), on whole columns: a
+    polynomial over the bytes (wrapping modulo 2**64), mixed with the length, then
+    ``splitmix64``'s finaliser."""
+    ids = ids.cast(pa.large_string())
+    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int64)[
+        ids.offset : ids.offset + len(ids) + 1
+    ]
+    data = ids.buffers()[2]
+    begin, end = int(offsets[0]), int(offsets[-1])
+    raw = (
+        np.frombuffer(data, dtype=np.uint8)[begin:end]
+        if data is not None
+        else np.empty(0, np.uint8)
+    )
+    starts = offsets[:-1] - begin
+    lengths = np.diff(offsets)
+    longest = int(lengths.max()) if len(lengths) else 0
+    powers = np.cumprod(np.full(max(longest, 1), _HASH_BASE, dtype=np.uint64))
+    position = np.arange(end - begin, dtype=np.int64) - np.repeat(starts, lengths)
+    terms = np.append(raw.astype(np.uint64) * powers[position], np.uint64(0))
+    sums = np.add.reduceat(terms, starts) if len(starts) else np.empty(0, np.uint64)
+    sums[lengths == 0] = 0  # reduceat gives an empty string the next one's first term
+    mixed: npt.NDArray[np.uint64] = sums ^ (
+        lengths.astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93)
+    )
+    mixed ^= mixed >> np.uint64(30)
+    mixed *= np.uint64(0xBF58476D1CE4E5B9)
+    mixed ^= mixed >> np.uint64(27)
+    mixed *= np.uint64(0x94D049BB133111EB)
+    mixed ^= mixed >> np.uint64(31)
+    return mixed
 
 
 def read_ballot_batches(

@@ -94,7 +94,7 @@ def check_file(path: Path) -> int:
 
     Raises ``MalformedDocument`` naming the first bad row.
     """
-    ids = BallotIds()
+    ids = BallotIds(path)
     count = 0
     for batch in read_ballot_batches(path):
         ids.add(batch)

@@ -129,11 +129,10 @@ def verify_export(folder: Path, *, receipt: str | None = None) -> dict[str, obje
     receipts = _Receipts(receipts_path) if receipts_path.is_file() else None
     claimed = published.get("couples")
     walk = _Walk(window, genesis.encode(), wanted, claimed if isinstance(claimed, dict) else ())
-    ids = BallotIds()
+    ids = BallotIds(votes)
     pool = pa.default_memory_pool()
-    for batch, payloads in _prepared(votes, walk):
+    for batch, payloads in _prepared(votes, walk, ids):
         walk.add(batch, payloads, receipts)
-        ids.add(batch)
         del batch, payloads
         pool.release_unused()  # Arrow's allocator would keep each batch's pages
     if not ids.all_distinct():
@@ -294,10 +293,13 @@ class _Walk:
             }
 
 
-def _prepared(votes: Path, walk: _Walk) -> Iterator[tuple[BallotBatch, list[bytes]]]:
+def _prepared(
+    votes: Path, walk: _Walk, ids: BallotIds
+) -> Iterator[tuple[BallotBatch, list[bytes]]]:
     """The votes file's batches (rows in couple order) with their canonical entries, made
     on a second thread: reading and building columns is mostly pyarrow and numpy, which run
-    without the GIL, beside the chain's loop on this one."""
+    without the GIL, beside the chain's loop on this one. The ballot ids are hashed into
+    ``ids`` there too (the thread is done when the last batch has been handed over)."""
     ready: queue.Queue[tuple[BallotBatch, list[bytes]] | BaseException | None] = queue.Queue(
         maxsize=_AHEAD
     )
@@ -308,6 +310,7 @@ def _prepared(votes: Path, walk: _Walk) -> Iterator[tuple[BallotBatch, list[byte
             for batch in read_ballot_batches(votes, batch_rows=_BATCH_ROWS):
                 ordered = batch.sorted_by_couple()
                 item = (ordered, walk.prepare(ordered))
+                ids.add(ordered)
                 while not stop.is_set():
                     try:
                         ready.put(item, timeout=0.1)

@@ -7,12 +7,15 @@ import weakref
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bad_vote_rows import BAD_VALUES
-from ballroom.adapters.ballot_batches import BallotIds, read_ballot_batches
+from ballroom.adapters import ballot_batches
+from ballroom.adapters.ballot_batches import BallotIds, id_hashes, read_ballot_batches
 from ballroom.adapters.interchange import (
     COLUMNS,
     OPTIONAL,
@@ -88,7 +91,7 @@ def test_the_same_ballots_as_the_row_reader_whatever_the_batch_size(
     ]
     assert list(read_ballots(path)) == expected
     assert check_file(path) == len(expected)
-    ids = BallotIds()
+    ids = BallotIds(path)
     for batch in batches:
         ids.add(batch)
     assert ids.all_distinct()
@@ -161,3 +164,55 @@ def test_a_batch_is_freed_as_soon_as_it_is_dropped(tmp_path: Path, second: str) 
         assert [ref() for ref in gone] == [None, None]
     finally:
         gc.enable()
+
+
+def _ids_file(tmp_path: Path, ids: list[str]) -> Path:
+    lines = [GOOD.replace("b1,", f"{ballot_id},", 1) for ballot_id in ids]
+    return _file(tmp_path, *lines)
+
+
+def _distinct(path: Path) -> bool:
+    ids = BallotIds(path)
+    for batch in read_ballot_batches(path, batch_rows=3):
+        ids.add(batch)
+    return ids.all_distinct()
+
+
+_IDS = st.lists(
+    st.text(st.characters(codec="utf-8", exclude_characters=',"\r\n'), min_size=1, max_size=12)
+    .map(str.strip)
+    .filter(bool),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ids=_IDS)
+def test_ballot_ids_are_distinct_exactly_when_no_two_are_the_same_text(
+    tmp_path: Path, ids: list[str]
+) -> None:
+    # Consecutive equal ids would be one ballot's rows: one row per ballot here.
+    ballots = [ballot_id for n, ballot_id in enumerate(ids) if n == 0 or ids[n - 1] != ballot_id]
+    assert _distinct(_ids_file(tmp_path, ballots)) == (len(set(ballots)) == len(ballots))
+
+
+def test_equal_hashes_are_checked_on_the_ids_themselves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every id given the same hash: only the exact comparison can tell them apart.
+    monkeypatch.setattr(
+        ballot_batches, "id_hashes", lambda ids: np.zeros(len(ids), dtype=np.uint64)
+    )
+    assert _distinct(_ids_file(tmp_path, ["b1", "b2", "b3", "b4"]))
+    assert not _distinct(_ids_file(tmp_path, ["b1", "b2", "b3", "b2"]))
+
+
+def test_an_id_hash_depends_on_every_byte_and_the_length() -> None:
+    ids = ["b1", "b2", "1b", "b1 ", "", "\x00", "\x00\x00", "é", "b" * 300, "b" * 299 + "c"]
+    hashes = id_hashes(pa.array(ids).slice(0))
+    assert len(set(hashes.tolist())) == len(ids)
+    assert id_hashes(pa.array(ids[3:]).slice(0)).tolist() == hashes[3:].tolist()
+    assert id_hashes(pa.array(ids).slice(3)).tolist() == hashes[3:].tolist()
