@@ -771,7 +771,7 @@ class VoteLogWriter:
         found = self._log.known(log_keys + text_keys, sms_keys, text_keys)
         known.update(found.receipts)
         for key, first in found.batches.items():
-            known["sms:" + key] = first
+            known[_BATCH_KEY + key] = first
         for key, (reason, couple) in found.refusals.items():
             known[key] = self._refused_outcome(0, reason, couple)
         return known
@@ -859,7 +859,7 @@ class VoteLogWriter:
     ) -> list[SmsOutcome]:
         key = _require_text(command.key, "idempotency_key")
         fingerprint = sms_fingerprint(command.messages, command.window)
-        first = batch.keys.get("sms:" + key) or known.get("sms:" + key)
+        first = batch.keys.get(_BATCH_KEY + key) or known.get(_BATCH_KEY + key)
         if first is not None:
             stored_fingerprint, stored = first
             if stored_fingerprint != fingerprint:
@@ -1029,7 +1029,7 @@ class VoteLogWriter:
             window, couple = per_couple[wanted][:2]
             batch.tally_ops.append((window, sms, ((couple, votes),), now_us, 1, last_seq, votes))
         batch.sms_batches.append((key, fingerprint, len(outcomes), now_us))
-        batch.keys["sms:" + key] = (fingerprint, outcomes)
+        batch.keys[_BATCH_KEY + key] = (fingerprint, outcomes)
         batch.keys.update(by_id)
         return outcomes
 
@@ -1128,6 +1128,9 @@ class VoteLogWriter:
 
 _TEXT_KEY = "sms:"
 """The stored key of a text with the aggregator's message id: ``sms:<id>``."""
+_BATCH_KEY = "sms-batch:"
+"""A batch's idempotency key among a group's known keys: apart from its texts' ids, which an
+aggregator may spell like a batch key."""
 
 
 def _weight(command: Any) -> int:

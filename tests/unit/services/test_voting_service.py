@@ -199,6 +199,41 @@ def test_texts_from_outside_us_and_puerto_rico_are_refused_for_region(
     assert voting.tallies("w").couples["robert"].sms == 1
 
 
+def test_a_batch_key_and_a_message_id_with_the_same_text_are_told_apart(
+    voting: VotingService,
+) -> None:
+    # Found by the API fuzz run: a batch's Idempotency-Key equal to an earlier text's message
+    # id was read as that text's outcome (a server error), and the other way round a text
+    # whose id equals an earlier batch's key would be taken for a repeat and not counted.
+    voting.open_window("w")
+    first = voting.ingest_sms(
+        [SmsMessage("+12125550100", "robert", message_id="m1")], idempotency_key="k1"
+    )
+    keyed_like_a_text = voting.ingest_sms(
+        [SmsMessage("+12125550101", "robert", message_id="m2")], idempotency_key="m1"
+    )
+    text_like_a_key = voting.ingest_sms(
+        [SmsMessage("+12125550102", "robert", message_id="k1")], idempotency_key="k3"
+    )
+    both_in_one = voting.ingest_sms(
+        [SmsMessage("+12125550103", "robert", message_id="k4")], idempotency_key="k4"
+    )
+    assert [o.accepted for o in first + keyed_like_a_text + text_like_a_key + both_in_one] == [
+        True
+    ] * 4
+    assert voting.tallies("w").couples["robert"].sms == 4
+    again = voting.ingest_sms(
+        [SmsMessage("+12125550101", "robert", message_id="m2")], idempotency_key="m1"
+    )
+    assert again == keyed_like_a_text
+    # A counted text resent in a batch keyed with the text's own id: a repeat, counted once.
+    text = SmsMessage("+12125550104", "robert", message_id="t5")
+    counted = voting.ingest_sms([text], idempotency_key="k5")
+    resent_under_its_id = voting.ingest_sms([text], idempotency_key="t5")
+    assert resent_under_its_id[0].receipt == counted[0].receipt
+    assert voting.tallies("w").couples["robert"].sms == 5
+
+
 def test_subscription_get_returns_only_newer_tallies(voting: VotingService) -> None:
     voting.open_window("w")
     subscription = voting.subscribe("w")
