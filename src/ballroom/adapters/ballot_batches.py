@@ -51,7 +51,9 @@ _TEXT = ("ballot_id", "window", "voter", "channel", "couple")
 _TS = pa.timestamp("us", tz="UTC")
 _TS_NS = pa.timestamp("ns", tz="UTC")
 BATCH_ROWS = 1 << 20
-_CSV_BLOCK = 32 << 20  # bytes per CSV block: ~250k rows of a typical log
+_CSV_BLOCK = 32 << 20  # bytes per CSV block at most: ~200k rows of a typical log
+_CSV_BLOCK_MIN = 16 << 20
+_CSV_ROW_BYTES = 64  # block bytes per batch row: blocks are read ahead, so their size is memory
 
 
 @dataclass
@@ -228,7 +230,8 @@ def read_ballot_batches(
     try:
         parts = _parquet_parts(path, columns, batch_rows) if _is_parquet(path) else None
         if parts is None:
-            parts = _csv_parts(path, columns)
+            block = min(max(batch_rows * _CSV_ROW_BYTES, _CSV_BLOCK_MIN), _CSV_BLOCK)
+            parts = _csv_parts(path, columns, block)
         yield from _ballots(path, parts, batch_rows, checked)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
         raise first_bad_row(path, error) from error
@@ -248,14 +251,14 @@ def _is_parquet(path: Path) -> bool:
     return path.suffix.lower() in (".parquet", ".pq")
 
 
-def _csv_parts(path: Path, columns: list[str]) -> Iterator[Any]:
+def _csv_parts(path: Path, columns: list[str], block: int) -> Iterator[Any]:
     check_csv_header(path)
     # Nanoseconds: a timestamp written with more than six decimals is read, then truncated to
     # the microsecond, as Python's datetime.fromisoformat reads it.
     types = dict.fromkeys(columns, pa.string()) | {"ts": _TS_NS, "votes": pa.int8()}
     reader = pa_csv.open_csv(
         path,
-        read_options=pa_csv.ReadOptions(block_size=_CSV_BLOCK),
+        read_options=pa_csv.ReadOptions(block_size=block),
         convert_options=pa_csv.ConvertOptions(
             column_types=types,
             include_columns=columns,
