@@ -166,6 +166,7 @@ def bootstrap(
         code_attempts=settings.code_attempts,
         codes_per_hour=settings.codes_per_hour,
         make_code=make_code,
+        outbox=outbox,
     )
     voting = VotingService(
         engine,

@@ -87,6 +87,18 @@ class Mailer(Protocol):
     def send(self, recipient: str, subject: str, body: str) -> None: ...
 
 
+class OutboxEntry(Protocol):
+    """One message kept by the development outbox."""
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+class MailOutbox(Protocol):
+    """The development outbox read back (``ballroom.adapters.mail.OutboxMailer``)."""
+
+    def messages(self, *, limit: int = 50) -> Sequence[OutboxEntry]: ...
+
+
 @dataclass(frozen=True)
 class Principal:
     """The authenticated caller of a request."""
@@ -181,8 +193,10 @@ class AccountService:
         codes_per_hour: int = 5,
         make_code: Callable[[], str] | None = None,
         session_cache_s: float = 5.0,
+        outbox: MailOutbox | None = None,
     ) -> None:
         self._engine = engine
+        self._outbox = outbox
         self._now = now
         self._mailer = mailer
         self._key = secret_key.encode()
@@ -557,6 +571,14 @@ class AccountService:
         # After the commit, so a read that raced the revoke is dropped too; one still in flight
         # may put it back, for at most ``session_cache_s``.
         self._sessions.pop(token, None)
+
+    def outbox_messages(self, who: Principal, *, limit: int = 50) -> list[dict[str, Any]]:
+        """The development mail outbox, newest first (producers only; empty when mail goes
+        out through a relay)."""
+        require_role(who, Role.PRODUCER)
+        if self._outbox is None:
+            return []
+        return [message.as_dict() for message in self._outbox.messages(limit=limit)]
 
     def voter(self, voter_id: str) -> Principal:
         """A voter account by id."""
