@@ -47,13 +47,13 @@ import sqlalchemy as sa
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.db import schema as db
 from ballroom.adapters.vote_codec import allocation_json
+from ballroom.bootstrap import voting_service
 from ballroom.domain.voting import GENESIS_HASH, Channel, canonical_bytes, chain_hash
 from ballroom.integrity.analysis import analyze
 from ballroom.integrity.electorate import DISNEY_NIGHT, SHOW_START, Campaign, Scenario, generate
 from ballroom.seasons import bundled_season34
 from ballroom.services.log_rows import read_window_ballots, read_window_columns, read_window_log
 from ballroom.services.ports import FixedClock
-from ballroom.services.voting import VotingService
 
 WINDOW = "s34w04"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -128,7 +128,7 @@ def fill(url: str, ballots: int, seed: int) -> None:
     engine = create_engine_for(url)
     upgrade(engine)
     season = bundled_season34()
-    with VotingService(engine, FixedClock(SHOW_START), group_commit_ms=0) as service:
+    with voting_service(engine, FixedClock(SHOW_START), group_commit_ms=0) as service:
         service.create_window(WINDOW, {c: season.couple(c).keyword for c in DISNEY_NIGHT})
     raw = engine.raw_connection()
     try:

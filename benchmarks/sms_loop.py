@@ -26,9 +26,9 @@ from ballroom_bench.ingest import COUPLES, _messages
 
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.vote_pipeline import _Batch, _SmsCmd
+from ballroom.bootstrap import voting_service
 from ballroom.cli._common import settled_heap
 from ballroom.services.ports import SystemClock
-from ballroom.services.voting import VotingService
 
 
 def main() -> None:
@@ -40,7 +40,7 @@ def main() -> None:
         engine = create_engine_for(f"sqlite:///{Path(scratch) / 'loop.db'}")
         upgrade(engine)
         texts = _messages(args.texts)
-        service = VotingService(engine, SystemClock(), batch_size=10_000, group_commit_ms=0)
+        service = voting_service(engine, SystemClock(), batch_size=10_000, group_commit_ms=0)
         with service, settled_heap():
             service.create_window("bench", {c: c.upper() for c in COUPLES})
             service.open_window("bench")

@@ -49,11 +49,11 @@ from ballroom.adapters.ballot_batches import read_ballot_batches
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.interchange import COLUMNS, OPTIONAL
 from ballroom.adapters.vote_codec import allocation_json
+from ballroom.bootstrap import voting_service
 from ballroom.domain.voting import GENESIS_HASH
 from ballroom.integrity.electorate import Scenario, generate_shards
 from ballroom.services.ports import FixedClock
 from ballroom.services.verification import canonical_entries
-from ballroom.services.voting import VotingService
 
 FINALE_VOTERS = 2_830_000  # ≈ 14 M log entries, 20 M rows, 80 M votes with the default mix
 _CLI = "from ballroom.cli import main; main()"
@@ -186,7 +186,7 @@ def _fill(url: str, parts: list[Path]) -> dict[str, Any]:
     for part in parts:
         couples.update(pc.unique(pq.read_table(part, columns=["couple"]).column(0)).to_pylist())
     # The window first: a service started on a full log would replay it.
-    with VotingService(engine, FixedClock(datetime.now(UTC)), group_commit_ms=0) as service:
+    with voting_service(engine, FixedClock(datetime.now(UTC)), group_commit_ms=0) as service:
         service.ensure_window(window, sorted(couples))
     seq, prev = 0, GENESIS_HASH
     raw = engine.raw_connection()

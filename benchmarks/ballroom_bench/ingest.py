@@ -33,13 +33,13 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from ballroom.adapters.db import create_engine_for, upgrade
+from ballroom.adapters.db import create_engine_for
 from ballroom.adapters.db import schema as db
+from ballroom.bootstrap import open_store, voting_service
 from ballroom.cli._common import reports_errors, settled_heap
 from ballroom.domain.voting import SmsMessage
 from ballroom.errors import InvalidInput
 from ballroom.services.ports import SystemClock
-from ballroom.services.voting import VotingService
 from ballroom_bench.peers import DEFAULT_REDIS, check_peers, run_peers
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -177,17 +177,16 @@ def run_ingest(
     ``commit`` rows). ``peers`` (``redis_url``, ``postgres_url``) also runs the peer
     implementations of ``bench_peers`` on the same texts, after both sides.
     """
-    engine = create_engine_for(url)
+    engine = open_store(url)
     peer_reports: list[dict[str, Any]] | None = None
     try:
-        upgrade(engine)
         messages = _messages(votes, phones=phones)
         batches = [messages[i : i + batch] for i in range(0, len(messages), batch)]
         # The pre-built texts are the gateway's, not the server's: keep them out of the
         # garbage collector's full passes, which would otherwise walk them hundreds of times.
         gc.collect()
         gc.freeze()
-        service = VotingService(
+        service = voting_service(
             engine, SystemClock(), batch_size=commit, group_commit_ms=0, partitions=8
         )
         # Enough requests in flight to fill the group being checked and the one committing,

@@ -19,13 +19,16 @@ from ballroom.adapters.db.engine import create_engine_for, upgrade
 from ballroom.adapters.mail import OutboxMailer, SmtpMailer
 from ballroom.adapters.secrets import SESSION_KEY, SMS_GATEWAY_KEY, rotate_secret, stored_secret
 from ballroom.adapters.signed_callbacks import SignedCallbacks
+from ballroom.adapters.vote_pipeline import VoteLogWriter
+from ballroom.adapters.vote_stores import vote_log_for
 from ballroom.domain.season import Season
+from ballroom.domain.voting import DEFAULT_CAP, us_from_datetime
 from ballroom.errors import Conflict, WrongType
 from ballroom.seasons import bundled_season34
 from ballroom.services.accounts import AccountService, Mailer
 from ballroom.services.control import ControlService
 from ballroom.services.integrity_review import IntegrityReview, VoidedVotes
-from ballroom.services.ports import Clock, SystemClock
+from ballroom.services.ports import Clock, IdGenerator, ProcessIds, SystemClock, VoteLog
 from ballroom.services.sms_gateway import GatewaySecrets, SmsGatewayAuth
 from ballroom.services.voting import VotingService
 from ballroom.settings import Settings, load_settings
@@ -168,7 +171,7 @@ def bootstrap(
         make_code=make_code,
         outbox=outbox,
     )
-    voting = VotingService(
+    voting = voting_service(
         engine,
         clock,
         cap=settings.cap,
@@ -196,6 +199,48 @@ def bootstrap(
         # A row outlives the tolerance by a minute, so no fresh signature outlives its row.
         sms_callbacks=SignedCallbacks(engine, now, settings.sms_signature_tolerance_s + 60),
     )
+
+
+def open_store(db_url: str, **engine_options: object) -> sa.Engine:
+    """The store at ``db_url``, migrated to the current schema (the caller disposes of it)."""
+    engine = create_engine_for(db_url, **engine_options)
+    upgrade(engine)
+    return engine
+
+
+def voting_service(
+    store: VoteLog | sa.Engine,
+    clock: Clock,
+    *,
+    cap: int = DEFAULT_CAP,
+    partitions: int = 8,
+    batch_size: int = 4096,
+    group_commit_ms: float = 2.0,
+    ids: IdGenerator | None = None,
+) -> VotingService:
+    """The voting service over a vote log (an engine stands for its SQL store; tests pass
+    the in-memory one) and the group-commit pipeline that writes to it.
+
+    ``cap``: votes per couple per voter and channel; ``partitions``: voter partitions of the
+    cap state; ``batch_size``/``group_commit_ms``: the most votes, and the longest wait, of a
+    group commit; ``ids``: where ballot ids come from.
+    """
+    log = vote_log_for(store) if isinstance(store, sa.Engine) else store
+    new_id = (ids or ProcessIds()).new_id
+
+    def now_us() -> int:
+        return us_from_datetime(clock.now())
+
+    pipeline = VoteLogWriter(
+        log,
+        now_us=now_us,
+        new_id=new_id,
+        cap=cap,
+        partitions=partitions,
+        batch_size=batch_size,
+        max_wait=group_commit_ms / 1000.0,
+    )
+    return VotingService(log, pipeline, clock)
 
 
 def _mail_sender(settings: Settings, outbox: OutboxMailer) -> Mailer:

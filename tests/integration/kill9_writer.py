@@ -12,9 +12,9 @@ import threading
 from datetime import UTC, datetime
 
 from ballroom.adapters.db import create_engine_for, upgrade
+from ballroom.bootstrap import voting_service
 from ballroom.domain.voting import SmsMessage
 from ballroom.services.ports import FixedClock
-from ballroom.services.voting import VotingService
 
 COUPLES = {"hilaria": "HILARIA", "robert": "ROBERT", "alix": "ALIX"}
 
@@ -22,7 +22,7 @@ COUPLES = {"hilaria": "HILARIA", "robert": "ROBERT", "alix": "ALIX"}
 def main() -> None:
     engine = create_engine_for(sys.argv[1])
     upgrade(engine)
-    service = VotingService(engine, FixedClock(datetime(2025, 10, 7, 20, tzinfo=UTC)))
+    service = voting_service(engine, FixedClock(datetime(2025, 10, 7, 20, tzinfo=UTC)))
     service.start()
     service.create_window("w", COUPLES)
     service.open_window("w")

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.db.schema_accounts import nights
 from ballroom.adapters.interchange import COLUMNS, VoteRow, read_vote_rows, write_vote_rows
+from ballroom.bootstrap import voting_service
 from ballroom.cli import main
 from ballroom.domain.voting import (
     GENESIS_HASH,
@@ -29,7 +30,6 @@ from ballroom.services.exports import export_window
 from ballroom.services.importing import ballots_from_rows
 from ballroom.services.ports import FixedClock
 from ballroom.services.verification import CHAIN_ALGORITHM, verify_export
-from ballroom.services.voting import VotingService
 
 WINDOW = "s34w04"
 
@@ -40,7 +40,7 @@ def _night(url: str) -> dict[str, object]:
     upgrade(engine)
     clock = FixedClock(datetime(2025, 10, 7, 20, tzinfo=UTC))
     receipts = []
-    with VotingService(engine, clock) as voting:
+    with voting_service(engine, clock) as voting:
         voting.create_window(WINDOW, {"hilaria": "HILARIA", "robert": "ROBERT", "alix": "ALIX"})
         voting.open_window(WINDOW)
         for n in range(12):
@@ -332,7 +332,7 @@ def test_names_that_need_json_escaping_hash_as_the_live_log_does(
     engine = create_engine_for(sqlite_url)
     upgrade(engine)
     clock = FixedClock(datetime(2025, 10, 7, 20, tzinfo=UTC))
-    with VotingService(engine, clock) as voting:
+    with voting_service(engine, clock) as voting:
         voting.create_window(WINDOW, {'rob"ert\\': "ROBERT", "zoë": "ZOE"})
         voting.open_window(WINDOW)
         voting.cast_web_ballot(

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from ballroom.adapters.interchange import VoteRow, write_vote_rows
+from ballroom.bootstrap import voting_service
 from ballroom.cli import main
 from ballroom.domain.voting import SmsMessage, SmsRefusal
 from ballroom.services.importing import ballots_from_rows, import_ballots
@@ -49,7 +50,7 @@ def _text(number: int, *, voter: str, phone: str = "", window: str = "w1") -> Vo
 
 @pytest.fixture
 def service(engine: sa.Engine) -> Iterator[VotingService]:
-    with VotingService(engine, FixedClock(START), group_commit_ms=0) as running:
+    with voting_service(engine, FixedClock(START), group_commit_ms=0) as running:
         yield running
 
 

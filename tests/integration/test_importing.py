@@ -10,6 +10,7 @@ import pytest
 
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.interchange import VoteRow, write_vote_rows
+from ballroom.bootstrap import voting_service
 from ballroom.errors import MalformedDocument
 from ballroom.services.importing import ballots_from_rows, import_ballots, import_file, summarize
 from ballroom.services.ports import FixedClock
@@ -39,7 +40,7 @@ def service(sqlite_url: str) -> Iterator[VotingService]:
     engine = create_engine_for(sqlite_url)
     upgrade(engine)
     try:
-        yield VotingService(engine, FixedClock(START), group_commit_ms=0)
+        yield voting_service(engine, FixedClock(START), group_commit_ms=0)
     finally:
         engine.dispose()
 

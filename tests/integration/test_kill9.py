@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from ballroom.adapters.db import create_engine_for
 from ballroom.adapters.db.schema import vote_log
 from ballroom.adapters.vote_codec import allocation_from_json
+from ballroom.bootstrap import voting_service
 from ballroom.services.ports import FixedClock
-from ballroom.services.voting import VotingService
 
 CHILD = Path(__file__).with_name("kill9_writer.py")
 ACKS_BEFORE_KILL = 400
@@ -75,7 +75,7 @@ def test_acknowledged_votes_survive_sigkill(database_url: str) -> None:
                     texts[(row.voter, couple)] += votes
         assert max(texts.values()) <= 10
 
-        service = VotingService(engine, FixedClock(datetime(2025, 10, 7, 21, tzinfo=UTC)))
+        service = voting_service(engine, FixedClock(datetime(2025, 10, 7, 21, tzinfo=UTC)))
         with service:
             assert service.verify_log("w") is None
             tally = service.tallies("w")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ballroom.bootstrap import voting_service
 from ballroom.domain.voting import SmsMessage, datetime_from_us
 from ballroom.services.ports import FixedClock
-from ballroom.services.voting import VotingService
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[1] / "vectors" / "log_entries.json").read_text("utf-8")
@@ -34,7 +34,7 @@ def test_the_store_holds_the_vector_chain(engine: sa.Engine) -> None:
     chain = VECTORS["chain"]
     clock = FixedClock(datetime_from_us(chain[0]["ts_us"] - 1))
     ids = ScriptedIds(iter([v["ballot_id"] for v in chain]))
-    with VotingService(engine, clock, group_commit_ms=0, ids=ids) as voting:
+    with voting_service(engine, clock, group_commit_ms=0, ids=ids) as voting:
         voting.create_window(WINDOW, COUPLES)
         voting.open_window(WINDOW)
         for vector in chain:

@@ -21,10 +21,10 @@ from ballroom.adapters.receipt_index import (
     remove_sidecar,
     sidecar_path,
 )
+from ballroom.bootstrap import voting_service
 from ballroom.domain.voting import Receipt
 from ballroom.errors import NotFound
 from ballroom.services.ports import FixedClock
-from ballroom.services.voting import VotingService
 
 COUPLES = {"robert": "ROBERT", "alix": "ALIX"}
 START = datetime(2025, 10, 7, 20, 0, tzinfo=UTC)
@@ -38,7 +38,7 @@ def _store(path: Path) -> sa.Engine:
 
 def _cast(engine: sa.Engine, voters: range, window: str = "w1") -> list[Receipt]:
     """Ballots committed by a service that is stopped again (its indexer with it)."""
-    with VotingService(engine, FixedClock(START), group_commit_ms=0) as service:
+    with voting_service(engine, FixedClock(START), group_commit_ms=0) as service:
         if window not in {status.id for status in service.windows()}:
             service.create_window(window, COUPLES)
             service.open_window(window)
@@ -170,7 +170,7 @@ def test_a_sidecar_deleted_while_the_indexer_has_it_open_is_made_again(store: sa
 def test_the_service_indexes_in_the_background_and_verifies_at_once(tmp_path: Path) -> None:
     store = _store(tmp_path / "night.db")
     path = _drop_sidecar(store)
-    with VotingService(store, FixedClock(START)) as service:
+    with voting_service(store, FixedClock(START)) as service:
         service.create_window("w1", COUPLES)
         service.open_window("w1")
         receipts = [
@@ -190,7 +190,7 @@ def test_a_receipt_whose_stored_hash_was_changed_is_not_found(database_url: str)
     try:
         upgrade(engine)
         receipts = _cast(engine, range(4))
-        with VotingService(engine, FixedClock(START)) as service:
+        with voting_service(engine, FixedClock(START)) as service:
             service.receipts.catch_up()  # the sidecar, where there is one, knows the old hash
             forged = "f" * 64
             with engine.begin() as connection:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from ballroom.adapters.db.schema import vote_log
 from ballroom.adapters.vote_pipeline import CommitFailed
+from ballroom.bootstrap import voting_service
 from ballroom.domain.voting import Channel, SmsMessage, SmsRefusal
 from ballroom.errors import CapExceeded, IdempotencyMismatch
 from ballroom.services.ports import FixedClock
@@ -31,7 +32,7 @@ def clock() -> FixedClock:
 
 
 def _service(engine: sa.Engine, clock: FixedClock, **kwargs: object) -> VotingService:
-    service = VotingService(engine, clock, **kwargs)  # type: ignore[arg-type]
+    service = voting_service(engine, clock, **kwargs)  # type: ignore[arg-type]
     service.start()
     return service
 

@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from ballroom.adapters.vote_pipeline import WAIT_FOR_INSERT_ROWS, CommitFailed
+from ballroom.bootstrap import voting_service
 from ballroom.domain.voting import SmsMessage, SmsRefusal
 from ballroom.services.ports import FixedClock
-from ballroom.services.voting import VotingService
 
 if TYPE_CHECKING:  # the fixtures' types; pytest loads conftest itself
     from tests.integration.conftest import CollidingIds, HoldWriter
@@ -25,7 +25,7 @@ def test_a_failed_commit_in_flight_undoes_the_batch_checked_behind_it(
     engine: sa.Engine, colliding_ids: CollidingIds, hold_writer: HoldWriter
 ) -> None:
     ids = colliding_ids
-    service = VotingService(
+    service = voting_service(
         engine,
         FixedClock(datetime(2025, 10, 7, 20, tzinfo=UTC)),
         ids=ids,
@@ -67,7 +67,7 @@ def test_a_failed_commit_in_flight_undoes_the_batch_checked_behind_it(
 def test_a_retry_of_a_batch_still_committing_gets_the_same_answer_after_it(
     engine: sa.Engine, hold_writer: HoldWriter
 ) -> None:
-    service = VotingService(
+    service = voting_service(
         engine,
         FixedClock(datetime(2025, 10, 7, 20, tzinfo=UTC)),
         batch_size=1,
@@ -92,7 +92,7 @@ def test_a_retry_of_a_batch_still_committing_gets_the_same_answer_after_it(
 def test_a_lone_ballot_does_not_wait_out_the_group_commit_delay(engine: sa.Engine) -> None:
     # The delay only gathers a burst still arriving: with nothing else coming, the ballot
     # commits after one quiet step, not after the 20 s the delay would allow.
-    service = VotingService(
+    service = voting_service(
         engine, FixedClock(datetime(2025, 10, 7, 20, tzinfo=UTC)), group_commit_ms=20_000
     )
     service.start()
@@ -114,7 +114,7 @@ def test_a_big_batch_that_fails_to_insert_answers_and_the_writer_goes_on(
     """From WAIT_FOR_INSERT_ROWS rows on (SQLite), the writer waits for the inserts before it
     checks on: a failing insert must still release it, and the next big batch must count."""
     ids = colliding_ids
-    service = VotingService(
+    service = voting_service(
         engine,
         FixedClock(datetime(2025, 10, 7, 20, tzinfo=UTC)),
         ids=ids,

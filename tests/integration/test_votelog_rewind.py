@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from ballroom.adapters.db import schema
+from ballroom.bootstrap import voting_service
 from ballroom.domain.voting import SmsMessage
 from ballroom.services.ports import FixedClock
-from ballroom.services.voting import VotingService
 
 if TYPE_CHECKING:  # the fixtures' types; pytest loads conftest itself
     from tests.integration.conftest import HoldWriter
@@ -54,7 +54,7 @@ def test_a_command_failing_after_its_first_rows_restores_the_chain_head(
     engine: sa.Engine, hold_writer: HoldWriter
 ) -> None:
     ids = FailingIds()
-    service = VotingService(engine, FixedClock(NOW), ids=ids, group_commit_ms=0)
+    service = voting_service(engine, FixedClock(NOW), ids=ids, group_commit_ms=0)
     service.start()
     try:
         service.create_window("w", COUPLES)
@@ -90,7 +90,7 @@ def test_a_command_failing_after_its_first_rows_restores_the_chain_head(
         assert [outcome.receipt.seq for outcome in again if outcome.receipt] == [3, 4]
     finally:
         service.stop()
-    restarted = VotingService(engine, FixedClock(NOW))
+    restarted = voting_service(engine, FixedClock(NOW))
     restarted.start()
     try:
         assert restarted.verify_log("w") is None

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from ballroom.adapters.db import create_engine_for, upgrade
+from ballroom.bootstrap import voting_service
 from ballroom.cli import main
 from ballroom.domain.voting import SmsMessage, VoteMeta
 from ballroom.services.ports import FixedClock
-from ballroom.services.voting import VotingService
 
 _HEADER = "ballot_id,ts,window,voter,channel,couple,votes,email,phone,ip,device\n"
 
@@ -24,7 +24,7 @@ def _night(url: str) -> str:
     engine = create_engine_for(url)
     upgrade(engine)
     clock = FixedClock(datetime(2025, 10, 7, 20, tzinfo=UTC))
-    with VotingService(engine, clock) as voting:
+    with voting_service(engine, clock) as voting:
         voting.create_window("s34w04", {"hilaria": "HILARIA", "robert": "ROBERT", "alix": "ALIX"})
         voting.open_window("s34w04")
         for n in range(12):

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ballroom.adapters.db import create_engine_for, upgrade
+from ballroom.bootstrap import voting_service
 from ballroom.domain.voting import SmsMessage
 from ballroom.errors import CapExceeded, InvalidInput
 from ballroom.services.ports import FixedClock
@@ -43,7 +44,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[VotingSe
     engine = create_engine_for(f"sqlite:///{path}")
     upgrade(engine)
     clock = FixedClock(datetime(2025, 10, 7, 20, 0, tzinfo=UTC))
-    voting = VotingService(engine, clock, cap=CAP, group_commit_ms=0)
+    voting = voting_service(engine, clock, cap=CAP, group_commit_ms=0)
     voting.start()
     yield voting, clock
     voting.stop()

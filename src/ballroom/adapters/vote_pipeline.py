@@ -43,7 +43,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from ballroom.adapters.vote_codec import allocation_json, sms_fingerprint
 from ballroom.domain.admission import (
@@ -84,7 +84,7 @@ from ballroom.errors import (
     InvalidInput,
     NotFound,
 )
-from ballroom.services.ports import LogBatch, VoteLog
+from ballroom.services.ports import ImportBallot, ImportOutcome, LogBatch, VoteLog
 
 log = logging.getLogger(__name__)
 
@@ -109,31 +109,6 @@ class CommitFailed(RuntimeError):
 # (window, couple, window id, allocation, stored allocation, canonical tail, reply): what every
 # text for one couple in one SMS batch shares.
 _CoupleEntry = tuple[WindowState, str, str, Allocation, str, str, str]
-
-
-@dataclass
-class ImportBallot:
-    """One ballot of an interchange file, with the time it was originally accepted."""
-
-    ballot_id: str
-    window: str
-    voter: str
-    channel: Channel
-    allocation: Mapping[str, int]
-    ts_us: int
-    meta: VoteMeta = field(default_factory=VoteMeta)
-
-
-class ImportOutcome(NamedTuple):
-    """What became of an imported ballot: ``accepted``, ``duplicate`` (already there) or
-    ``refused`` with the error's code and message (a tuple: one per ballot of a big import,
-    built in a fraction of a frozen dataclass's time)."""
-
-    ballot_id: str
-    status: str
-    code: str = ""
-    message: str = ""
-    receipt: Receipt | None = None
 
 
 # A command's answer goes to ``future``: a ``concurrent.futures.Future`` when ``loop`` is

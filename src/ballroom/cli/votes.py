@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from ballroom.adapters.db import DEFAULT_DB_URL, create_engine_for, upgrade
+from ballroom.bootstrap import open_store, voting_service
 from ballroom.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_CHECK_FAILED,
@@ -32,7 +33,7 @@ from ballroom.services.exports import FORMATS, export_window
 from ballroom.services.importing import ImportSummary, import_file, summarize
 from ballroom.services.ports import SystemClock
 from ballroom.services.verification import verify_export
-from ballroom.services.voting import ImportOutcome, VotingService
+from ballroom.services.voting import ImportOutcome
 
 # --------------------------------------------------------------------------- import
 
@@ -57,10 +58,9 @@ def import_votes(votes: Path, db_url: str, refusals_out: Path | None, as_json: b
     (exit 2). Exits 1 if any ballot was refused; --refusals FILE lists them.
     """
     source = existing_file(votes)
-    engine = create_engine_for(db_url)
-    upgrade(engine)
+    engine = open_store(db_url)
     try:
-        with VotingService(engine, SystemClock(), group_commit_ms=0) as service, settled_heap():
+        with voting_service(engine, SystemClock(), group_commit_ms=0) as service, settled_heap():
             outcomes = import_file(service, source)
     finally:
         engine.dispose()

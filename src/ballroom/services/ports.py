@@ -1,25 +1,42 @@
-"""The ports services talk to: time, identifiers and the vote log's store.
+"""The ports services talk to: time, identifiers, the vote log's store and its pipeline.
 
 The server's clock decides whether a window is open, so every service takes a ``Clock``;
 tests pass a :class:`FixedClock` they move by hand. The vote log's store is a
 :class:`VoteLog`: SQLite and PostgreSQL implement it (``ballroom.adapters.vote_store_sqlite``,
 ``vote_store_postgres``), and an in-memory fake (``ballroom.adapters.vote_store_memory``) lets
-the voting service's tests run without a database.
+the voting service's tests run without a database. The group-commit pipeline over a store is a
+:class:`VotePipeline` (``ballroom.adapters.vote_pipeline``). ``ballroom.bootstrap`` wires the
+adapters in; no service imports them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import operator
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from ballroom.domain.admission import WindowState
-from ballroom.domain.voting import Allocation, LogEntry, Receipt
+from ballroom.domain.voting import (
+    Allocation,
+    Channel,
+    LogEntry,
+    Receipt,
+    SmsMessage,
+    SmsOutcome,
+    Tally,
+    VoteBook,
+    VoteMeta,
+)
+
+T = TypeVar("T")
 
 
 class Clock(Protocol):
@@ -225,4 +242,114 @@ class VoteLog(Protocol):
 
     def close_appender(self) -> None:
         """Release the connection ``append`` uses (its thread is ending, or it failed)."""
+        ...
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+@dataclass
+class ImportBallot:
+    """One ballot of an interchange file, with the time it was originally accepted."""
+
+    ballot_id: str
+    window: str
+    voter: str
+    channel: Channel
+    allocation: Mapping[str, int]
+    ts_us: int
+    meta: VoteMeta = field(default_factory=VoteMeta)
+
+
+class ImportOutcome(NamedTuple):
+    """What became of an imported ballot: ``accepted``, ``duplicate`` (already there) or
+    ``refused`` with the error's code and message (a tuple: one per ballot of a big import,
+    built in a fraction of a frozen dataclass's time)."""
+
+    ballot_id: str
+    status: str
+    code: str = ""
+    message: str = ""
+    receipt: Receipt | None = None
+
+
+class VotePipeline(Protocol):
+    """The group-commit pipeline over a :class:`VoteLog` (``ballroom.adapters.vote_pipeline``).
+
+    It owns the live vote state of the process (the windows, a cap book per voter partition)
+    on one writer thread, admits each queued write with the domain's admission, commits a
+    group at a time and only then settles the futures. The voting service queues its writes
+    here and reads the state under ``state_lock``; changes to a window run on the writer
+    thread through ``run_admin``."""
+
+    @property
+    def cap(self) -> int:
+        """Votes per couple per voter and channel."""
+        ...
+
+    @property
+    def windows(self) -> dict[str, WindowState]:
+        """Every window by id (read or change under ``state_lock``, on the writer thread)."""
+        ...
+
+    @property
+    def books(self) -> Sequence[VoteBook]:
+        """The cap book of each voter partition."""
+        ...
+
+    @property
+    def state_lock(self) -> AbstractContextManager[Any]:
+        """Held while the live state is read or changed outside the writer thread."""
+        ...
+
+    def partition(self, voter: str) -> int:
+        """The partition that owns a voter's cap state."""
+        ...
+
+    def start(self) -> None:
+        """Rebuild the state from the log and start the writer."""
+        ...
+
+    def stop(self) -> None:
+        """Commit what is queued and stop."""
+        ...
+
+    def submit_web(
+        self, window: str, voter: str, allocation: Mapping[str, object], key: str, meta: VoteMeta
+    ) -> Future[Receipt]:
+        """Queue a web ballot (``key`` as stored); the future holds its receipt."""
+        ...
+
+    def submit_web_async(
+        self, window: str, voter: str, allocation: Mapping[str, object], key: str, meta: VoteMeta
+    ) -> asyncio.Future[Receipt]:
+        """The same from a running event loop, settled on that loop."""
+        ...
+
+    def submit_sms(
+        self, messages: Sequence[SmsMessage], key: str, window: str | None
+    ) -> Future[list[SmsOutcome]]:
+        """Queue a batch of texts; one outcome per text."""
+        ...
+
+    def submit_sms_async(
+        self, messages: Sequence[SmsMessage], key: str, window: str | None
+    ) -> asyncio.Future[list[SmsOutcome]]:
+        """The same from a running event loop."""
+        ...
+
+    def submit_import(self, ballots: Sequence[ImportBallot]) -> Future[list[ImportOutcome]]:
+        """Queue ballots of an interchange file."""
+        ...
+
+    def run_admin(self, action: Callable[[], T]) -> T:
+        """Run ``action`` on the writer thread between two commits and return its result."""
+        ...
+
+    def add_listener(self, window: str, listener: Callable[[Tally], None]) -> None:
+        """Call ``listener`` after each commit that changes the window's tally."""
+        ...
+
+    def remove_listener(self, window: str, listener: Callable[[Tally], None]) -> None:
+        """Stop calling ``listener``."""
         ...

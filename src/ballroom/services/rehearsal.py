@@ -35,9 +35,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.db import schema as db
 from ballroom.adapters.interchange import write_vote_arrow
+from ballroom.bootstrap import open_store, voting_service
 from ballroom.domain.night import Night, NightResult
 from ballroom.domain.rules import compute
 from ballroom.domain.season import Season, Week
@@ -58,7 +58,7 @@ from ballroom.services.importing import ImportSummary, import_file, summarize
 from ballroom.services.ports import FixedClock, ProcessIds
 from ballroom.services.simulated_night import ScoreModel, fit_skills, simulate_scores, week_layout
 from ballroom.services.verification import verify_export
-from ballroom.services.voting import ImportOutcome, VotingService
+from ballroom.services.voting import ImportOutcome
 
 REHEARSAL_WEEK = 4  # Disney Night: the night of the "all but us" complaint
 DEFAULT_VOTERS = 10_000
@@ -304,9 +304,8 @@ class Rehearsal:
 
 def check_fresh_store(db_url: str, window: str = "s34w04") -> None:
     """Raise ``InvalidInput`` (field ``db``) if the store at ``db_url`` holds ``window``."""
-    engine = create_engine_for(db_url)
+    engine = open_store(db_url)
     try:
-        upgrade(engine)
         with engine.connect() as connection:
             found = connection.execute(
                 sa.select(db.windows.c.id).where(db.windows.c.id == window)
@@ -365,12 +364,11 @@ def rehearse(
         electorate.truth.write(target / "truth.json")
 
         url = db_url or f"sqlite:///{work / 'rehearsal.db'}"
-        engine = create_engine_for(url)
+        engine = open_store(url)
         stack.callback(engine.dispose)
-        upgrade(engine)
         close_at = scenario.start + timedelta(seconds=scenario.duration_s)
         clock = FixedClock(close_at + timedelta(hours=3))
-        with VotingService(
+        with voting_service(
             engine,
             clock,
             cap=season.votes_per_couple,

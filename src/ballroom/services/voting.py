@@ -1,9 +1,10 @@
 """The live vote of a night: windows, web ballots, SMS batches, tallies, receipts, recounts.
 
-``VotingService`` is what the HTTP API, the CLI and the benchmarks call. Every write goes
-through one group-commit pipeline (``ballroom.adapters.vote_pipeline``) over a
-:class:`~ballroom.services.ports.VoteLog` store and is answered only after it
-is durably committed. Blocking calls (``cast_web_ballot``), future-returning calls
+``VotingService`` is what the HTTP API, the CLI and the benchmarks call. It talks to two
+ports (``services/ports.py``): every write goes through one group-commit
+:class:`~ballroom.services.ports.VotePipeline` over a :class:`~ballroom.services.ports.VoteLog`
+store and is answered only after it is durably committed; ``ballroom.bootstrap.voting_service``
+wires the adapters in. Blocking calls (``cast_web_ballot``), future-returning calls
 (``submit_web_ballot``, a ``concurrent.futures.Future``) and, for code on an event loop,
 awaitable ones (``await service.submit_web_ballot_async(...)``: an asyncio future the writer
 settles on that loop, a whole group commit with one wake-up) exist for each write.
@@ -25,15 +26,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-import sqlalchemy as sa
-
-from ballroom.adapters.vote_pipeline import ImportBallot, ImportOutcome, VoteLogWriter
-from ballroom.adapters.vote_stores import vote_log_for
 from ballroom.domain.admission import WindowState
 from ballroom.domain.voting import (
-    DEFAULT_CAP,
     GENESIS_HASH,
     Channel,
     LogEntry,
@@ -53,9 +49,16 @@ from ballroom.domain.voting import (
 )
 from ballroom.errors import Conflict, InvalidInput, NotFound
 from ballroom.services.accounts import AccountService, Principal, Role, require_role
-from ballroom.services.ports import Clock, IdGenerator, ProcessIds, ReceiptLookup, VoteLog
+from ballroom.services.ports import (
+    Clock,
+    ImportBallot,
+    ImportOutcome,
+    ReceiptLookup,
+    VoteLog,
+    VotePipeline,
+)
 
-AlsoWrite = Callable[[sa.Connection], None]
+AlsoWrite = Callable[[Any], None]
 """More writes for a window change's transaction (the control room's audit entry)."""
 
 __all__ = [
@@ -154,32 +157,12 @@ class TallySubscription:
 class VotingService:
     """Windows, ballots, texts, tallies and proofs of one store (see module docstring)."""
 
-    def __init__(
-        self,
-        store: VoteLog | sa.Engine,
-        clock: Clock,
-        *,
-        cap: int = DEFAULT_CAP,
-        partitions: int = 8,
-        batch_size: int = 4096,
-        group_commit_ms: float = 2.0,
-        ids: IdGenerator | None = None,
-    ) -> None:
-        # An engine stands for its SQL store; tests pass the in-memory one.
-        log = vote_log_for(store) if isinstance(store, sa.Engine) else store
+    def __init__(self, log: VoteLog, pipeline: VotePipeline, clock: Clock) -> None:
+        # ``ballroom.bootstrap.voting_service`` wires a store and its pipeline in.
         self.log: VoteLog = log
         self.clock = clock
-        self.cap = cap
-        self._ids = ids or ProcessIds()
-        self._writer = VoteLogWriter(
-            log,
-            now_us=self._now_us,
-            new_id=self._ids.new_id,
-            cap=cap,
-            partitions=partitions,
-            batch_size=batch_size,
-            max_wait=group_commit_ms / 1000.0,
-        )
+        self.cap = pipeline.cap
+        self._writer = pipeline
         self.receipts: ReceiptLookup = log.receipt_lookup()
 
     def _now_us(self) -> int:

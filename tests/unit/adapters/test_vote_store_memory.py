@@ -9,6 +9,7 @@ import pytest
 
 from ballroom.adapters.vote_pipeline import CommitFailed
 from ballroom.adapters.vote_store_memory import MemoryVoteLog, StoreRefused
+from ballroom.bootstrap import voting_service
 from ballroom.domain.voting import SmsMessage
 from ballroom.services.ports import FixedClock, LogBatch
 from ballroom.services.voting import VotingService
@@ -18,7 +19,7 @@ COUPLES = {"hilaria": "HILARIA", "robert": "ROBERT"}
 
 
 def _open(store: MemoryVoteLog) -> VotingService:
-    service = VotingService(store, FixedClock(START), group_commit_ms=0)
+    service = voting_service(store, FixedClock(START), group_commit_ms=0)
     service.start()
     return service
 

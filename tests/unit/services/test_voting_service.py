@@ -11,6 +11,7 @@ import pytest
 from ballroom.adapters import vote_pipeline
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.vote_store_memory import MemoryVoteLog
+from ballroom.bootstrap import voting_service
 from ballroom.domain.voting import SmsMessage, SmsRefusal, WindowPhase
 from ballroom.errors import (
     CapExceeded,
@@ -45,14 +46,14 @@ def voting(request: pytest.FixtureRequest, clock: FixedClock) -> Iterator[Voting
     """The voting service over the in-memory vote log (milliseconds), then the same tests
     over SQLite and the real PostgreSQL."""
     if request.param == "memory":
-        with VotingService(MemoryVoteLog(), clock, group_commit_ms=0) as service:
+        with voting_service(MemoryVoteLog(), clock, group_commit_ms=0) as service:
             service.create_window("w", COUPLES)
             yield service
         return
     url_fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     engine = create_engine_for(str(request.getfixturevalue(url_fixture)))
     upgrade(engine)
-    with VotingService(engine, clock, group_commit_ms=0) as service:
+    with voting_service(engine, clock, group_commit_ms=0) as service:
         service.create_window("w", COUPLES)
         yield service
     engine.dispose()
