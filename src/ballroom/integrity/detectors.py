@@ -40,6 +40,7 @@ from ballroom.integrity.sms import (
     Texting,
     allowed_sd,
     phone_numbers,
+    run_starts,
     span_of,
     texting,
     timestamp_resolution_s,
@@ -293,10 +294,16 @@ def _allocation_text(row: npt.NDArray[np.int8], couples: list[str]) -> str:
 def _groups(labels: IntArray, members: BoolArray) -> list[IntArray]:
     """Voter indices of each label among ``members``, largest group first."""
     idx = np.flatnonzero(members)
+    return _split_groups(idx, labels[idx])
+
+
+def _split_groups(idx: IntArray, labels: IntArray) -> list[IntArray]:
+    """``idx`` (ascending) grouped by their ``labels``, largest group first."""
     if not len(idx):
         return []
-    order = idx[np.argsort(labels[idx], kind="stable")]
-    cuts = np.flatnonzero(np.diff(labels[order])) + 1
+    by_label = np.argsort(labels, kind="stable")
+    order = idx[by_label]
+    cuts = np.flatnonzero(np.diff(labels[by_label])) + 1
     groups = np.split(order, cuts)
     return sorted(groups, key=lambda g: (-len(g), int(g[0])))
 
@@ -500,11 +507,23 @@ def detect(
 
 def _texting(table: VoteTable, alloc: Allocations) -> Texting | None:
     """``sms.texting`` of the table's texters (None: the phone column was not read)."""
-    if table.phone is None:
+    phone = table.phone
+    if phone is None:
         return None
-    phone_code = table.voter_codes(table.phone, alloc.first_row)
-    numbers = phone_numbers(table.phone.values)[phone_code]
-    del phone_code
+
+    def numbers(texters: BoolArray) -> npt.NDArray[np.int64]:
+        # Only the texters' numbers: the distinct phones they use, not every phone of the night.
+        code = table.voter_codes(phone, alloc.first_row)[texters]
+        used = np.zeros(len(phone), dtype=bool)
+        used[code] = True
+        distinct = np.flatnonzero(used)
+        del used
+        of_code = np.full(len(phone), -1, dtype=np.int64)
+        of_code[distinct] = phone_numbers(phone.values.take(pa.array(distinct)))
+        out = np.full(len(texters), -1, dtype=np.int64)
+        out[texters] = of_code[code]
+        return out
+
     return texting(table.voter.codes, table.ts_us, table.sms, alloc.n_voters, numbers)
 
 
@@ -1005,13 +1024,13 @@ def sms_clusters(
     ctx: _Context, table: VoteTable, texts: Texting, members: BoolArray
 ) -> list[Cluster]:
     """Flagged texters grouped by their run of consecutive numbers, else their exchange."""
-    key = np.where(
-        texts.run >= 2,
-        texts.run_id.astype(np.int64),
-        (1 << 40) + np.maximum(texts.number, 0) // EXCHANGE,
-    )
+    # A run by its first number, else the exchange (numbers have at most 15 digits: < 2**50).
+    idx = np.flatnonzero(members)
+    in_run = texts.run[idx] >= 2
+    key = (1 << 50) + np.maximum(texts.number[idx], 0) // EXCHANGE
+    key[in_run] = run_starts(texts.number, idx[in_run])
     clusters = []
-    for group in _groups(key, members):
+    for group in _split_groups(idx, key):
         numbers = np.sort(texts.number[group])
         n_texts = int(texts.texts[group].sum())
         median = float(np.nanmedian(texts.mean_gap_s[group]))

@@ -8,9 +8,10 @@ number), so pace alone never flags: it takes many such numbers side by side — 
 consecutive numbers, or many machine-paced numbers in one exchange.
 
 Per texter (voter with SMS rows): texts, mean and regularity of the gaps between their own
-texts (rows sorted by voter with two stable 16-bit radix passes, cheaper than one 32-bit
-sort), their number, the run of consecutive texting numbers it sits in, and how many
-machine-paced numbers share its exchange (the number without its last four digits).
+texts (their rows sorted by voter as 8-byte keys, the voter above the row number: one sort
+of plain numbers, no index arrays), their number, the run of consecutive texting numbers it
+sits in, and how many machine-paced numbers share its exchange (the number without its last
+four digits).
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ class Texting:
     machine_pace: BoolArray
     number: npt.NDArray[np.int64]  # the phone as a number (-1: none or not a number)
     run: IntArray  # length of the run of consecutive texting numbers it is in (0: none)
-    run_id: IntArray  # -1: not in a run of 2 or more
     exchange_machines: IntArray  # machine-paced numbers in its exchange beyond chance (or 0)
     night_median_gap_s: float  # the night's texters, for comparison
     night_run_p999: int  # 99.9th percentile of run length among texters' numbers
@@ -56,7 +56,15 @@ class Texting:
 
 def phone_numbers(values: Any) -> npt.NDArray[np.int64]:
     """Each distinct phone string as a number (digits only; -1 when it has none or > 15)."""
-    digits = pc.replace_substring_regex(pa.array(values, type=pa.string()), r"[^0-9]", "")
+    strings = pa.array(values, type=pa.string())
+    # Most are "+" and digits: those need no regular expression (it was most of the time).
+    bare = pc.utf8_ltrim(strings, characters="+")
+    plain = pc.ascii_is_decimal(bare)
+    other = pc.invert(plain)
+    digits = pc.if_else(plain, bare, pa.nulls(len(strings), pa.string())).fill_null("")
+    if pc.any(other).as_py():
+        cleaned = pc.replace_substring_regex(pc.filter(strings, other), r"[^0-9]", "")
+        digits = pc.replace_with_mask(digits, other, cleaned)
     length = pc.utf8_length(digits).to_numpy(zero_copy_only=False)
     ok = (length >= 1) & (length <= 15)
     out = np.full(len(length), -1, dtype=np.int64)
@@ -88,44 +96,53 @@ def texting(
     ts_us: npt.NDArray[np.int64],
     sms: BoolArray,
     n_voters: int,
-    phone_of_voter: npt.NDArray[np.int64],
+    phone_of_voter: npt.NDArray[np.int64] | Callable[[BoolArray], npt.NDArray[np.int64]],
 ) -> Texting:
-    """``Texting`` of every voter from the rows' voters, times and channels
-    (``phone_of_voter`` becomes ``Texting.number``: -1 where the voter did not text)."""
-    # Two passes over the rows, a slice at a time: the texts per voter, then the rows of the
-    # voters with enough texts to judge (only those are held: 4 bytes a row and a code).
+    """``Texting`` of every voter from the rows' voters, times and channels.
+
+    ``phone_of_voter``: each voter's phone as a number (``phone_numbers``), or a function
+    giving it for the voters in a mask (the texters: only their numbers are ever needed);
+    it becomes ``Texting.number``, -1 where the voter did not text. An array is written to.
+    """
     texts = np.zeros(n_voters, dtype=np.int32)
     for begin in range(0, len(sms), _SLICE):
         part = slice(begin, begin + _SLICE)
         texts += np.bincount(voter_codes[part][sms[part]], minlength=n_voters).astype(np.int32)
     judged = texts >= MIN_TEXTS
-    rows = _rows_of(sms, lambda part: judged[voter_codes[part]])
-    codes = voter_codes[rows]
-    resolution = timestamp_resolution_s(ts_us[rows[:: max(1, len(rows) // _CLOCK_SAMPLE)]])
+    # The rows of the voters with enough texts to judge, each as one 8-byte key: its voter
+    # code above its row number. Sorted in place, the keys put each voter's texts together in
+    # log order (one SIMD sort of plain numbers: no index arrays, no stable argsort passes).
+    keys, row_bits = _texter_keys(voter_codes, sms, judged, int(texts[judged].sum()))
+    rows_mask = np.int64((1 << row_bits) - 1)
+    sample = keys[:: max(1, len(keys) // _CLOCK_SAMPLE)] & rows_mask  # in log order
+    resolution = timestamp_resolution_s(ts_us[sample])
+    del sample
+    keys.sort()
     mean = np.full(n_voters, np.nan, dtype=np.float32)  # 4 bytes a voter: 15 M voters
     cv = np.full(n_voters, np.nan, dtype=np.float32)
-    # Voters a range of codes at a time, each range about _PART_ROWS texts: the sort's
-    # 8-byte indices and the gaps stay small however big the night.
+    # Voters a range of codes at a time, each range about _PART_ROWS texts: the gaps' 8-byte
+    # temporaries stay small however big the night.
     load = np.cumsum(np.where(judged, texts, 0), dtype=np.int64)
     bounds = np.searchsorted(load, np.arange(_PART_ROWS, int(load[-1]) if n_voters else 0,
                                              _PART_ROWS), side="right")  # fmt: skip
-    for low_code, high_code in zip(
-        [0, *bounds.tolist()], [*bounds.tolist(), n_voters], strict=True
-    ):
-        if low_code >= high_code:
-            continue
-        here = np.flatnonzero((codes >= low_code) & (codes < high_code))
-        if len(here):
-            _gap_stats(codes[here] - low_code, ts_us[rows[here]], low_code, mean=mean, cv=cv)
-        del here
-    del rows, codes
+    del load
+    cuts = np.searchsorted(keys, np.asarray([0, *bounds.tolist(), n_voters], np.int64) << row_bits)
+    for begin, end in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        if begin < end:
+            stretch = keys[begin:end]
+            _gap_stats(stretch >> row_bits, ts_us[stretch & rows_mask], mean=mean, cv=cv)
+            del stretch
+    del keys
     regular = (mean >= 2 * resolution) & (cv * mean <= allowed_sd(mean, resolution))
     machine = judged & ((mean < HUMAN_FASTEST_S) | regular)
-    number = phone_of_voter  # the caller's own array, not copied (15 M voters: 120 MB)
-    number[texts == 0] = -1
-    run, run_id = _runs(number)
-    exchange_machines = _exchange_excess(number, machine, judged)
     texters = texts > 0
+    if callable(phone_of_voter):
+        number = phone_of_voter(texters)
+    else:
+        number = phone_of_voter  # the caller's own array, not copied (15 M voters: 120 MB)
+        number[~texters] = -1
+    run = _runs(number)
+    exchange_machines = _exchange_excess(number, machine, judged)
     return Texting(
         texts=texts,
         mean_gap_s=mean,
@@ -133,12 +150,30 @@ def texting(
         machine_pace=machine,
         number=number,
         run=run,
-        run_id=run_id,
         exchange_machines=exchange_machines,
         night_median_gap_s=float(np.nanmedian(mean)) if np.isfinite(mean).any() else 0.0,
         night_run_p999=int(np.percentile(run[texters], 99.9)) if texters.any() else 0,
         resolution_s=resolution,
     )
+
+
+def _texter_keys(
+    voter_codes: IntArray, sms: BoolArray, judged: BoolArray, size: int
+) -> tuple[npt.NDArray[np.int64], int]:
+    """``(code << row_bits) | row`` for every SMS row of a judged voter, in row order (``size``
+    of them), and ``row_bits``. Filled a slice of rows at a time into one array."""
+    row_bits = max(1, (len(sms) - 1).bit_length())
+    keys = np.empty(size, dtype=np.int64)
+    at = 0
+    for begin in range(0, len(sms), _SLICE):
+        part = slice(begin, begin + _SLICE)
+        codes = voter_codes[part]
+        found = np.flatnonzero(sms[part] & judged[codes])
+        here = keys[at : at + len(found)]
+        np.left_shift(codes[found], row_bits, out=here, dtype=np.int64)
+        here |= found + begin
+        at += len(found)
+    return keys, row_bits
 
 
 _PART_ROWS = 1 << 23
@@ -190,31 +225,18 @@ def _exchange_excess(
 
 
 def _gap_stats(
-    codes: IntArray,
-    ts: npt.NDArray[np.int64],
-    offset: int,
-    *,
-    mean: FloatArray,
-    cv: FloatArray,
+    codes: IntArray, ts: npt.NDArray[np.int64], *, mean: FloatArray, cv: FloatArray
 ) -> None:
-    """The mean and variation of each voter's gaps between texts (``codes`` from 0, rows in
-    log order), written at ``offset + code``."""
-    # Sort by voter keeping the log's order within a voter: stable 16-bit radix passes.
-    order = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
-    if int(codes.max()) > 0xFFFF:
-        high = np.argsort((codes[order] >> 16).astype(np.uint16), kind="stable")
-        order = order[high]
-        del high
-    codes = codes[order]
-    ts = ts[order]
-    del order
-    # Each voter's texts are now one stretch: its gaps telescope (their sum is last minus
+    """The mean and variation of each voter's gaps between texts, written at its code
+    (``codes`` sorted, each voter's ``ts`` in log order)."""
+    # Each voter's texts are one stretch: its gaps telescope (their sum is last minus
     # first) and their squares come from one running sum, with no per-gap grouping.
     starts = np.flatnonzero(np.concatenate([[True], codes[1:] != codes[:-1]]))
     ends = np.concatenate([starts[1:], [len(codes)]])
-    owner = codes[starts].astype(np.int64) + offset
+    owner = codes[starts]
     step = np.diff(ts).astype(np.float64) / 1e6
     squares = np.concatenate([[0.0], np.cumsum(step * step)])
+    del step
     n_gaps = (ends - starts - 1).astype(np.float64)
     group_mean = (ts[ends - 1] - ts[starts]).astype(np.float64) / 1e6 / n_gaps
     group_square = (squares[ends - 1] - squares[starts]) / n_gaps
@@ -235,23 +257,34 @@ def span_of(
     return int(ts.min()), int(ts.max()), len(rows)
 
 
-def _runs(number: npt.NDArray[np.int64]) -> tuple[IntArray, IntArray]:
+def _runs(number: npt.NDArray[np.int64]) -> IntArray:
     """Per voter: the length of the run of texting numbers (≤ ``RUN_GAP`` apart) its number
-    is in, and the run's id (-1 when alone)."""
+    is in (0: no number); 2 bytes a voter where every run is that short."""
     n = len(number)
-    run = np.zeros(n, dtype=np.int32)
-    run_id = np.full(n, -1, dtype=np.int32)
     idx = np.flatnonzero(number >= 0)
     if not len(idx):
-        return run, run_id
+        return np.zeros(n, dtype=np.uint16)
     order = idx[np.argsort(number[idx], kind="stable")]
+    del idx
     values = number[order]
     step = np.diff(values)
+    del values
     # The same number twice (two voter ids) stays one run; more than RUN_GAP apart starts one.
-    new = np.concatenate([[True], step > RUN_GAP])
-    label = np.cumsum(new) - 1
-    distinct = np.concatenate([[True], step > 0])
-    length = np.bincount(label, weights=distinct).astype(np.int32)
-    run[order] = length[label]
-    run_id[order] = np.where(length[label] >= 2, label, -1).astype(np.int32)
-    return run, run_id
+    label = np.cumsum(np.concatenate([[True], step > RUN_GAP]), dtype=np.int64) - 1
+    length = np.bincount(label, weights=np.concatenate([[True], step > 0]))
+    del step
+    narrow = np.uint16 if len(length) and length.max() <= np.iinfo(np.uint16).max else np.int32
+    run: IntArray = np.zeros(n, dtype=narrow)
+    run[order] = length.astype(narrow)[label]
+    return run
+
+
+def run_starts(number: npt.NDArray[np.int64], voters: IntArray) -> npt.NDArray[np.int64]:
+    """The first number of the run (as ``_runs`` finds them) that each of ``voters``'
+    numbers is in (their numbers are texting numbers: ``number >= 0``)."""
+    if not len(voters):
+        return np.zeros(0, dtype=np.int64)
+    values = np.sort(number[number >= 0])
+    starts = values[np.concatenate([[True], np.diff(values) > RUN_GAP])]
+    picked: npt.NDArray[np.int64] = starts[np.searchsorted(starts, number[voters], "right") - 1]
+    return picked

@@ -3,6 +3,8 @@ are found and human texters are not."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -53,6 +55,26 @@ def test_a_strong_signal_flags_alone(name: str) -> None:
     evidence.add(name, np.array([strength, 0.0]))
     assert evidence.flagged().tolist() == [True, False]
     assert evidence.of(0) == {name: 1.0}
+
+
+@given(st.lists(st.text(alphabet="+0123456789 ()-x\u0662", max_size=18), max_size=30))
+def test_phone_numbers_are_the_digits_of_each_string(values: list[str]) -> None:
+    # The "+digits" fast path and the regular expression give what removing every non-digit
+    # would: the number, or -1 when no digit or more than 15 are left.
+    def reference(value: str) -> int:
+        digits = re.sub(r"[^0-9]", "", value)
+        return int(digits) if 1 <= len(digits) <= 15 else -1
+
+    assert phone_numbers(values).tolist() == [reference(value) for value in values]
+
+
+def test_runs_of_consecutive_numbers_and_their_first_numbers() -> None:
+    # 100, 101, 103 (a dead card skipped) are one run; 200 alone; -1 texts from no number.
+    number = np.array([103, 200, -1, 100, 101, 101], dtype=np.int64)
+    assert sms._runs(number).tolist() == [3, 1, 0, 3, 3, 3]
+    assert sms.run_starts(number, np.array([0, 1, 4])).tolist() == [100, 200, 100]
+    assert sms.run_starts(number, np.zeros(0, dtype=np.int64)).tolist() == []
+    assert sms.run_starts(np.full(3, -1, dtype=np.int64), np.zeros(0, dtype=np.int64)).size == 0
 
 
 def test_phone_numbers_and_clock_resolution() -> None:
