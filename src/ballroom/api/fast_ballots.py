@@ -6,7 +6,8 @@ vote itself (profiled under ``ballroom bench http``). This plain ASGI middleware
 ballot request only when nothing about it needs that machinery: a JSON body of exactly
 ``{"allocation": {str: int, ...}}`` (at most 100 couples), an ``Idempotency-Key`` of 1-200
 characters, and a bearer token the account service accepts (checked moments ago, or
-checked now in the thread pool, as the route's dependency does). It then makes the very call
+checked now in the thread pool, as the route's dependency does; a cached token in use is
+re-read in the background before its entry ends). It then makes the very call
 the route makes (``voting_bridge.cast_web_ballot``) and answers through the one error mapping
 of ``ballroom.api.errors``. Anything else (a refused or missing token, an odd body, a wrong
 content type) goes to the FastAPI route with the body replayed, so validation errors,
@@ -15,6 +16,7 @@ authentication errors and the OpenAPI description stay in one place.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -68,7 +70,12 @@ class BallotFastPath:
             return
         accounts = self.container.accounts
         who = accounts.cached_principal(token)
-        if who is None:
+        if who is not None:
+            if accounts.refresh_due(token):
+                # Re-read ahead of the entry's end, off the request: a busy token never misses,
+                # so no ballot waits for a session read (see AccountService.refresh_due).
+                asyncio.get_running_loop().run_in_executor(None, accounts.refresh_session, token)
+        else:
             # Not checked lately (the cache holds a token for seconds): check it now, as the
             # route's dependency would, rather than send the whole request through FastAPI.
             try:

@@ -15,6 +15,7 @@ uvicorn's ``limit_concurrency``): past it, new requests are answered ``503`` at 
 from __future__ import annotations
 
 import asyncio
+import time
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -28,42 +29,60 @@ _TIMED_OUT = (
 
 
 def deadline_protocol(header_timeout_s: float, body_timeout_s: float) -> type[HttpToolsProtocol]:
-    """uvicorn's httptools protocol with the two deadlines (seconds)."""
+    """uvicorn's httptools protocol with the two deadlines (seconds).
+
+    A connection only notes when its current deadline falls (a clock read per request); one
+    timer per server looks over the open connections a few times per deadline and cuts off
+    those past theirs. A timer per request (armed at its start, re-armed after its headers,
+    cancelled at its end) cost the event loop several timer operations per ballot. A deadline
+    is so kept within a quarter of the shorter one.
+    """
+    sweep_every_s = min(header_timeout_s, body_timeout_s) / 4
+    live: set[DeadlineProtocol] = set()
+    sweeping: list[asyncio.TimerHandle] = []  # the one pending sweep, if any
+
+    def sweep() -> None:
+        sweeping.clear()
+        now = time.monotonic()
+        for protocol in list(live):
+            due = protocol.deadline_at
+            if due is not None and now >= due:
+                protocol.too_slow()
+        if live:
+            watch_from(next(iter(live)).loop)
+
+    def watch_from(loop: asyncio.AbstractEventLoop) -> None:
+        if not sweeping:
+            sweeping.append(loop.call_later(sweep_every_s, sweep))
 
     class DeadlineProtocol(HttpToolsProtocol):
-        _deadline: asyncio.TimerHandle | None = None
+        deadline_at: float | None = None  # time.monotonic() past which the client is too slow
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            self._arm(header_timeout_s)
+            self.deadline_at = time.monotonic() + header_timeout_s
+            live.add(self)
+            watch_from(self.loop)
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
+            self.deadline_at = None
+            live.discard(self)
             super().connection_lost(exc)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
-            self._arm(header_timeout_s)
+            self.deadline_at = time.monotonic() + header_timeout_s
 
         def on_headers_complete(self) -> None:
             super().on_headers_complete()
-            self._arm(body_timeout_s)
+            self.deadline_at = time.monotonic() + body_timeout_s
 
         def on_message_complete(self) -> None:
             super().on_message_complete()
-            self._disarm()
+            self.deadline_at = None
 
-        def _arm(self, seconds: float) -> None:
-            self._disarm()
-            self._deadline = self.loop.call_later(seconds, self._too_slow)
-
-        def _disarm(self) -> None:
-            if self._deadline is not None:
-                self._deadline.cancel()
-                self._deadline = None
-
-        def _too_slow(self) -> None:
-            self._deadline = None
+        def too_slow(self) -> None:
+            self.deadline_at = None
             if self.transport.is_closing():
                 return
             cycle = self.cycle

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from ballroom.adapters.db.schema_accounts import sessions
 from ballroom.bootstrap import App, bootstrap
 from ballroom.errors import InvalidToken, TokenExpired
+from ballroom.services.accounts import _refresh_point
 from ballroom.services.ports import FixedClock
 from ballroom.settings import load_settings
 
@@ -82,3 +83,42 @@ def test_forged_and_missing_tokens_never_reach_the_cache(app: App) -> None:
         assert app.accounts.cached_principal(bad) is None
     with app.engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(sessions)).scalar() == 1
+
+
+def test_a_token_in_use_is_re_read_ahead_once_and_a_revoke_is_still_seen_in_time(app: App) -> None:
+    token = _token(app)
+    app.accounts.authenticate(token)
+    assert not app.accounts.refresh_due(token)  # just read
+    _clock(app).advance(seconds=4.6)  # past every token's refresh point (at most 0.9 of 5 s)
+    assert app.accounts.refresh_due(token)
+    assert not app.accounts.refresh_due(token)  # claimed: one re-read at a time
+    with app.engine.begin() as connection:
+        connection.execute(sessions.update().values(revoked_at=0.0))
+    app.accounts.refresh_session(token)
+    assert app.accounts.cached_principal(token) is None
+    with pytest.raises(InvalidToken):
+        app.accounts.authenticate(token)
+
+
+def test_a_re_read_keeps_a_token_in_use_cached(app: App) -> None:
+    token = _token(app)
+    who = app.accounts.authenticate(token)
+    _clock(app).advance(seconds=4.6)
+    assert app.accounts.refresh_due(token)
+    app.accounts.refresh_session(token)
+    _clock(app).advance(seconds=4.0)  # 8.6 s after the first read, 4 s after the re-read
+    assert app.accounts.cached_principal(token) == who
+    _clock(app).advance(seconds=1.0)
+    assert app.accounts.cached_principal(token) is None  # never past 5 s after the last read
+
+
+def test_a_token_not_cached_is_never_due(app: App) -> None:
+    token = _token(app)
+    assert not app.accounts.refresh_due(token)
+    assert app.accounts.cached_principal(token) is None
+
+
+def test_refresh_points_are_spread_over_the_tokens() -> None:
+    points = [_refresh_point(f"token-{n}") for n in range(200)]
+    assert all(0.5 <= point < 0.9 for point in points)
+    assert max(points) - min(points) > 0.3  # not all re-read together
