@@ -217,13 +217,15 @@ def voting_service(
     batch_size: int = 4096,
     group_commit_ms: float = 2.0,
     ids: IdGenerator | None = None,
+    index_receipts: bool = True,
 ) -> VotingService:
     """The voting service over a vote log (an engine stands for its SQL store; tests pass
     the in-memory one) and the group-commit pipeline that writes to it.
 
     ``cap``: votes per couple per voter and channel; ``partitions``: voter partitions of the
     cap state; ``batch_size``/``group_commit_ms``: the most votes, and the longest wait, of a
-    group commit; ``ids``: where ballot ids come from.
+    group commit; ``ids``: where ballot ids come from; ``index_receipts``: False for a bulk
+    import (no receipt indexing beside the writer, all of it once when the service stops).
     """
     log = vote_log_for(store) if isinstance(store, sa.Engine) else store
     new_id = (ids or ProcessIds()).new_id
@@ -240,7 +242,7 @@ def voting_service(
         batch_size=batch_size,
         max_wait=group_commit_ms / 1000.0,
     )
-    return VotingService(log, pipeline, clock)
+    return VotingService(log, pipeline, clock, index_receipts=index_receipts)
 
 
 def _mail_sender(settings: Settings, outbox: OutboxMailer) -> Mailer:

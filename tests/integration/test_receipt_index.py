@@ -185,6 +185,41 @@ def test_the_service_indexes_in_the_background_and_verifies_at_once(tmp_path: Pa
     store.dispose()
 
 
+def test_index_all_indexes_every_committed_row_in_one_pass(store: sa.Engine) -> None:
+    receipts = _cast(store, range(7))
+    path = _drop_sidecar(store)
+    index = SidecarReceiptIndex(store, path, batch_rows=2)  # index_all ignores the batch size
+    assert index.index_all() == 7
+    assert _sidecar_rows(path) == 7
+    later = _cast(store, range(7, 10))
+    assert index.index_all() == 3  # above the mark only
+    assert index.index_all() == 0
+    assert index.locate(receipts[0].hash) == ("w1", 1)
+    assert index.locate(later[2].hash) == ("w1", 10)
+    index.stop()
+
+
+def test_a_service_that_does_not_index_receipts_indexes_them_all_when_it_stops(
+    tmp_path: Path,
+) -> None:
+    """A bulk import's service: no indexing thread beside the writer, everything at stop()."""
+    store = _store(tmp_path / "night.db")
+    path = _drop_sidecar(store)
+    service = voting_service(store, FixedClock(START), group_commit_ms=0, index_receipts=False)
+    with service:
+        service.create_window("w1", COUPLES)
+        service.open_window("w1")
+        receipts = [
+            service.cast_web_ballot("w1", f"v{n}", {"alix": 1}, idempotency_key=f"k{n}")
+            for n in range(12)
+        ]
+        assert all(service.verify_receipt(r.hash).ok for r in receipts)  # the log answers
+        time.sleep(0.6)  # two of the indexing thread's intervals: it is not running
+        assert not path.exists() or _sidecar_rows(path) == 0
+    assert _sidecar_rows(path) == 12
+    store.dispose()
+
+
 def test_a_receipt_whose_stored_hash_was_changed_is_not_found(database_url: str) -> None:
     engine = create_engine_for(database_url)
     try:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from ballroom.adapters.db import create_engine_for, upgrade
+from ballroom.adapters.receipt_index import sidecar_path
 from ballroom.bootstrap import voting_service
 from ballroom.cli import main
 from ballroom.domain.voting import SmsMessage, VoteMeta
@@ -65,6 +68,10 @@ def test_export_verify_and_reimport_reproduce_the_night(
     imported = runner.invoke(main, ["import", str(out / "votes.csv"), "--db", fresh, "--json"])
     assert imported.exit_code == 0, imported.output
     assert json.loads(imported.output)["accepted"] == 22
+    # Every receipt indexed once, as the import finished (no indexing beside its writer).
+    sidecar = sidecar_path(Path(fresh.removeprefix("sqlite:///")))
+    with contextlib.closing(sqlite3.connect(sidecar)) as connection:
+        assert connection.execute("SELECT count(*) FROM receipts").fetchone() == (22,)
     again = runner.invoke(main, ["import", str(out / "votes.csv"), "--db", fresh, "--json"])
     assert json.loads(again.output)["duplicate"] == 22
     out2 = tmp_path / "export2"

@@ -91,6 +91,9 @@ class ReceiptIndex(Protocol):
     def catch_up(self) -> int:
         """Index everything committed now; the number of rows added."""
 
+    def index_all(self) -> int:
+        """The same in one pass (after a bulk load)."""
+
 
 def receipt_index_for(engine: sa.Engine) -> ReceiptIndex:
     """The sidecar for a SQLite file, the store's own index otherwise."""
@@ -160,6 +163,10 @@ class LogHashIndex:
         return _scan_log(self.engine, receipt_hash)
 
     def catch_up(self) -> int:
+        """The store's index is always current."""
+        return 0
+
+    def index_all(self) -> int:
         """The store's index is always current."""
         return 0
 
@@ -265,18 +272,37 @@ class SidecarReceiptIndex:
 
         ``interruptible``: stop between batches once ``stop()`` is called (the thread's way).
         """
+        return self._catch_up_locked(interruptible, self.batch_rows)
+
+    def index_all(self) -> int:
+        """Index every committed row above the marks in ONE sorted copy per window.
+
+        After a bulk load (``ballroom import``, which keeps no indexing thread): one sort and
+        one in-order pass over the sidecar's B-tree, where the thread's batches, each sorted
+        on its own, would rewrite most of its pages again for every batch once the tree
+        outgrows the page cache (and poll the log every quarter second meanwhile).
+        """
+        try:
+            return self._catch_up_locked(False, None)
+        except (sa.exc.SQLAlchemyError, sqlite3.Error):
+            # The log is still the truth: lookups scan above the marks, the next indexer
+            # catches up.
+            log.exception("receipt index: indexing after the load failed")
+            return 0
+
+    def _catch_up_locked(self, interruptible: bool, batch_rows: int | None) -> int:
         with self._lock:
             try:
-                return self._catch_up(interruptible)
+                return self._catch_up(interruptible, batch_rows)
             except sqlite3.DatabaseError as error:
                 if isinstance(error, sqlite3.OperationalError):
                     raise  # locked, disk full, no such folder: not the file's fault
                 # Not a database, or damaged: it only ever held what the log holds.
                 log.warning("receipt index %s unreadable (%s): rebuilding it", self.path, error)
                 self._remove_files()
-                return self._catch_up(interruptible)
+                return self._catch_up(interruptible, batch_rows)
 
-    def _catch_up(self, interruptible: bool) -> int:
+    def _catch_up(self, interruptible: bool, batch_rows: int | None) -> int:
         added = 0
         with self._writing() as sidecar:
             if not self._checked:
@@ -289,8 +315,14 @@ class SidecarReceiptIndex:
                 while not (interruptible and self._stopping.is_set()):
                     # The batch's last row, read first and outside the write: rows up to it are
                     # committed and never change, so the copy below takes exactly those.
-                    top = sidecar.execute(_BATCH_TOP, (window_id, mark, self.batch_rows - 1))
-                    last = top.fetchone() or sidecar.execute(_LAST, (window_id, mark)).fetchone()
+                    top = (
+                        None
+                        if batch_rows is None
+                        else sidecar.execute(_BATCH_TOP, (window_id, mark, batch_rows - 1))
+                    )
+                    last = (top and top.fetchone()) or sidecar.execute(
+                        _LAST, (window_id, mark)
+                    ).fetchone()
                     if last is None:
                         break
                     # Deferred BEGIN, a write first: locks the sidecar only, never the store.

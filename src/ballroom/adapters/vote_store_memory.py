@@ -194,6 +194,10 @@ class MemoryReceipts:
     def scan(self, receipt_hash: str) -> tuple[str, int] | None:
         return self._log.locate(receipt_hash)
 
+    def index_all(self) -> int:
+        """Nothing to index."""
+        return 0
+
 
 def _copy(window: WindowState) -> WindowState:
     return WindowState(

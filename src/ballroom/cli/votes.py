@@ -60,7 +60,9 @@ def import_votes(votes: Path, db_url: str, refusals_out: Path | None, as_json: b
     source = existing_file(votes)
     engine = open_store(db_url)
     try:
-        with voting_service(engine, SystemClock(), group_commit_ms=0) as service, settled_heap():
+        # The receipt index is built once, after the last commit (see index_all).
+        service = voting_service(engine, SystemClock(), group_commit_ms=0, index_receipts=False)
+        with service, settled_heap():
             outcomes = import_file(service, source)
     finally:
         engine.dispose()

@@ -173,6 +173,10 @@ class ReceiptLookup(Protocol):
         """The same, from the log itself (the index pointed at a changed entry)."""
         ...
 
+    def index_all(self) -> int:
+        """Index everything committed now, in one pass (after a bulk load); rows added."""
+        ...
+
 
 class VoteLog(Protocol):
     """The vote log's store: append a batch durably, look up known idempotency keys, read

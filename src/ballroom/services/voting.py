@@ -157,13 +157,17 @@ class TallySubscription:
 class VotingService:
     """Windows, ballots, texts, tallies and proofs of one store (see module docstring)."""
 
-    def __init__(self, log: VoteLog, pipeline: VotePipeline, clock: Clock) -> None:
+    def __init__(
+        self, log: VoteLog, pipeline: VotePipeline, clock: Clock, *, index_receipts: bool = True
+    ) -> None:
         # ``ballroom.bootstrap.voting_service`` wires a store and its pipeline in.
         self.log: VoteLog = log
         self.clock = clock
         self.cap = pipeline.cap
         self._writer = pipeline
         self.receipts: ReceiptLookup = log.receipt_lookup()
+        # False (a bulk import): no indexing alongside the writer; everything at stop().
+        self._index_receipts = index_receipts
 
     def _now_us(self) -> int:
         return us_from_datetime(self.clock.now())
@@ -173,12 +177,16 @@ class VotingService:
     def start(self) -> None:
         """Rebuild the vote state from the log and start the writer (migrate first)."""
         self._writer.start()
-        self.receipts.start()
+        if self._index_receipts:
+            self.receipts.start()
 
     def stop(self) -> None:
         """Commit what is queued and stop the writer."""
         self._writer.stop()
-        self.receipts.stop()
+        if self._index_receipts:
+            self.receipts.stop()
+        else:
+            self.receipts.index_all()
 
     def __enter__(self) -> Self:
         self.start()
