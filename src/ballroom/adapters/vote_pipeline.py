@@ -767,11 +767,14 @@ class VoteLogWriter:
         ts_us: int,
         key: str,
         meta: VoteMeta,
+        book: VoteBook | None = None,
     ) -> Receipt:
-        """Apply an admission decision, undoably, and add its log row and tally changes."""
+        """Apply an admission decision, undoably, and add its log row and tally changes
+        (``book``: the voter's, when the caller has it already)."""
         if window.id not in batch.heads:
             batch.heads[window.id] = (window.next_seq, window.head_hash)
-        book = self.books[self.partition(admitted.voter)]
+        if book is None:
+            book = self.books[self.partition(admitted.voter)]
         record(window, book, admitted)
         ballot_id, voter, channel, allocation, seq = (
             admitted.ballot_id,
@@ -807,7 +810,10 @@ class VoteLogWriter:
                 meta.device,
             )
         )
-        return Receipt(ballot_id, seq, window.id, voter, channel, allocation, ts_us, admitted.hash)
+        # What Receipt._make does, without its Python-level call (once per imported ballot).
+        return tuple.__new__(
+            Receipt, (ballot_id, seq, window.id, voter, channel, allocation, ts_us, admitted.hash)
+        )
 
     def _web(self, command: _WebCmd, batch: _Batch, known: dict[str, Any], now_us: int) -> Receipt:
         first = batch.keys.get(command.key) or known.get(command.key)
@@ -1045,13 +1051,14 @@ class VoteLogWriter:
         self, command: _ImportCmd, batch: _Batch, known: dict[str, Any]
     ) -> list[ImportOutcome]:
         outcomes: list[ImportOutcome] = []
+        append = outcomes.append
+        keys = batch.keys
+        web = Channel.WEB
         for ballot in command.ballots:
-            key = _import_key(ballot.ballot_id)
-            undo_mark = len(batch.undo)
-            marks = self._marks(batch)
-            try:
-                first = batch.keys.get(key) or known.get(key)
-                if first is not None:
+            key = _IMPORT_KEY + ballot.ballot_id
+            first = keys.get(key) or known.get(key)
+            if first is not None:
+                try:
                     _same_web(
                         first,
                         ballot.window,
@@ -1060,17 +1067,30 @@ class VoteLogWriter:
                         channel=ballot.channel,
                         ts_us=ballot.ts_us,
                     )
-                    outcomes.append(ImportOutcome(ballot.ballot_id, "duplicate", receipt=first))
-                    continue
-                receipt = self._import_one(ballot, batch, key)
-            except BallroomError as error:
-                self._rewind(batch, undo_mark, marks)
-                outcomes.append(
-                    ImportOutcome(ballot.ballot_id, "refused", error.code, error.message)
-                )
+                except BallroomError as error:
+                    append(ImportOutcome(ballot.ballot_id, "refused", error.code, error.message))
+                else:
+                    append(ImportOutcome(ballot.ballot_id, "duplicate", receipt=first))
                 continue
-            batch.keys[key] = receipt
-            outcomes.append(ImportOutcome(ballot.ballot_id, "accepted", receipt=receipt))
+            if ballot.channel is web:
+                # A web ballot is refused, if at all, before anything changes (the admission
+                # decides, then _record applies): nothing to rewind, so no marks to take.
+                try:
+                    receipt = self._import_one(ballot, batch, key)
+                except BallroomError as error:
+                    append(ImportOutcome(ballot.ballot_id, "refused", error.code, error.message))
+                    continue
+            else:
+                undo_mark = len(batch.undo)
+                marks = self._marks(batch)
+                try:
+                    receipt = self._import_one(ballot, batch, key)
+                except BallroomError as error:
+                    self._rewind(batch, undo_mark, marks)
+                    append(ImportOutcome(ballot.ballot_id, "refused", error.code, error.message))
+                    continue
+            keys[key] = receipt
+            append(ImportOutcome(ballot.ballot_id, "accepted", "", "", receipt))
         return outcomes
 
     def _import_one(self, ballot: ImportBallot, batch: _Batch, key: str) -> Receipt:
@@ -1098,7 +1118,7 @@ class VoteLogWriter:
                 ts_us=ballot.ts_us,
                 cap=self.cap,
             )
-        return self._record(batch, window, admitted, ballot.ts_us, key, ballot.meta)
+        return self._record(batch, window, admitted, ballot.ts_us, key, ballot.meta, book)
 
 
 _TEXT_KEY = "sms:"
@@ -1116,8 +1136,11 @@ def _weight(command: Any) -> int:
     return 1
 
 
+_IMPORT_KEY = "import:"
+
+
 def _import_key(ballot_id: str) -> str:
-    return f"import:{ballot_id}"
+    return _IMPORT_KEY + ballot_id
 
 
 def _require_text(value: object, name: str) -> str:

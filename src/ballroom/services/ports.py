@@ -252,7 +252,7 @@ class VoteLog(Protocol):
 # --------------------------------------------------------------------------- the pipeline
 
 
-@dataclass
+@dataclass(slots=True)
 class ImportBallot:
     """One ballot of an interchange file, with the time it was originally accepted."""
 
