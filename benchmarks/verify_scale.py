@@ -3,6 +3,10 @@
     .venv/bin/python benchmarks/verify_scale.py --work /tmp/night     # ≈ 14 M entries, 20 M rows
     .venv/bin/python benchmarks/verify_scale.py --work /tmp/night --reuse \
         --baseline-src /path/to/older/checkout/src   # the same night again, old code beside
+    .venv/bin/python benchmarks/verify_scale.py --work /tmp/night --reuse --steps import \
+        --import-rows 2000000 --baseline-src /path/to/older/checkout/src   # import alone
+    .venv/bin/python benchmarks/verify_scale.py --work /tmp/night --reuse --steps finale \
+        --finale-store /tmp/night/kept.db      # export + verify, the store filled only once
 
 Generates a night in ``--shards`` independent parts (``electorate.generate_shards``, as
 benchmarks/integrity_scale.py does), written as two Parquet files, its web ballots and its
@@ -17,9 +21,13 @@ of that process alone, from GNU time):
    a measured step), then ``ballroom export --format csv`` and ``--format parquet`` of it and
    ``ballroom verify`` of each export;
 3. the floors, in this process: a plain ``sha256`` over each votes file's bytes (reading
-   included), and over the canonical entries verify hashes, once as one stream (the physical
-   floor) and once as the chain (one ``sha256`` per entry, each over the previous hash and the
-   entry: what the construction costs above the floor).
+   included), and over the last file measured (the finale's Parquet export when ``--steps``
+   has finale, else the small night's or the import's file), the canonical entries verify
+   hashes, once as one stream (the physical floor) and once as the chain (one ``sha256`` per
+   entry, each over the previous hash and the entry: what the construction costs above the floor).
+
+``--steps`` picks which of 1 (import, and small: the small night's export and verify) and 2
+(finale) run; ``--finale-store`` keeps the filled store between runs.
 
 Prints one JSON line; the machine's load average is in it (wall times on a shared box: the
 CPU seconds are the steadier figure).
@@ -178,7 +186,7 @@ def _slice(source: Path, rows: int, target: Path) -> int:
 def _fill(url: str, parts: list[Path]) -> dict[str, Any]:
     """A store holding ``parts``' ballots in order, chained as the writer chains them, inserted
     in bulk (the setup of the export and verify runs: what a finished night leaves behind)."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     engine = create_engine_for(url)
     upgrade(engine)
     window = str(pq.read_table(parts[0], columns=["window"]).column(0)[0])
@@ -230,14 +238,17 @@ def _fill(url: str, parts: list[Path]) -> dict[str, Any]:
     finally:
         raw.close()
     engine.dispose()
-    return {"filled_entries": seq, "fill_s": round(time.perf_counter() - started, 1)}
+    return {
+        "filled_entries": seq,
+        "fill_s": round(time.perf_counter() - started, 1),
+        "fill_cpu_s": round(time.process_time() - cpu, 1),
+    }
 
 
 def _import(db_path: Path, votes: Path, src: str | None, rows: int) -> dict[str, Any]:
     for stale in db_path.parent.glob(db_path.name + "*"):
         stale.unlink()
-    flags = ["--json"] if src is None else []
-    ran = _timed(["import", str(votes), "--db", f"sqlite:///{db_path}", *flags], src)
+    ran = _timed(["import", str(votes), "--db", f"sqlite:///{db_path}", "--json"], src)
     ran["accepted"] = json.loads(ran.pop("stdout").splitlines()[-1])["accepted"]
     ran["rows_per_s"] = round(rows / ran["wall_s"])
     ran["rows_per_cpu_s"] = round(rows / ran["cpu_s"])
@@ -246,7 +257,8 @@ def _import(db_path: Path, votes: Path, src: str | None, rows: int) -> dict[str,
 
 def _export_and_verify(db: str, out: Path, fmt: str, src: str | None) -> dict[str, Any]:
     shutil.rmtree(out, ignore_errors=True)
-    flag = ["--format", fmt] if src is None else (["--parquet"] if fmt == "parquet" else [])
+    # A baseline needs this CLI: ``import --json`` and ``export --format`` (main since 5644c85).
+    flag = ["--format", fmt]
     exported = _timed(["export", "--db", db, "--window", "s34w04", "--out", str(out), *flag], src)
     entries = json.loads(exported.pop("stdout").splitlines()[-1])["entries"]
     verified = _timed(["verify", str(out)], src)
@@ -264,6 +276,9 @@ def _export_and_verify(db: str, out: Path, fmt: str, src: str | None) -> dict[st
     }
 
 
+STEPS = ("import", "small", "finale")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--voters", type=int, default=FINALE_VOTERS)
@@ -273,10 +288,27 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="folder for the night, stores and exports")
     parser.add_argument("--reuse", action="store_true", help="the night in --work already")
     parser.add_argument("--baseline-src", help="an older checkout's src: run its steps too")
+    parser.add_argument(
+        "--steps",
+        default=",".join(STEPS),
+        help="which of import (the web rows into fresh stores), small (their export and "
+        "verify: needs import) and finale (fill, export, verify of the whole night) to run",
+    )
+    parser.add_argument(
+        "--finale-store",
+        type=Path,
+        help="a store the finale step fills once and then reuses (default: --work/finale.db, "
+        "filled afresh each run)",
+    )
+    parser.add_argument("--formats", default="csv,parquet", help="export formats measured")
     args = parser.parse_args()
+    steps = set(args.steps.split(","))
+    if not steps <= set(STEPS) or ("small" in steps and "import" not in steps):
+        parser.error(f"--steps: a comma list of {', '.join(STEPS)}; small needs import")
+    formats = args.formats.split(",")
     work = args.work or Path(tempfile.mkdtemp(prefix="verify-scale-"))
     work.mkdir(parents=True, exist_ok=True)
-    result: dict[str, Any] = {"voters": args.voters, "cores": os.cpu_count()}
+    result: dict[str, Any] = {"voters": args.voters, "cores": os.cpu_count(), "steps": args.steps}
     loads = [os.getloadavg()[0]]
 
     def say(*what: object) -> None:
@@ -292,35 +324,58 @@ def main() -> None:
         else:
             result |= _generate(args.voters, args.shards, args.seed, work)
         say(json.dumps(result))
-        # 1. Import: the web ballots' first rows, ours and the baseline's, interleaved.
-        sample = work / "web-sample.parquet"
-        rows = _slice(work / "web.parquet", args.import_rows, sample)
-        result["import_web_rows"] = rows
         sides = {"new": None} | ({"baseline": args.baseline_src} if args.baseline_src else {})
-        small: dict[str, Any] = {}
-        for side, src in sides.items():
-            small[side] = {"import_web": _import(work / f"import-{side}.db", sample, src, rows)}
-            say(side, "import", json.dumps(small[side]["import_web"]))
-        # ... and each side's export and verify of that store (a small night, same run).
-        for side, src in sides.items():
-            db = f"sqlite:///{work / f'import-{side}.db'}"  # each side's own schema
-            for fmt in ("csv", "parquet"):
-                small[side][fmt] = _export_and_verify(db, work / f"small-{side}-{fmt}", fmt, src)
-                say(side, "small", fmt, json.dumps(small[side][fmt]))
-        result["small_night"] = small
-        # 2. The finale: the whole night in a store, then our export and verify of it.
-        result |= _fill(f"sqlite:///{work / 'finale.db'}", [work / "web.parquet",
-                                                            work / "sms.parquet"])  # fmt: skip
-        say(json.dumps({k: result[k] for k in ("filled_entries", "fill_s")}))
-        finale: dict[str, Any] = {}
-        for fmt in ("csv", "parquet"):
-            finale[fmt] = _export_and_verify(
-                f"sqlite:///{work / 'finale.db'}", work / f"finale-{fmt}", fmt, None
-            )
-            say("finale", fmt, json.dumps(finale[fmt]))
-        result["finale"] = finale
-        result["floor_chain"] = _chain_floor(work / "finale-parquet" / "votes.parquet")
-        say(json.dumps(result["floor_chain"]))
+        floor_of: Path | None = None
+        if "import" in steps:
+            # 1. Import: the web ballots' first rows, ours and the baseline's, one after the other.
+            sample = work / "web-sample.parquet"
+            rows = _slice(work / "web.parquet", args.import_rows, sample)
+            result["import_web_rows"] = rows
+            result["floor_sha256_import_file_s"] = _sha256_file(sample)
+            floor_of = sample
+            # The store's floor: the same ballots chained and inserted with no rules, no
+            # lookups and no second pass over the file (``_fill``, in this process).
+            floor_db = work / "import-floor.db"
+            for stale in floor_db.parent.glob(floor_db.name + "*"):
+                stale.unlink()
+            floor = _fill(f"sqlite:///{floor_db}", [sample])
+            floor["rows_per_s"] = round(rows / floor["fill_s"])
+            result["floor_import_fill"] = floor
+            say("floor", json.dumps(floor))
+            small: dict[str, Any] = {}
+            for side, src in sides.items():
+                small[side] = {"import_web": _import(work / f"import-{side}.db", sample, src, rows)}
+                say(side, "import", json.dumps(small[side]["import_web"]))
+            if "small" in steps:
+                # ... and each side's export and verify of that store (a small night).
+                for side, src in sides.items():
+                    db = f"sqlite:///{work / f'import-{side}.db'}"  # each side's own schema
+                    for fmt in formats:
+                        out = work / f"small-{side}-{fmt}"
+                        small[side][fmt] = _export_and_verify(db, out, fmt, src)
+                        say(side, "small", fmt, json.dumps(small[side][fmt]))
+                        floor_of = next(out.glob("votes.*"))
+            result["small_night"] = small
+        if "finale" in steps:
+            # 2. The finale: the whole night in a store, then our export and verify of it.
+            store = args.finale_store or work / "finale.db"
+            if args.finale_store is None or not store.exists():
+                for stale in store.parent.glob(store.name + "*"):
+                    stale.unlink()
+                result |= _fill(f"sqlite:///{store}", [work / "web.parquet",
+                                                        work / "sms.parquet"])  # fmt: skip
+                say(json.dumps({k: result[k] for k in ("filled_entries", "fill_s")}))
+            finale: dict[str, Any] = {}
+            for fmt in formats:
+                out = work / f"finale-{fmt}"
+                finale[fmt] = _export_and_verify(f"sqlite:///{store}", out, fmt, None)
+                say("finale", fmt, json.dumps(finale[fmt]))
+                floor_of = next(out.glob("votes.*"))
+            result["finale"] = finale
+        if floor_of is not None:
+            # 3. The floors over the last file measured (the finale's export when it ran).
+            result["floor_chain"] = _chain_floor(floor_of) | {"file": floor_of.name}
+            say(json.dumps(result["floor_chain"]))
         result["load_average_1m"] = [round(load, 1) for load in loads]
     finally:
         if args.work is None:
