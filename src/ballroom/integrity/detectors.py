@@ -34,13 +34,13 @@ import pyarrow.compute as pc
 from ballroom.adapters.interchange import Categorical, VoteTable, first_rows
 from ballroom.integrity import evidence as evidence_model
 from ballroom.integrity.coaction import CoAction, co_action
-from ballroom.integrity.evidence import Evidence, stepped
+from ballroom.integrity.evidence import Evidence, stepped, tenths
 from ballroom.integrity.sms import (
     EXCHANGE,
+    MachineTexters,
     Texting,
     allowed_sd,
     phone_numbers,
-    run_starts,
     span_of,
     texting,
     timestamp_resolution_s,
@@ -387,7 +387,12 @@ def detect(
     # The per-ballot work first: its temporaries (tens of millions of ballots) are freed
     # before the per-voter arrays below are made, and those reuse the memory.
     # The texters first: their per-row work peaks before the per-voter arrays below exist.
-    texts = _texting(table, alloc)
+    texting_of_voters = _texting(table, alloc)
+    # Their evidence now, then only the machine-paced texters are kept (for the clusters).
+    sms_evidence = _sms_evidence(texting_of_voters) if texting_of_voters is not None else []
+    texts = texting_of_voters.machine_paced() if texting_of_voters is not None else None
+    machine_pace = texting_of_voters.machine_pace if texting_of_voters is not None else None
+    del texting_of_voters
     lockstep = _lockstep_cells(alloc, limits)
     bot = _machine_timing(table, alloc, limits, values.ip_block[0])
     n = alloc.n_voters
@@ -445,22 +450,9 @@ def detect(
             ),
         )
     evidence.add("machine_timing", _timing_strength(alloc, bot))
-    if texts is not None:
-        machine = texts.machine_pace
-        among = (texts.run >= evidence_model.SMS_RUN_STEPS[-1][0]) | (texts.exchange_machines > 0)
-        evidence.add(
-            "sms_machine_pace",
-            np.where(
-                machine,
-                np.where(among, evidence_model.SMS_MACHINE_PACE, evidence_model.SMS_LONE_MACHINE),
-                0.0,
-            ),
-        )
-        evidence.add("sms_number_run", stepped(texts.run, evidence_model.SMS_RUN_STEPS))
-        evidence.add(
-            "sms_exchange",
-            np.where(texts.exchange_machines > 0, evidence_model.SMS_EXCHANGE, 0.0),
-        )
+    for name, strength in sms_evidence:
+        evidence.add_tenths(name, strength)
+    del sms_evidence
     score = evidence.score()
     flagged = evidence.flagged(score)
     reasons = evidence.reasons(flagged)
@@ -489,9 +481,9 @@ def detect(
         for members in _groups(labels, linked)
     ]
     clusters += _bot_clusters(context, np.where(flagged, bot, -1), flagged)
-    if texts is not None:
+    if texts is not None and machine_pace is not None:
         # Texters flagged for their texting (a bot or a farm that also texted is theirs).
-        texters = flagged & texts.machine_pace & ~linked & (bot < 0)
+        texters = flagged & machine_pace & ~linked & (bot < 0)
         clusters += sms_clusters(context, table, texts, texters)
     campaigns = _campaigns(alloc, flagged, limits)
     clusters += _lockstep(context, flagged, limits, campaigns, lockstep)
@@ -525,6 +517,21 @@ def _texting(table: VoteTable, alloc: Allocations) -> Texting | None:
         return out
 
     return texting(table.voter.codes, table.ts_us, table.sms, alloc.n_voters, numbers)
+
+
+def _sms_evidence(texts: Texting) -> list[tuple[str, npt.NDArray[np.uint8]]]:
+    """The texting signals' strengths per voter, in tenths (as ``Evidence`` keeps them)."""
+    among = (texts.run >= evidence_model.SMS_RUN_STEPS[-1][0]) | (texts.exchange_machines > 0)
+    pace = np.where(among, evidence_model.SMS_MACHINE_PACE, evidence_model.SMS_LONE_MACHINE)
+    del among
+    return [
+        ("sms_machine_pace", tenths(np.where(texts.machine_pace, pace, 0.0))),
+        ("sms_number_run", tenths(stepped(texts.run, evidence_model.SMS_RUN_STEPS))),
+        (
+            "sms_exchange",
+            tenths(np.where(texts.exchange_machines > 0, evidence_model.SMS_EXCHANGE, 0.0)),
+        ),
+    ]
 
 
 def _timing_strength(alloc: Allocations, bot: IntArray) -> npt.NDArray[np.float32]:
@@ -583,7 +590,7 @@ def _same_ballot_on_device(
 
 
 def _night_levels(
-    device_size: IntArray, sequence_size: IntArray, texts: Texting | None
+    device_size: IntArray, sequence_size: IntArray, texts: MachineTexters | None
 ) -> dict[str, float]:
     """What the night's voters show, for evidence to be compared with."""
     on_device = device_size[device_size > 0]
@@ -1021,21 +1028,25 @@ def _bot_clusters(ctx: _Context, bot: IntArray, flagged: BoolArray) -> list[Clus
 
 
 def sms_clusters(
-    ctx: _Context, table: VoteTable, texts: Texting, members: BoolArray
+    ctx: _Context, table: VoteTable, texts: MachineTexters, members: BoolArray
 ) -> list[Cluster]:
-    """Flagged texters grouped by their run of consecutive numbers, else their exchange."""
+    """Flagged texters (machine-paced ones) grouped by their run of consecutive numbers,
+    else their exchange."""
     # A run by its first number, else the exchange (numbers have at most 15 digits: < 2**50).
     idx = np.flatnonzero(members)
-    in_run = texts.run[idx] >= 2
-    key = (1 << 50) + np.maximum(texts.number[idx], 0) // EXCHANGE
-    key[in_run] = run_starts(texts.number, idx[in_run])
+    at = texts.at(idx)
+    in_run = texts.run[at] >= 2
+    key = (1 << 50) + np.maximum(texts.number[at], 0) // EXCHANGE
+    key[in_run] = texts.run_start(texts.number[at[in_run]])
+    del at
     clusters = []
     for group in _split_groups(idx, key):
-        numbers = np.sort(texts.number[group])
-        n_texts = int(texts.texts[group].sum())
-        median = float(np.nanmedian(texts.mean_gap_s[group]))
-        cv = float(np.nanmedian(texts.gap_cv[group]))
-        consecutive = int(texts.run[group].max())
+        at = texts.at(group)
+        numbers = np.sort(texts.number[at])
+        n_texts = int(texts.texts[at].sum())
+        median = float(np.nanmedian(texts.mean_gap_s[at]))
+        cv = float(np.nanmedian(texts.gap_cv[at]))
+        consecutive = int(texts.run[at].max())
         shape = (
             f"a run of {consecutive} consecutive numbers +{numbers[0]} … +{numbers[-1]}"
             if consecutive >= 2

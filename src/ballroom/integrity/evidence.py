@@ -64,6 +64,14 @@ def stepped(values: npt.NDArray[Any], steps: tuple[tuple[int, float], ...]) -> A
     return out
 
 
+def tenths(strength: Any) -> npt.NDArray[np.uint8]:
+    """Strengths as ``Evidence`` keeps them: tenths, one byte each."""
+    values: npt.NDArray[np.uint8] = np.rint(np.asarray(strength, dtype=np.float32) * 10).astype(
+        np.uint8
+    )
+    return values
+
+
 @dataclass
 class Evidence:
     """Per voter strengths of each signal (in tenths: one byte a voter and signal, a big
@@ -73,7 +81,10 @@ class Evidence:
     tenths: dict[str, npt.NDArray[np.uint8]] = field(default_factory=dict)
 
     def add(self, name: str, strength: Any) -> None:
-        values = np.rint(np.asarray(strength, dtype=np.float32) * 10).astype(np.uint8)
+        self.add_tenths(name, tenths(strength))
+
+    def add_tenths(self, name: str, values: npt.NDArray[np.uint8]) -> None:
+        """``add`` with the strengths already in tenths (``tenths``)."""
         if values.ndim == 0:
             values = np.full(self.n, values, dtype=np.uint8)
         if name in self.tenths:

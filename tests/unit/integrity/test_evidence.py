@@ -71,10 +71,42 @@ def test_phone_numbers_are_the_digits_of_each_string(values: list[str]) -> None:
 def test_runs_of_consecutive_numbers_and_their_first_numbers() -> None:
     # 100, 101, 103 (a dead card skipped) are one run; 200 alone; -1 texts from no number.
     number = np.array([103, 200, -1, 100, 101, 101], dtype=np.int64)
-    assert sms._runs(number).tolist() == [3, 1, 0, 3, 3, 3]
-    assert sms.run_starts(number, np.array([0, 1, 4])).tolist() == [100, 200, 100]
-    assert sms.run_starts(number, np.zeros(0, dtype=np.int64)).tolist() == []
-    assert sms.run_starts(np.full(3, -1, dtype=np.int64), np.zeros(0, dtype=np.int64)).size == 0
+    run, first = sms._runs(number)
+    assert run.tolist() == [3, 1, 0, 3, 3, 3]
+    assert first.tolist() == [100, 200]
+    assert sms._runs(np.full(3, -1, dtype=np.int64))[1].size == 0
+
+
+def test_the_machine_paced_texters_keep_what_their_clusters_read() -> None:
+    texting = sms.texting(*_one_bank_and_a_fan())
+    machine = texting.machine_paced()
+    assert machine.voters.tolist() == np.flatnonzero(texting.machine_pace).tolist()
+    at = machine.at(machine.voters)
+    for name in ("texts", "mean_gap_s", "gap_cv", "number", "run"):
+        assert np.array_equal(
+            getattr(machine, name)[at], getattr(texting, name)[machine.voters], equal_nan=True
+        )
+    assert machine.run_start(machine.number).tolist() == [5550100] * 6
+
+
+def _one_bank_and_a_fan() -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]:
+    # Voters 0-5: six consecutive numbers texting every 0.5 s; voter 6 texts ten times by hand.
+    codes, ts = [], []
+    for text in range(10):
+        for voter in range(6):
+            codes.append(voter)
+            ts.append(1_000_000 * text // 2 + voter * 1000)
+        codes.append(6)
+        ts.append(text * 37_000_000 + (text % 3) * 9_000_000)
+    order = np.argsort(ts, kind="stable")
+    numbers = np.array([5550100 + v for v in range(6)] + [7770000], dtype=np.int64)
+    return (
+        np.asarray(codes, dtype=np.int32)[order],
+        np.asarray(ts, dtype=np.int64)[order],
+        np.ones(len(codes), dtype=bool),
+        7,
+        numbers,
+    )
 
 
 def test_phone_numbers_and_clock_resolution() -> None:
