@@ -72,8 +72,9 @@ from ballroom.domain.voting import (
     VoteBook,
     VoteMeta,
     WindowPhase,
-    canonical_head,
     canonical_tail,
+    canonical_text,
+    json_string,
     keyword_key,
     normalise_phone,
 )
@@ -106,9 +107,9 @@ class CommitFailed(RuntimeError):
 # --------------------------------------------------------------------------- commands
 
 
-# (window, couple, window id, allocation, stored allocation, canonical tail, reply): what every
-# text for one couple in one SMS batch shares.
-_CoupleEntry = tuple[WindowState, str, str, Allocation, str, str, str]
+# (window, couple, window id, window id as a JSON string, allocation, stored allocation,
+# canonical tail, reply): what every text for one couple in one SMS batch shares.
+_CoupleEntry = tuple[WindowState, str, str, str, Allocation, str, str, str]
 
 
 # A command's answer goes to ``future``: a ``concurrent.futures.Future`` when ``loop`` is
@@ -249,9 +250,10 @@ class VoteLogWriter:
         self.state_lock = threading.RLock()
         self.windows: dict[str, WindowState] = {}
         self.books = [VoteBook(cap) for _ in range(partitions)]
-        # Raw sender -> (voter, partition) of eligible senders: one lookup per text instead
-        # of two cached calls, an encode and a CRC (senders text up to ten times per couple).
-        self._senders: dict[str, tuple[str, int]] = {}
+        # Raw sender -> (voter, partition, voter as a JSON string) of eligible senders: one
+        # lookup per text instead of two cached calls, an encode, a CRC and the voter's quoting
+        # for the chain (senders text up to ten times per couple).
+        self._senders: dict[str, tuple[str, int, str]] = {}
         self._listeners: dict[str, list[Callable[[Tally], None]]] = {}
         self._waits_for_inserts = log.waits_for_inserts
 
@@ -855,19 +857,23 @@ class VoteLogWriter:
         open_windows = [w for w in self.windows.values() if w.phase(now_us) is WindowPhase.OPEN]
         cap = self.cap
         outcomes: list[SmsOutcome] = []
-        counted: dict[str, int] = {}  # keyword key -> texts counted for its couple
+        counted: list[str] = []  # the keyword key of each counted text (tallied after the loop)
+        count = counted.append
         last_seq = 0
-        books = self.books
+        # Each partition's text cap (VoteBook.take_sms, the one rule), bound once per batch.
+        take_sms = [book.take_sms for book in self.books]
         parts = self.partitions
         senders = self._senders
+        heads = batch.heads
         crc32 = zlib.crc32
         sha256 = hashlib.sha256
-        head = canonical_head
+        text = canonical_text
+        quote = json_string
         sms_undo = batch.sms_undo
         rows = batch.rows
         new_id = self._new_id
         sms = Channel.SMS
-        new_receipt = tuple.__new__  # what Receipt._make does, without its Python-level call
+        new_tuple = tuple.__new__  # what Receipt._make does, without its Python-level call
         # Per batch, not per text: texts repeat a handful of keywords and couples.
         wanted_of: dict[str, str] = {}
         # keyword key -> (window, couple) over the windows this batch may vote in, first wins.
@@ -891,18 +897,17 @@ class VoteLogWriter:
                     continue
             else:
                 message_key = f"{key}#{index}"
+            # Only what every path reads is set up front; a refusal finds its window and couple
+            # from ``cached`` (a text over the cap) or names none.
             reason: SmsRefusal | None = None
-            window: WindowState | None = None
-            couple: str | None = None
-            voter = ""
-            part = 0
             cached: _CoupleEntry | None = None
-            sender = senders.get(message.phone)
+            phone = message.phone
+            sender = senders.get(phone)
             if sender is not None:
-                voter, part = sender
+                voter, part, quoted_voter = sender
             else:
                 try:
-                    voter = normalise_phone(message.phone)
+                    voter = normalise_phone(phone)
                 except InvalidInput:
                     reason = SmsRefusal.INVALID_SENDER
                 else:
@@ -912,7 +917,8 @@ class VoteLogWriter:
                         part = crc32(voter.encode()) % parts
                         if len(senders) >= SENDER_CACHE_SIZE:
                             senders.clear()
-                        senders[message.phone] = (voter, part)
+                        quoted_voter = quote(voter)
+                        senders[phone] = (voter, part, quoted_voter)
             if reason is None:
                 body = message.body
                 wanted = ""
@@ -928,7 +934,7 @@ class VoteLogWriter:
                     if cached is None:
                         target = targets.get(wanted)
                         if target is None:
-                            window, reason = pinned, SmsRefusal.UNKNOWN_KEYWORD
+                            reason = SmsRefusal.UNKNOWN_KEYWORD
                         else:
                             window, couple = target
                             allocation: Allocation = ((couple, 1),)
@@ -936,27 +942,28 @@ class VoteLogWriter:
                                 window,
                                 couple,
                                 window.id,
+                                quote(window.id),
                                 allocation,
                                 allocation_json(allocation),
                                 canonical_tail(sms, now_us, allocation),
                                 SMS_ACCEPTED.format(couple=couple),
                             )
             if reason is None and cached is not None:  # a vote
-                (window, couple, window_id, allocation, stored_allocation, tail,
-                 reply) = cached  # fmt: skip
+                (window, couple, window_id, quoted_window, allocation, stored_allocation,
+                 tail, reply) = cached  # fmt: skip
                 cap_key = (window_id, voter, couple)
-                if not books[part].take_sms(cap_key):  # the one text cap (VoteBook)
+                if not take_sms[part](cap_key):  # the one text cap (VoteBook)
                     reason = SmsRefusal.CAP_EXCEEDED
                 else:
                     sms_undo.append((part, cap_key))
                     # _append, inlined: this runs once per text on the bulk path.
-                    if window_id not in batch.heads:
-                        batch.heads[window_id] = (window.next_seq, window.head_hash)
+                    if window_id not in heads:
+                        heads[window_id] = (window.next_seq, window.head_hash)
                     seq = window.next_seq
                     prev = window.head_hash
                     ballot_id = new_id()
                     digest = sha256(
-                        (prev + head(seq, window_id, ballot_id, voter) + tail).encode()
+                        text(prev, seq, quoted_window, ballot_id, quoted_voter, tail).encode()
                     ).hexdigest()
                     window.next_seq = seq + 1
                     window.head_hash = digest
@@ -973,40 +980,44 @@ class VoteLogWriter:
                             prev,
                             message_key,
                             "",
-                            message.phone,
+                            phone,
                             "",
                             "",
                         )
                     )
-                    receipt = new_receipt(
+                    receipt = new_tuple(
                         Receipt, (ballot_id, seq, window_id, voter, sms, allocation, now_us, digest)
                     )
                     last_seq = seq
-                    counted[wanted] = counted.get(wanted, 0) + 1
-                    outcomes.append(SmsOutcome(index, reply, receipt, None, couple))
+                    count(wanted)
+                    outcomes.append(new_tuple(SmsOutcome, (index, reply, receipt, None, couple)))
                     if message_id:
                         by_id[message_key] = outcomes[-1]
                     continue
             reason = reason or SmsRefusal.UNKNOWN_KEYWORD
-            refused_in = window.id if window else (pinned.id if pinned else None)
+            if cached is not None:
+                refused_in: str | None = cached[2]
+                named: str | None = cached[1]
+            else:
+                refused_in, named = (pinned.id if pinned else None), None
             batch.refusals.append(
                 (
                     message_key,
                     refused_in,
-                    str(message.phone)[:64],
+                    str(phone)[:64],
                     str(message.body),
                     str(reason),
                     now_us,
-                    couple,
+                    named,
                 )
             )
             outcomes.append(
-                SmsOutcome(index, SMS_REPLIES[reason].format(cap=cap), None, reason, couple)
+                SmsOutcome(index, SMS_REPLIES[reason].format(cap=cap), None, reason, named)
             )
             if message_id:
                 by_id[message_key] = outcomes[-1]
         # A window's keyword keys name one couple each, so each key counts one (window, couple).
-        for wanted, votes in counted.items():
+        for wanted, votes in collections.Counter(counted).items():
             window, couple = per_couple[wanted][:2]
             batch.tally_ops.append((window, sms, ((couple, votes),), now_us, 1, last_seq, votes))
         batch.sms_batches.append((key, fingerprint, len(outcomes), now_us))

@@ -343,10 +343,11 @@ class VoteBook:
         """Count ``votes`` texts for ``key`` (window, voter, couple) if they fit the cap, else
         change nothing and say so. The one cap rule of text votes, live and imported: the
         ``cap``-th text is the last one counted."""
-        used = self.sms.get(key, 0) + votes
+        sms = self.sms
+        used = sms.get(key, 0) + votes
         if used > self.cap:
             return False
-        self.sms[key] = used
+        sms[key] = used
         return True
 
     def apply_sms(self, window: str, voter: str, couple: str) -> None:
@@ -423,16 +424,32 @@ def canonical_bytes(  # noqa: PLR0917 - called positionally once per vote on the
     ``[seq, window, ballot_id, voter, channel, ts_us, [[couple, votes], ...]]`` in UTF-8
     (what ``json.dumps(..., separators=(",", ":"), ensure_ascii=False)`` writes; built by
     hand because this runs once per vote). The ONE encoding of an entry: every writer and
-    verifier builds it from :func:`canonical_head` and :func:`canonical_tail`, and fixed
+    verifier builds it from :func:`canonical_text` and :func:`canonical_tail`, and fixed
     vectors pin it (tests/vectors/log_entries.json)."""
-    return (
-        canonical_head(seq, window, ballot_id, voter) + canonical_tail(channel, ts_us, allocation)
+    return canonical_text(
+        "",
+        seq,
+        _quote(window),
+        ballot_id,
+        _quote(voter),
+        canonical_tail(channel, ts_us, allocation),
     ).encode()
+
+
+def canonical_text(  # noqa: PLR0917 - called positionally once per text on the bulk path
+    prev_hash: str, seq: int, quoted_window: str, ballot_id: str, quoted_voter: str, tail: str
+) -> str:
+    """``prev_hash`` followed by an entry's canonical text (:func:`canonical_bytes` as text):
+    what the chain hashes, as one string. The layout of an entry's head is written here and
+    nowhere else. ``quoted_window`` and ``quoted_voter`` are :func:`json_string` of the window
+    and the voter (the bulk path quotes each once per batch or sender, not per text), ``tail``
+    is :func:`canonical_tail` (once per couple and batch)."""
+    return f"{prev_hash}[{seq},{quoted_window},{_quote(ballot_id)},{quoted_voter}{tail}"
 
 
 def canonical_head(seq: int, window: str, ballot_id: str, voter: str) -> str:
     """The start of :func:`canonical_bytes` up to the voter, as text (what differs per vote)."""
-    return f"[{seq},{_quote(window)},{_quote(ballot_id)},{_quote(voter)}"
+    return canonical_text("", seq, _quote(window), ballot_id, _quote(voter), "")
 
 
 def canonical_tail(channel: str, ts_us: int, allocation: Allocation) -> str:
@@ -638,11 +655,13 @@ SMS_REPLIES = {
 }
 
 
-@dataclass(slots=True)  # not frozen: frozen init is slower and the bulk path makes many
-class SmsOutcome:
-    """What became of one text of a batch: a receipt, or the reason it was refused."""
+class SmsOutcome(NamedTuple):
+    """What became of one text of a batch: a receipt, or the reason it was refused.
 
-    index: int
+    A named tuple, as :class:`Receipt`: the bulk path makes one per text, with
+    ``tuple.__new__``, without a Python-level call."""
+
+    index: int  # type: ignore[assignment]  # the text's place in its batch (shadows tuple.index)
     reply: str
     receipt: Receipt | None = None
     reason: SmsRefusal | None = None

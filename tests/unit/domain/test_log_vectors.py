@@ -22,8 +22,10 @@ from ballroom.domain.voting import (
     canonical_bytes,
     canonical_head,
     canonical_tail,
+    canonical_text,
     chain_hash,
     entry_hash,
+    json_string,
     verify_chain,
 )
 
@@ -111,5 +113,11 @@ def test_the_encoding_is_the_definition_and_its_two_halves(
         ensure_ascii=False,
     ).encode()
     assert canonical_bytes(seq, window, ballot_id, voter, channel, ts_us, pairs) == definition
-    halves = canonical_head(seq, window, ballot_id, voter) + canonical_tail(channel, ts_us, pairs)
+    tail = canonical_tail(channel, ts_us, pairs)
+    halves = canonical_head(seq, window, ballot_id, voter) + tail
     assert halves.encode() == definition
+    # The SMS path's form: the previous hash in front, the window and voter quoted beforehand.
+    chained = canonical_text(
+        GENESIS_HASH, seq, json_string(window), ballot_id, json_string(voter), tail
+    )
+    assert chained.encode() == GENESIS_HASH.encode() + definition
