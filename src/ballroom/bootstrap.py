@@ -30,6 +30,7 @@ from ballroom.services.control import ControlService
 from ballroom.services.integrity_review import IntegrityReview, VoidedVotes
 from ballroom.services.ports import Clock, IdGenerator, ProcessIds, SystemClock, VoteLog
 from ballroom.services.sms_gateway import GatewaySecrets, SmsGatewayAuth
+from ballroom.services.vote_rules import VoteRules
 from ballroom.services.voting import VotingService
 from ballroom.settings import Settings, load_settings
 
@@ -235,6 +236,7 @@ def voting_service(
 
     pipeline = VoteLogWriter(
         log,
+        VoteRules(cap),
         now_us=now_us,
         new_id=new_id,
         cap=cap,

@@ -1,8 +1,13 @@
 """The group-commit pipeline of the vote log: exact caps, one commit per batch, then answers.
 
 It runs over the :class:`~ballroom.services.ports.VoteLog` port (SQLite, PostgreSQL, or the
-in-memory fake) and asks the domain's admission (``ballroom.domain.admission``) whether each
-ballot counts; it decides nothing itself, it orders, batches, undoes and answers.
+in-memory fake). Whether a web ballot or an imported ballot counts is decided by the
+:class:`~ballroom.services.ports.Admission` it is given (``services/vote_rules.py``, composed
+from the domain's admission); it calls that step on its writer thread, records the decision,
+orders, batches, commits, undoes and answers. One decision is still made here: the live text
+path checks each text inline in its batch loop (sender region, keyword, the text cap
+``VoteBook.take_sms``, the entry by ``canonical_text``), with the domain's pieces, because a
+call per text would cost the bulk path more than the rest of the check.
 
 One writer thread per process owns every piece of mutable vote state: the windows, a
 :class:`~ballroom.domain.voting.VoteBook` per voter partition (``crc32(voter) mod N``, so caps
@@ -33,7 +38,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import functools
 import hashlib
 import logging
 import queue
@@ -49,13 +53,8 @@ from ballroom.adapters.vote_codec import allocation_json, sms_fingerprint
 from ballroom.domain.admission import (
     Admitted,
     WindowState,
-    admit_texts,
-    admit_web,
     partition_of,
     record,
-    require_dated_inside,
-    require_open,
-    require_voter,
 )
 from ballroom.domain.eligibility import sms_eligible
 from ballroom.domain.voting import (
@@ -85,7 +84,7 @@ from ballroom.errors import (
     InvalidInput,
     NotFound,
 )
-from ballroom.services.ports import ImportBallot, ImportOutcome, LogBatch, VoteLog
+from ballroom.services.ports import Admission, ImportBallot, ImportOutcome, LogBatch, VoteLog
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +222,7 @@ class VoteLogWriter:
     def __init__(
         self,
         log: VoteLog,
+        admission: Admission,
         *,
         now_us: Callable[[], int],
         new_id: Callable[[], str],
@@ -234,6 +234,7 @@ class VoteLogWriter:
         if partitions < 1 or cap < 1 or batch_size < 1:
             raise InvalidInput("cap, partitions and batch size must be positive")
         self._log = log
+        self._admission = admission
         self.cap = cap
         self.partitions = partitions
         self.batch_size = batch_size
@@ -340,6 +341,10 @@ class VoteLogWriter:
     def partition(self, voter: str) -> int:
         """The partition that owns a voter's cap state (stable across processes)."""
         return partition_of(voter, self.partitions)
+
+    def _book_of(self, voter: str) -> VoteBook:
+        """The cap book of the voter's partition."""
+        return self.books[partition_of(voter, self.partitions)]
 
     # ----------------------------------------------------------------- submitting
 
@@ -822,18 +827,10 @@ class VoteLogWriter:
         if first is not None:
             return _same_web(first, command.window, command.voter, command.allocation)
         window = self._window(command.window)
-        require_open(window, now_us)
-        voter = require_voter(command.voter)
-        admitted = admit_web(
-            window,
-            self.books[self.partition(voter)],
-            voter,
-            command.allocation,
-            ballot_id=self._new_id,
-            ts_us=now_us,
-            cap=self.cap,
+        admitted, book = self._admission.web(
+            window, self._book_of, command.voter, command.allocation, self._new_id, now_us
         )
-        receipt = self._record(batch, window, admitted, now_us, command.key, command.meta)
+        receipt = self._record(batch, window, admitted, now_us, command.key, command.meta, book)
         batch.keys[command.key] = receipt
         return receipt
 
@@ -1106,29 +1103,7 @@ class VoteLogWriter:
 
     def _import_one(self, ballot: ImportBallot, batch: _Batch, key: str) -> Receipt:
         window = self._window(ballot.window)
-        require_dated_inside(window, ballot.ts_us, ballot.ballot_id)
-        voter = require_voter(ballot.voter)
-        book = self.books[self.partition(voter)]
-        if ballot.channel is Channel.WEB:
-            admitted = admit_web(
-                window,
-                book,
-                voter,
-                ballot.allocation,
-                ballot_id=functools.partial(str, ballot.ballot_id),
-                ts_us=ballot.ts_us,
-                cap=self.cap,
-            )
-        else:
-            admitted = admit_texts(
-                window,
-                book,
-                voter,
-                ballot.allocation,
-                ballot_id=ballot.ballot_id,
-                ts_us=ballot.ts_us,
-                cap=self.cap,
-            )
+        admitted, book = self._admission.imported(window, self._book_of, ballot)
         return self._record(batch, window, admitted, ballot.ts_us, key, ballot.meta, book)
 
 

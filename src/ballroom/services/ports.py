@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from ballroom.domain.admission import WindowState
+from ballroom.domain.admission import Admitted, WindowState
 from ballroom.domain.voting import (
     Allocation,
     Channel,
@@ -275,6 +275,31 @@ class ImportOutcome(NamedTuple):
     code: str = ""
     message: str = ""
     receipt: Receipt | None = None
+
+
+class Admission(Protocol):
+    """The decisions the pipeline asks for on its writer thread (``services/vote_rules.py``
+    composes them from the domain's admission): whether a web ballot or an imported ballot
+    counts, and the chain entry it becomes. They change nothing; ``book_of`` gives a voter's
+    cap book. Each returns the decision and the book it was taken against."""
+
+    def web(  # noqa: PLR0917 - positional on the hot path
+        self,
+        window: WindowState,
+        book_of: Callable[[str], VoteBook],
+        voter: object,
+        allocation: Mapping[str, object],
+        new_id: Callable[[], str],
+        now_us: int,
+    ) -> tuple[Admitted, VoteBook]:
+        """A live web ballot at ``now_us``."""
+        ...
+
+    def imported(
+        self, window: WindowState, book_of: Callable[[str], VoteBook], ballot: ImportBallot
+    ) -> tuple[Admitted, VoteBook]:
+        """A ballot of an interchange file, at its own time."""
+        ...
 
 
 class VotePipeline(Protocol):
