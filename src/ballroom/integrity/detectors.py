@@ -277,6 +277,27 @@ def _components(n: int, keys: list[IntArray]) -> IntArray:
             return labels
 
 
+def _linked_groups(members: BoolArray, keys: list[IntArray]) -> list[IntArray]:
+    """``_groups(_components(n, keys), members)``, with the components found among the
+    voters that have a key only (a few per cent of a big night: no array per voter)."""
+    keyed = np.zeros(len(members), dtype=bool)
+    for key in keys:
+        keyed |= key >= 0
+    voters = np.flatnonzero(keyed)  # ascending: smallest positions are smallest voters
+    del keyed
+    labels = voters[_components(len(voters), [key[voters] for key in keys])]
+    idx = np.flatnonzero(members)
+    return _split_groups(idx, _label_of(idx, voters, labels))
+
+
+def _label_of(idx: IntArray, voters: IntArray, labels: IntArray) -> IntArray:
+    """The label of each of ``idx``: ``labels`` where it is one of ``voters``, else itself."""
+    at = np.minimum(np.searchsorted(voters, idx), max(len(voters) - 1, 0))
+    found = (at < len(voters)) & (voters[at] == idx) if len(voters) else np.zeros(len(idx), bool)
+    out: IntArray = np.where(found, labels[at] if len(voters) else idx, idx)
+    return out
+
+
 def _time(ts_us: int) -> str:
     return (_EPOCH + timedelta(microseconds=int(ts_us))).strftime("%H:%M:%S")
 
@@ -437,6 +458,7 @@ def detect(
         throwaway = np.bincount(device[on_device], weights=disposable[on_device])
         crowded = on_device.copy()
         crowded[on_device] = throwaway[device[on_device]] >= evidence_model.DEVICE_DISPOSABLE_MIN
+        del throwaway  # a float a device: 14 M devices on a big night
         evidence.add(
             "device_disposable",
             np.where(crowded & disposable, evidence_model.DEVICE_DISPOSABLE, 0.0),
@@ -475,11 +497,11 @@ def detect(
         score=score,
         night=_night_levels(device_size, sequence_size, texts),
     )
-    labels = _components(n, [mailbox, np.where(linked, device, -1), sequence])
     clusters = [
         _identity_cluster(context, members, mailbox, device, sequence)
-        for members in _groups(labels, linked)
+        for members in _linked_groups(linked, [mailbox, np.where(linked, device, -1), sequence])
     ]
+    del mailbox, device, sequence
     clusters += _bot_clusters(context, np.where(flagged, bot, -1), flagged)
     if texts is not None and machine_pace is not None:
         # Texters flagged for their texting (a bot or a farm that also texted is theirs).

@@ -8,6 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ballroom.adapters.interchange import read_vote_table, vote_table_from_arrow, write_vote_arrow
 from ballroom.integrity import detectors
@@ -70,3 +72,25 @@ def test_a_table_read_without_phones_has_no_sms_evidence(tmp_path: Path) -> None
     assert not any(name.startswith("sms") for name in without.findings.evidence.names)
     assert any(name.startswith("sms") for name in with_phones.findings.evidence.names)
     assert without.as_dict()["campaigns"] == with_phones.as_dict()["campaigns"]
+
+
+@given(
+    keys=st.lists(
+        st.lists(st.integers(min_value=-1, max_value=6), min_size=40, max_size=40),
+        min_size=1,
+        max_size=3,
+    ),
+    members=st.lists(st.booleans(), min_size=40, max_size=40),
+)
+def test_linked_groups_among_the_keyed_voters_are_the_whole_nights_components(
+    keys: list[list[int]], members: list[bool]
+) -> None:
+    # Components found among the voters with a key only, as over every voter of the night.
+    arrays = [np.asarray(key, dtype=np.int32) for key in keys]
+    keyed = np.zeros(40, dtype=bool)
+    for key in arrays:
+        keyed |= key >= 0
+    mask = np.asarray(members) & keyed  # members always have a key (they are linked)
+    got = detectors._linked_groups(mask, arrays)
+    want = detectors._groups(detectors._components(40, arrays), mask)
+    assert [group.tolist() for group in got] == [group.tolist() for group in want]
