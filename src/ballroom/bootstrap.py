@@ -209,6 +209,11 @@ def open_store(db_url: str, **engine_options: object) -> sa.Engine:
     return engine
 
 
+def vote_log(store: sa.Engine) -> VoteLog:
+    """The vote log's store over ``store`` (SQLite or PostgreSQL), for a read of its own."""
+    return vote_log_for(store)
+
+
 def voting_service(
     store: VoteLog | sa.Engine,
     clock: Clock,

@@ -33,11 +33,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlalchemy as sa
 
-from ballroom.adapters.db import schema as db
 from ballroom.adapters.interchange import write_vote_arrow
-from ballroom.bootstrap import open_store, voting_service
+from ballroom.bootstrap import open_store, vote_log, voting_service
 from ballroom.domain.night import Night, NightResult
 from ballroom.domain.rules import compute
 from ballroom.domain.season import Season, Week
@@ -306,13 +304,10 @@ def check_fresh_store(db_url: str, window: str = "s34w04") -> None:
     """Raise ``InvalidInput`` (field ``db``) if the store at ``db_url`` holds ``window``."""
     engine = open_store(db_url)
     try:
-        with engine.connect() as connection:
-            found = connection.execute(
-                sa.select(db.windows.c.id).where(db.windows.c.id == window)
-            ).first()
+        held = window in vote_log(engine).load_windows()
     finally:
         engine.dispose()
-    if found is not None:
+    if held:
         raise _held(window)
 
 
