@@ -2,11 +2,11 @@
 
 The server's clock decides whether a window is open, so every service takes a ``Clock``;
 tests pass a :class:`FixedClock` they move by hand. The vote log's store is a
-:class:`VoteLog`: SQLite and PostgreSQL implement it (``ballroom.adapters.vote_store_sqlite``,
-``vote_store_postgres``), and an in-memory fake (``ballroom.adapters.vote_store_memory``) lets
+:class:`VoteLog`: SQLite and PostgreSQL implement it (``adapters/vote_store_sqlite.py``,
+``vote_store_postgres.py``), and an in-memory fake (``adapters/vote_store_memory.py``) lets
 the voting service's tests run without a database. The group-commit pipeline over a store is a
-:class:`VotePipeline` (``ballroom.adapters.vote_pipeline``). ``ballroom.bootstrap`` wires the
-adapters in; no service imports them.
+:class:`VotePipeline` (``adapters/vote_pipeline.py``). ``ballroom.bootstrap`` wires the
+adapters in (``services/voting.py`` imports none).
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ StoredEntry = tuple[str, int, str, str, Allocation, int, str]
 
 
 class ReceiptLookup(Protocol):
-    """Where a receipt hash is in the log (``ballroom.adapters.receipt_index``)."""
+    """Where a receipt hash is in the log (``adapters/receipt_index.py``)."""
 
     def start(self) -> None:
         """Begin keeping up with the log."""
@@ -303,7 +303,7 @@ class Admission(Protocol):
 
 
 class VotePipeline(Protocol):
-    """The group-commit pipeline over a :class:`VoteLog` (``ballroom.adapters.vote_pipeline``).
+    """The group-commit pipeline over a :class:`VoteLog` (``adapters/vote_pipeline.py``).
 
     It owns the live vote state of the process (the windows, a cap book per voter partition)
     on one writer thread, admits each queued write with the domain's admission, commits a

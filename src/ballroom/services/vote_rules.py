@@ -1,6 +1,6 @@
 """The admission steps the vote pipeline runs on its writer thread, composed from the domain.
 
-The group-commit pipeline (``ballroom.adapters.vote_pipeline``) batches, orders, commits and
+The group-commit pipeline (``adapters/vote_pipeline.py``) batches, orders, commits and
 answers; whether a web ballot or an imported ballot counts is decided here, from the domain's
 pure admission (``ballroom.domain.admission``): the window's phase (or, for an import, the
 ballot's own time), the voter, the allocation and the caps, and the chain entry it becomes.
