@@ -150,10 +150,13 @@ def texting(
     giving it for the voters in a mask (the texters: only their numbers are ever needed);
     it becomes ``Texting.number``, -1 where the voter did not text. An array is written to.
     """
-    texts = np.zeros(n_voters, dtype=np.int32)
-    for begin in range(0, len(sms), _SLICE):
-        part = slice(begin, begin + _SLICE)
-        texts += np.bincount(voter_codes[part][sms[part]], minlength=n_voters).astype(np.int32)
+    # Counted over big slices of rows: each slice's count is an array over every voter.
+    counts = np.zeros(n_voters, dtype=np.int64)
+    for begin in range(0, len(sms), _COUNT_SLICE):
+        part = slice(begin, begin + _COUNT_SLICE)
+        counts += np.bincount(voter_codes[part][sms[part]], minlength=n_voters)
+    texts = counts.astype(np.int32)
+    del counts
     judged = texts >= MIN_TEXTS
     # The rows of the voters with enough texts to judge, each as one 8-byte key: its voter
     # code above its row number. Sorted in place, the keys put each voter's texts together in
@@ -225,6 +228,7 @@ def _texter_keys(
 
 _PART_ROWS = 1 << 23
 _SLICE = 1 << 22
+_COUNT_SLICE = 1 << 25
 
 
 def _rows_of(mask: BoolArray, also: Callable[[slice], BoolArray] | None = None) -> IntArray:
