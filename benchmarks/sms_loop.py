@@ -8,8 +8,9 @@
     # then: instructions / (N * 2) = instructions per text
 
 The texts of ``ballroom bench ingest`` (texts/6 senders, 8 keywords), in gateway requests of
-2,000, go through ``VoteLogWriter._sms`` (sender, keyword, cap, hash chain, the row, the
-receipt and the outcome) into fresh batches, the caps emptied before each run, with the
+2,000, go through the writer's ``_sms`` (the batch's key, then ``VoteRules.texts`` in one
+call per request: sender, keyword, cap, hash chain, the row, the receipt and the outcome) into
+fresh batches, the caps emptied before each run, with the
 collector as ``ballroom serve`` sets it. Prints CPU microseconds per text for each run.
 """
 

@@ -4,10 +4,10 @@ It runs over the :class:`~ballroom.services.ports.VoteLog` port (SQLite, Postgre
 in-memory fake). Whether a web ballot or an imported ballot counts is decided by the
 :class:`~ballroom.services.ports.Admission` it is given (``services/vote_rules.py``, composed
 from the domain's admission); it calls that step on its writer thread, records the decision,
-orders, batches, commits, undoes and answers. One decision is still made here: the live text
-path checks each text inline in its batch loop (sender region, keyword, the text cap
-``VoteBook.take_sms``, the entry by ``canonical_text``), with the domain's pieces, because a
-call per text would cost the bulk path more than the rest of the check.
+orders, batches, commits, undoes and answers. A batch of live texts is decided by the same
+:class:`~ballroom.services.ports.Admission` in one call per batch (``Admission.texts``, which
+loops over the texts with the state this pipeline owns and writes their rows into the batch):
+the pipeline checks the batch's idempotency key, then only records the tallies and answers.
 
 One writer thread per process owns every piece of mutable vote state: the windows, a
 :class:`~ballroom.domain.voting.VoteBook` per voter partition (``crc32(voter) mod N``, so caps
@@ -38,12 +38,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import hashlib
 import logging
 import queue
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -56,7 +54,6 @@ from ballroom.domain.admission import (
     partition_of,
     record,
 )
-from ballroom.domain.eligibility import sms_eligible
 from ballroom.domain.voting import (
     BUCKET_SECONDS,
     SMS_ACCEPTED,
@@ -70,12 +67,6 @@ from ballroom.domain.voting import (
     Tally,
     VoteBook,
     VoteMeta,
-    WindowPhase,
-    canonical_tail,
-    canonical_text,
-    json_string,
-    keyword_key,
-    normalise_phone,
 )
 from ballroom.errors import (
     BallroomError,
@@ -84,13 +75,18 @@ from ballroom.errors import (
     InvalidInput,
     NotFound,
 )
-from ballroom.services.ports import Admission, ImportBallot, ImportOutcome, LogBatch, VoteLog
+from ballroom.services.ports import (
+    TEXT_KEY,
+    Admission,
+    ImportBallot,
+    ImportOutcome,
+    LogBatch,
+    VoteLog,
+)
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-SENDER_CACHE_SIZE = 1 << 16
-"""Senders remembered by the writer (emptied when full: a miss only costs the checks)."""
 WAIT_FOR_INSERT_ROWS = 1000
 """From this many rows on, the writer waits for SQLite's inserts before checking on: bulk
 ingest gains, small web groups lose by waiting (benchmarks/README.md)."""
@@ -104,11 +100,6 @@ class CommitFailed(RuntimeError):
 
 
 # --------------------------------------------------------------------------- commands
-
-
-# (window, couple, window id, window id as a JSON string, allocation, stored allocation,
-# canonical tail, reply): what every text for one couple in one SMS batch shares.
-_CoupleEntry = tuple[WindowState, str, str, str, Allocation, str, str, str]
 
 
 # A command's answer goes to ``future``: a ``concurrent.futures.Future`` when ``loop`` is
@@ -251,9 +242,9 @@ class VoteLogWriter:
         self.state_lock = threading.RLock()
         self.windows: dict[str, WindowState] = {}
         self.books = [VoteBook(cap) for _ in range(partitions)]
-        # Raw sender -> (voter, partition, voter as a JSON string) of eligible senders: one
-        # lookup per text instead of two cached calls, an encode, a CRC and the voter's quoting
-        # for the chain (senders text up to ten times per couple).
+        # Raw sender -> (voter, partition, voter as a JSON string) of eligible senders, kept
+        # for the text step: one lookup per text instead of two cached calls, an encode, a CRC
+        # and the voter's quoting for the chain (senders text up to ten times per couple).
         self._senders: dict[str, tuple[str, int, str]] = {}
         self._listeners: dict[str, list[Callable[[Tally], None]]] = {}
         self._waits_for_inserts = log.waits_for_inserts
@@ -851,171 +842,23 @@ class VoteLogWriter:
                 return stored
             return self._stored_sms_outcomes(key, command.messages)
         pinned = None if command.window is None else self._window(command.window)
-        open_windows = [w for w in self.windows.values() if w.phase(now_us) is WindowPhase.OPEN]
-        cap = self.cap
-        outcomes: list[SmsOutcome] = []
-        counted: list[str] = []  # the keyword key of each counted text (tallied after the loop)
-        count = counted.append
-        last_seq = 0
-        # Each partition's text cap (VoteBook.take_sms, the one rule), bound once per batch.
-        take_sms = [book.take_sms for book in self.books]
-        parts = self.partitions
-        senders = self._senders
-        heads = batch.heads
-        crc32 = zlib.crc32
-        sha256 = hashlib.sha256
-        text = canonical_text
-        quote = json_string
-        sms_undo = batch.sms_undo
-        rows = batch.rows
-        new_id = self._new_id
-        sms = Channel.SMS
-        new_tuple = tuple.__new__  # what Receipt._make does, without its Python-level call
-        # Per batch, not per text: texts repeat a handful of keywords and couples.
-        wanted_of: dict[str, str] = {}
-        # keyword key -> (window, couple) over the windows this batch may vote in, first wins.
-        targets: dict[str, tuple[WindowState, str]] = {}
-        for candidate in reversed([pinned] if pinned is not None else open_windows):
-            targets.update((k, (candidate, c)) for k, c in candidate.keyword_index.items())
-        closed = (
-            not open_windows if pinned is None else pinned.phase(now_us) is not WindowPhase.OPEN
+        # The decision of every text, in one call (the service's admission step); it writes
+        # the batch's rows, refusals and undo records as it goes.
+        outcomes, by_id, counted, last_seq = self._admission.texts(
+            command.messages,
+            key,
+            pinned,
+            self.windows.values(),
+            batch,
+            known,
+            self.books,
+            self._senders,
+            self._new_id,
+            allocation_json,
+            now_us,
         )
-        # keyword key -> its target and the per-couple encodings, made at its first vote.
-        per_couple: dict[str, _CoupleEntry] = {}
-        by_id: dict[str, SmsOutcome] = {}  # this batch's texts with an aggregator's id
-        for index, message in enumerate(command.messages):
-            message_id = message.message_id
-            if message_id:
-                message_key = _TEXT_KEY + message_id
-                first_time = by_id.get(message_key) or batch.keys.get(message_key)
-                first_time = first_time or known.get(message_key)
-                if first_time is not None:  # delivered before: counts nothing, again
-                    outcomes.append(self._repeated_text(first_time, index))
-                    continue
-            else:
-                message_key = f"{key}#{index}"
-            # Only what every path reads is set up front; a refusal finds its window and couple
-            # from ``cached`` (a text over the cap) or names none.
-            reason: SmsRefusal | None = None
-            cached: _CoupleEntry | None = None
-            phone = message.phone
-            sender = senders.get(phone)
-            if sender is not None:
-                voter, part, quoted_voter = sender
-            else:
-                try:
-                    voter = normalise_phone(phone)
-                except InvalidInput:
-                    reason = SmsRefusal.INVALID_SENDER
-                else:
-                    if not sms_eligible(voter):  # the domain's region rule: US and PR only
-                        reason = SmsRefusal.REGION
-                    else:
-                        part = crc32(voter.encode()) % parts
-                        if len(senders) >= SENDER_CACHE_SIZE:
-                            senders.clear()
-                        quoted_voter = quote(voter)
-                        senders[phone] = (voter, part, quoted_voter)
-            if reason is None:
-                body = message.body
-                wanted = ""
-                if isinstance(body, str):
-                    cached_key = wanted_of.get(body)
-                    if cached_key is None:
-                        cached_key = wanted_of[body] = keyword_key(body)
-                    wanted = cached_key
-                if closed:
-                    reason = SmsRefusal.WINDOW_CLOSED
-                else:
-                    cached = per_couple.get(wanted)
-                    if cached is None:
-                        target = targets.get(wanted)
-                        if target is None:
-                            reason = SmsRefusal.UNKNOWN_KEYWORD
-                        else:
-                            window, couple = target
-                            allocation: Allocation = ((couple, 1),)
-                            cached = per_couple[wanted] = (
-                                window,
-                                couple,
-                                window.id,
-                                quote(window.id),
-                                allocation,
-                                allocation_json(allocation),
-                                canonical_tail(sms, now_us, allocation),
-                                SMS_ACCEPTED.format(couple=couple),
-                            )
-            if reason is None and cached is not None:  # a vote
-                (window, couple, window_id, quoted_window, allocation, stored_allocation,
-                 tail, reply) = cached  # fmt: skip
-                cap_key = (window_id, voter, couple)
-                if not take_sms[part](cap_key):  # the one text cap (VoteBook)
-                    reason = SmsRefusal.CAP_EXCEEDED
-                else:
-                    sms_undo.append((part, cap_key))
-                    # _append, inlined: this runs once per text on the bulk path.
-                    if window_id not in heads:
-                        heads[window_id] = (window.next_seq, window.head_hash)
-                    seq = window.next_seq
-                    prev = window.head_hash
-                    ballot_id = new_id()
-                    digest = sha256(
-                        text(prev, seq, quoted_window, ballot_id, quoted_voter, tail).encode()
-                    ).hexdigest()
-                    window.next_seq = seq + 1
-                    window.head_hash = digest
-                    rows.append(
-                        (
-                            window_id,
-                            seq,
-                            ballot_id,
-                            voter,
-                            "sms",
-                            stored_allocation,
-                            now_us,
-                            digest,
-                            prev,
-                            message_key,
-                            "",
-                            phone,
-                            "",
-                            "",
-                        )
-                    )
-                    receipt = new_tuple(
-                        Receipt, (ballot_id, seq, window_id, voter, sms, allocation, now_us, digest)
-                    )
-                    last_seq = seq
-                    count(wanted)
-                    outcomes.append(new_tuple(SmsOutcome, (index, reply, receipt, None, couple)))
-                    if message_id:
-                        by_id[message_key] = outcomes[-1]
-                    continue
-            reason = reason or SmsRefusal.UNKNOWN_KEYWORD
-            if cached is not None:
-                refused_in: str | None = cached[2]
-                named: str | None = cached[1]
-            else:
-                refused_in, named = (pinned.id if pinned else None), None
-            batch.refusals.append(
-                (
-                    message_key,
-                    refused_in,
-                    str(phone)[:64],
-                    str(message.body),
-                    str(reason),
-                    now_us,
-                    named,
-                )
-            )
-            outcomes.append(
-                SmsOutcome(index, SMS_REPLIES[reason].format(cap=cap), None, reason, named)
-            )
-            if message_id:
-                by_id[message_key] = outcomes[-1]
-        # A window's keyword keys name one couple each, so each key counts one (window, couple).
-        for wanted, votes in collections.Counter(counted).items():
-            window, couple = per_couple[wanted][:2]
+        sms = Channel.SMS
+        for window, couple, votes in counted:
             batch.tally_ops.append((window, sms, ((couple, votes),), now_us, 1, last_seq, votes))
         batch.sms_batches.append((key, fingerprint, len(outcomes), now_us))
         batch.keys[_BATCH_KEY + key] = (fingerprint, outcomes)
@@ -1025,14 +868,6 @@ class VoteLogWriter:
     def _refused_outcome(self, index: int, reason: str, couple: str | None) -> SmsOutcome:
         refusal = SmsRefusal(reason)
         return SmsOutcome(index, SMS_REPLIES[refusal].format(cap=self.cap), None, refusal, couple)
-
-    @staticmethod
-    def _repeated_text(first: SmsOutcome | Receipt, index: int) -> SmsOutcome:
-        """The first outcome of a text delivered again, at its place in this batch."""
-        if isinstance(first, Receipt):  # counted in an earlier commit, found in the log
-            couple = first.allocation[0][0]
-            return SmsOutcome(index, SMS_ACCEPTED.format(couple=couple), first, None, couple)
-        return SmsOutcome(index, first.reply, first.receipt, first.reason, first.couple)
 
     def _stored_sms_outcomes(self, key: str, messages: Sequence[SmsMessage]) -> list[SmsOutcome]:
         """The outcomes of a batch committed earlier, rebuilt from its log and refusal rows."""
@@ -1107,8 +942,7 @@ class VoteLogWriter:
         return self._record(batch, window, admitted, ballot.ts_us, key, ballot.meta, book)
 
 
-_TEXT_KEY = "sms:"
-"""The stored key of a text with the aggregator's message id: ``sms:<id>``."""
+_TEXT_KEY = TEXT_KEY
 _BATCH_KEY = "sms-batch:"
 """A batch's idempotency key among a group's known keys: apart from its texts' ids, which an
 aggregator may spell like a batch key."""

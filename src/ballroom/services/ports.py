@@ -277,6 +277,33 @@ class ImportOutcome(NamedTuple):
     receipt: Receipt | None = None
 
 
+TEXT_KEY = "sms:"
+"""The stored key of a text with the aggregator's message id: ``sms:<id>``."""
+
+
+class TextBatch(Protocol):
+    """The pipeline's open batch as the text step writes into it: log rows, refused texts,
+    undo records (partition, (window, voter, couple)) of the cap room taken, the chain head
+    of each window before the batch touched it, and the answers already in it by key."""
+
+    rows: list[tuple[Any, ...]]
+    refusals: list[tuple[Any, ...]]
+    sms_undo: list[tuple[int, tuple[str, str, str]]]
+    heads: dict[str, tuple[int, str]]
+    keys: dict[str, Any]
+
+
+class TextsAdmitted(NamedTuple):
+    """What a batch of texts became: one outcome per text, the outcomes of the texts with an
+    aggregator's id by stored key, the votes counted per (window, couple) and the last
+    sequence number taken (0 if none)."""
+
+    outcomes: list[SmsOutcome]
+    by_id: dict[str, SmsOutcome]
+    tallies: list[tuple[WindowState, str, int]]
+    last_seq: int
+
+
 class Admission(Protocol):
     """The decisions the pipeline asks for on its writer thread (``services/vote_rules.py``
     composes them from the domain's admission): whether a web ballot or an imported ballot
@@ -299,6 +326,23 @@ class Admission(Protocol):
         self, window: WindowState, book_of: Callable[[str], VoteBook], ballot: ImportBallot
     ) -> tuple[Admitted, VoteBook]:
         """A ballot of an interchange file, at its own time."""
+        ...
+
+    def texts(  # noqa: PLR0917 - one call per batch of texts
+        self,
+        messages: Sequence[SmsMessage],
+        key: str,
+        pinned: WindowState | None,
+        windows: Iterable[WindowState],
+        batch: TextBatch,
+        known: Mapping[str, Any],
+        books: Sequence[VoteBook],
+        senders: dict[str, tuple[str, int, str]],
+        new_id: Callable[[], str],
+        stored: Callable[[Allocation], str],
+        now_us: int,
+    ) -> TextsAdmitted:
+        """A batch of live texts at ``now_us``, decided in one call (``services/vote_rules``)."""
         ...
 
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ballroom.adapters import vote_pipeline
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.vote_store_memory import MemoryVoteLog
 from ballroom.bootstrap import voting_service
@@ -23,6 +22,7 @@ from ballroom.errors import (
     WindowClosed,
     WrongType,
 )
+from ballroom.services import vote_rules
 from ballroom.services.ports import FixedClock
 from ballroom.services.voting import VotingService
 
@@ -161,7 +161,7 @@ def test_caps_stay_exact_while_the_writers_sender_cache_keeps_emptying(
 ) -> None:
     """The writer remembers each raw sender's voter and partition; emptied when full (here
     after every two senders), every text must still land on its voter's one cap."""
-    monkeypatch.setattr(vote_pipeline, "SENDER_CACHE_SIZE", 2)
+    monkeypatch.setattr(vote_rules, "SENDER_CACHE_SIZE", 2)
     voting.open_window("w")
     spellings = [
         "+12125550101",
