@@ -56,8 +56,6 @@ from ballroom.domain.admission import (
 )
 from ballroom.domain.voting import (
     BUCKET_SECONDS,
-    SMS_ACCEPTED,
-    SMS_REPLIES,
     Allocation,
     Channel,
     Receipt,
@@ -734,7 +732,7 @@ class VoteLogWriter:
                 log_keys.append(command.key)
             elif isinstance(command, _SmsCmd):
                 sms_keys.append(command.key)
-                text_keys.extend(_TEXT_KEY + m.message_id for m in command.messages if m.message_id)
+                text_keys.extend(TEXT_KEY + m.message_id for m in command.messages if m.message_id)
             else:
                 log_keys.extend(_import_key(b.ballot_id) for b in command.ballots)
         known: dict[str, Any] = {}
@@ -746,7 +744,7 @@ class VoteLogWriter:
         for key, first in found.batches.items():
             known[_BATCH_KEY + key] = first
         for key, (reason, couple) in found.refusals.items():
-            known[key] = self._refused_outcome(0, reason, couple)
+            known[key] = SmsOutcome.refused(0, SmsRefusal(reason), self.cap, couple)
         return known
 
     # ----------------------------------------------------------------- the rules per command
@@ -865,14 +863,10 @@ class VoteLogWriter:
         batch.keys.update(by_id)
         return outcomes
 
-    def _refused_outcome(self, index: int, reason: str, couple: str | None) -> SmsOutcome:
-        refusal = SmsRefusal(reason)
-        return SmsOutcome(index, SMS_REPLIES[refusal].format(cap=self.cap), None, refusal, couple)
-
     def _stored_sms_outcomes(self, key: str, messages: Sequence[SmsMessage]) -> list[SmsOutcome]:
         """The outcomes of a batch committed earlier, rebuilt from its log and refusal rows."""
         keys = [
-            _TEXT_KEY + m.message_id if m.message_id else f"{key}#{index}"
+            TEXT_KEY + m.message_id if m.message_id else f"{key}#{index}"
             for index, m in enumerate(messages)
         ]
         found = self._log.known(keys, (), keys)
@@ -881,13 +875,10 @@ class VoteLogWriter:
         for index, message_key in enumerate(keys):
             receipt = receipts.get(message_key)
             if receipt is not None:
-                couple = receipt.allocation[0][0]
-                outcomes.append(
-                    SmsOutcome(index, SMS_ACCEPTED.format(couple=couple), receipt, None, couple)
-                )
+                outcomes.append(SmsOutcome.counted(index, receipt))
                 continue
             stored_reason, named = refusals[message_key]
-            outcomes.append(self._refused_outcome(index, stored_reason, named))
+            outcomes.append(SmsOutcome.refused(index, SmsRefusal(stored_reason), self.cap, named))
         return outcomes
 
     def _import(
@@ -942,7 +933,6 @@ class VoteLogWriter:
         return self._record(batch, window, admitted, ballot.ts_us, key, ballot.meta, book)
 
 
-_TEXT_KEY = TEXT_KEY
 _BATCH_KEY = "sms-batch:"
 """A batch's idempotency key among a group's known keys: apart from its texts' ids, which an
 aggregator may spell like a batch key."""

@@ -682,3 +682,14 @@ class SmsOutcome(NamedTuple):
             "reply": self.reply,
             "receipt": None if self.receipt is None else self.receipt.as_dict(),
         }
+
+    @classmethod
+    def counted(cls, index: int, receipt: Receipt) -> SmsOutcome:
+        """A text that counted (one vote, for the couple of its receipt)."""
+        couple = receipt.allocation[0][0]
+        return cls(index, SMS_ACCEPTED.format(couple=couple), receipt, None, couple)
+
+    @classmethod
+    def refused(cls, index: int, reason: SmsRefusal, cap: int, couple: str | None) -> SmsOutcome:
+        """A text refused for ``reason`` (``cap``: the text cap its reply names)."""
+        return cls(index, SMS_REPLIES[reason].format(cap=cap), None, reason, couple)

@@ -37,7 +37,6 @@ from ballroom.domain.admission import (
 from ballroom.domain.eligibility import sms_eligible
 from ballroom.domain.voting import (
     SMS_ACCEPTED,
-    SMS_REPLIES,
     Allocation,
     Channel,
     Receipt,
@@ -298,9 +297,7 @@ class VoteRules:
                     named,
                 )
             )
-            outcomes.append(
-                SmsOutcome(index, SMS_REPLIES[reason].format(cap=cap), None, reason, named)
-            )
+            outcomes.append(SmsOutcome.refused(index, reason, cap, named))
             if message_id:
                 by_id[message_key] = outcomes[-1]
         # A window's keyword keys name one couple each, so each key counts one (window, couple).
@@ -314,6 +311,5 @@ class VoteRules:
 def _repeated_text(first: SmsOutcome | Receipt, index: int) -> SmsOutcome:
     """The first outcome of a text delivered again, at its place in this batch."""
     if isinstance(first, Receipt):  # counted in an earlier commit, found in the log
-        couple = first.allocation[0][0]
-        return SmsOutcome(index, SMS_ACCEPTED.format(couple=couple), first, None, couple)
+        return SmsOutcome.counted(index, first)
     return SmsOutcome(index, first.reply, first.receipt, first.reason, first.couple)
