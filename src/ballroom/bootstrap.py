@@ -19,6 +19,7 @@ from ballroom.adapters.db.engine import create_engine_for, upgrade
 from ballroom.adapters.mail import OutboxMailer, SmtpMailer
 from ballroom.adapters.secrets import SESSION_KEY, SMS_GATEWAY_KEY, rotate_secret, stored_secret
 from ballroom.adapters.signed_callbacks import SignedCallbacks
+from ballroom.adapters.stored_log_sql import SqlStoredLog
 from ballroom.adapters.vote_pipeline import VoteLogWriter
 from ballroom.adapters.vote_stores import vote_log_for
 from ballroom.domain.season import Season
@@ -28,7 +29,14 @@ from ballroom.seasons import bundled_season34
 from ballroom.services.accounts import AccountService, Mailer
 from ballroom.services.control import ControlService
 from ballroom.services.integrity_review import IntegrityReview, VoidedVotes
-from ballroom.services.ports import Clock, IdGenerator, ProcessIds, SystemClock, VoteLog
+from ballroom.services.ports import (
+    Clock,
+    IdGenerator,
+    ProcessIds,
+    StoredLog,
+    SystemClock,
+    VoteLog,
+)
 from ballroom.services.sms_gateway import GatewaySecrets, SmsGatewayAuth
 from ballroom.services.vote_rules import VoteRules
 from ballroom.services.voting import VotingService
@@ -207,6 +215,11 @@ def open_store(db_url: str, **engine_options: object) -> sa.Engine:
     engine = create_engine_for(db_url, **engine_options)
     upgrade(engine)
     return engine
+
+
+def stored_log(store: sa.Engine) -> StoredLog:
+    """The vote log of ``store`` read back in columns (the export, the integrity review)."""
+    return SqlStoredLog(store)
 
 
 def vote_log(store: sa.Engine) -> VoteLog:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from api_support import WINDOW, Api, api, assert_error
 
+from ballroom.bootstrap import stored_log
 from ballroom.services.exports import export_window
 from ballroom.services.verification import verify_export
 
@@ -146,7 +147,7 @@ def test_withdrawing_all_votes_is_a_logged_ballot_that_exports_and_verifies(
     api.client.post(f"/api/v1/windows/{WINDOW}/close", headers=producer)
     root = api.app.voting.chain_root(WINDOW)
     for fmt in ("csv", "parquet"):
-        export_window(api.app.engine, WINDOW, tmp_path / fmt, fmt=fmt)
+        export_window(stored_log(api.app.engine), WINDOW, tmp_path / fmt, fmt=fmt)
         verified = verify_export(tmp_path / fmt)
         assert verified["root"] == root
         assert verified["entries"] == 4

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.db.schema_accounts import nights
 from ballroom.adapters.interchange import COLUMNS, VoteRow, read_vote_rows, write_vote_rows
-from ballroom.bootstrap import voting_service
+from ballroom.bootstrap import stored_log, voting_service
 from ballroom.cli import main
 from ballroom.domain.voting import (
     GENESIS_HASH,
@@ -256,7 +256,7 @@ def test_the_manifest_opens_at_the_reveal(sqlite_url: str, tmp_path: Path) -> No
                 window=WINDOW, season="s34", week=4, revealed_at=revealed.timestamp()
             )
         )
-    manifest = export_window(engine, WINDOW, tmp_path / "out")
+    manifest = export_window(stored_log(engine), WINDOW, tmp_path / "out")
     engine.dispose()
     assert manifest["opens_at"] == "2025-10-07T21:30:00Z"
     assert json.loads(_verify(tmp_path / "out")[1])["opens_at"] == "2025-10-07T21:30:00Z"
@@ -340,6 +340,6 @@ def test_names_that_need_json_escaping_hash_as_the_live_log_does(
         )
         root = voting.chain_root(WINDOW)
     for fmt in ("csv", "parquet"):
-        export_window(engine, WINDOW, tmp_path / fmt, fmt=fmt)
+        export_window(stored_log(engine), WINDOW, tmp_path / fmt, fmt=fmt)
         assert verify_export(tmp_path / fmt)["root"] == root
     engine.dispose()

@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from ballroom.adapters.db import DEFAULT_DB_URL, create_engine_for, upgrade
-from ballroom.bootstrap import open_store, voting_service
+from ballroom.bootstrap import open_store, stored_log, voting_service
 from ballroom.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_CHECK_FAILED,
@@ -156,7 +156,7 @@ def export_votes(db_url: str, window: str, out: Path, fmt: str, parquet: bool) -
     engine = create_engine_for(db_url)
     try:
         upgrade(engine)
-        manifest = export_window(engine, window, out, fmt="parquet" if parquet else fmt)
+        manifest = export_window(stored_log(engine), window, out, fmt="parquet" if parquet else fmt)
     except NotFound as unknown:
         fail(f"{unknown.code} [{unknown.field}]: {unknown.message}")
     finally:

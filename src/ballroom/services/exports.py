@@ -6,16 +6,18 @@ against), ``chain.json`` (the manifest: window, chain algorithm, genesis, entry 
 and when the log may be published) and ``results.json`` (the recount's tallies).
 ``services.verification`` checks one from the votes file alone.
 
-The log is read in one ordered statement, ``FETCH_BALLOTS`` ballots at a time (a server-side
-cursor on PostgreSQL, SQLite's own stepping); each chunk becomes Arrow columns (an allocation's
-stored JSON parsed once per distinct text), is appended to the files and added to the recount
-(``ColumnarRecount``), then dropped. Memory is a chunk's, whatever the night's size.
+The log comes from the store (the ``StoredLog`` port) in one ordered statement, as Arrow
+batches of ``FETCH_BALLOTS`` ballots, read a batch or two ahead on a thread of their own
+(``read_ahead``: the driver fills them without the GIL, on the second core). Each batch
+becomes the interchange rows by Arrow takes (an allocation's stored JSON parsed once per
+distinct text), is appended to the files and added to the recount (``ColumnarRecount``), then
+dropped. Memory is a few batches', whatever the night's size.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,14 +28,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
-import sqlalchemy as sa
 
-from ballroom.adapters.db import schema as db
-from ballroom.adapters.db.schema_accounts import nights
 from ballroom.adapters.interchange import COLUMNS
 from ballroom.domain.voting import GENESIS_HASH, interchange_pairs
 from ballroom.services.columnar_recount import ColumnarRecount
-from ballroom.services.log_rows import window_couples
+from ballroom.services.ports import StoredLog
+from ballroom.services.read_ahead import read_ahead
 from ballroom.services.verification import CHAIN_ALGORITHM, MANIFEST_VERSION
 
 FORMATS = ("csv", "parquet")
@@ -41,6 +41,7 @@ FETCH_BALLOTS = 100_000
 _SHAPES_KEPT = 1 << 18  # distinct allocation texts remembered (emptied when full)
 _READ = ("seq", "ballot_id", "voter", "channel", "allocation", "ts_us", "hash",
          "email", "phone", "ip", "device")  # fmt: skip
+_US = 1_000_000
 _TS = pa.timestamp("us", tz="UTC")
 _SCHEMA = pa.schema(
     [(name, _TS if name == "ts" else pa.int8() if name == "votes" else pa.string())
@@ -51,7 +52,7 @@ _REPEATED = ["window", "voter", "channel", "couple", "email", "phone", "ip", "de
 
 
 def export_window(
-    engine: sa.Engine,
+    log: StoredLog,
     window: str,
     out: Path,
     *,
@@ -65,23 +66,16 @@ def export_window(
     """
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r} is not one of {FORMATS}")
-    query = (
-        sa.select(*(db.vote_log.c[name] for name in _READ))
-        .where(db.vote_log.c.window_id == window)
-        .order_by(db.vote_log.c.seq)
-    )
-    with engine.connect() as connection:
-        couples = window_couples(connection, window)
-        revealed = connection.execute(
-            sa.select(nights.c.revealed_at).where(nights.c.window == window)
-        ).scalar()
-        out.mkdir(parents=True, exist_ok=True)
-        writer = _Writer(out, window, fmt, couples)
-        try:
-            for rows in _chunks(connection, query, fetch_ballots):
-                writer.add(rows)
-        finally:
-            writer.close()
+    couples = log.couples(window)
+    revealed = log.revealed_at(window)
+    out.mkdir(parents=True, exist_ok=True)
+    writer = _Writer(out, window, fmt, couples)
+    try:
+        with closing(read_ahead(log.batches(window, _READ, fetch_ballots))) as batches:
+            for batch in batches:
+                writer.add(batch)
+    finally:
+        writer.close()
     manifest: dict[str, object] = {
         "version": MANIFEST_VERSION,
         "window": window,
@@ -100,26 +94,15 @@ def export_window(
     return manifest
 
 
-def _chunks(
-    connection: sa.Connection, query: sa.Select[Any], size: int
-) -> Iterator[Sequence[Sequence[Any]]]:
-    """The query's rows, ``size`` at a time: on SQLite straight from the driver's cursor
-    (SQLAlchemy's rows cost as much as the fetch itself), elsewhere through a server-side
-    cursor."""
-    if connection.dialect.name != "sqlite":
-        streamed = connection.execution_options(stream_results=True, yield_per=size)
-        yield from streamed.execute(query).partitions(size)
-        return
-    compiled = query.compile(dialect=connection.dialect)
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(
-            str(compiled), tuple(compiled.params[name] for name in compiled.positiontup or ())
-        )
-        while rows := cursor.fetchmany(size):
-            yield rows
-    finally:
-        cursor.close()
+def csv_times(ts_us: Any) -> Any:
+    """Microsecond timestamps as the CSV writes them (``2025-10-07T20:00:00.000000Z``), the
+    text ``pyarrow.compute.strftime`` gives: each distinct second formatted once, the
+    microseconds appended (strftime on every row was most of a CSV export's time)."""
+    seconds = np.floor_divide(ts_us, _US)
+    distinct, which = np.unique(seconds, return_inverse=True)
+    whole = pc.strftime(pa.array(distinct, pa.timestamp("s", tz="UTC")), format="%Y-%m-%dT%H:%M:%S")
+    micros = pc.utf8_slice_codeunits(pa.array(ts_us - seconds * _US + _US).cast(pa.string()), 1)
+    return pc.binary_join_element_wise(whole.take(pa.array(which.ravel())), ".", micros, "Z", "")
 
 
 def _iso(epoch_s: float) -> str:
@@ -148,19 +131,23 @@ class _Writer:
             out / "receipts.csv", _RECEIPTS, write_options=_CSV_OPTIONS
         )
 
-    def add(self, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
+    def add(self, batch: Any) -> None:
+        """Append a batch of stored ballots (the ``_READ`` columns, in log order)."""
+        n = batch.num_rows
+        if not n:
             return
-        column = dict(zip(_READ, zip(*rows, strict=True), strict=True))
-        seq = np.asarray(column["seq"], dtype=np.int64)
-        ts_us = np.asarray(column["ts_us"], dtype=np.int64)
-        texts = pc.dictionary_encode(pa.array(column["allocation"], pa.string()))
+        column = dict(zip(batch.schema.names, batch.columns, strict=True))
+        seq = np.asarray(column["seq"].to_numpy(zero_copy_only=False), dtype=np.int64)
+        # A copy: the recount keeps it, and a view would keep the whole batch the driver
+        # allocated (an imported batch is freed only when the last of its buffers is).
+        ts_us = np.array(column["ts_us"].to_numpy(zero_copy_only=False), dtype=np.int64)
+        texts = pc.dictionary_encode(column["allocation"])
         shapes = [self._shape(text) for text in texts.dictionary.to_pylist()]
         shape = np.asarray(texts.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
         lengths = np.array([len(couples) for couples, _ in shapes], dtype=np.int64)
         counts = lengths[shape]
         starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        row_ballot = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+        row_ballot = np.repeat(np.arange(n, dtype=np.int64), counts)
         # Row r of ballot b is pair (r - b's first row) of b's shape, in the shapes' pairs laid
         # end to end (the allocation's stored JSON is sorted by couple: the hashed order).
         shape_first = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
@@ -168,50 +155,41 @@ class _Writer:
         flat_couples = pa.array([c for couples, _ in shapes for c in couples], pa.string())
         flat_votes = np.array([v for _, votes in shapes for v in votes], dtype=np.int8)
         take = pa.array(row_ballot)
-        per_ballot = {
-            name: pa.array(column[name], pa.string())
-            for name in ("ballot_id", "voter", "channel", "email", "phone", "ip", "device")
-        }
         couple = flat_couples.take(pa.array(pair))
         votes = flat_votes[pair]
-        table = pa.table(
-            {
-                "ballot_id": per_ballot["ballot_id"].take(take),
-                "ts": pa.array(ts_us[row_ballot]).cast(_TS),
-                "window": pa.array([self.window] * len(row_ballot), pa.string()),
-                "voter": per_ballot["voter"].take(take),
-                "channel": per_ballot["channel"].take(take),
-                "couple": couple,
-                "votes": pa.array(votes, pa.int8()),
-                **{
-                    name: per_ballot[name].take(take) for name in ("email", "phone", "ip", "device")
-                },
-            }
-        )
-        if self._csv:
-            ts = pc.strftime(table.column("ts"), format="%Y-%m-%dT%H:%M:%SZ")
-            table = table.set_column(1, "ts", ts)
-        self._votes.write_table(table)
-        self._receipts.write_table(
+        ts = csv_times(ts_us) if self._csv else pa.array(ts_us).cast(_TS)
+        self._votes.write_table(
             pa.table(
                 {
-                    "seq": pa.array(seq),
-                    "ballot_id": per_ballot["ballot_id"],
-                    "hash": pa.array(column["hash"], pa.string()),
+                    "ballot_id": column["ballot_id"].take(take),
+                    "ts": ts.take(take),
+                    "window": pa.repeat(self.window, len(row_ballot)).cast(pa.string()),
+                    "voter": column["voter"].take(take),
+                    "channel": column["channel"].take(take),
+                    "couple": couple,
+                    "votes": pa.array(votes, pa.int8()),
+                    **{
+                        name: column[name].take(take) for name in ("email", "phone", "ip", "device")
+                    },
                 }
+            )
+        )
+        self._receipts.write_table(
+            pa.table(
+                {"seq": column["seq"], "ballot_id": column["ballot_id"], "hash": column["hash"]}
             )
         )
         self.recount.add(
             int(seq[0]),
-            sms=pc.equal(per_ballot["channel"], "sms").to_numpy(zero_copy_only=False),
-            voters=per_ballot["voter"],
+            sms=pc.equal(column["channel"], "sms").to_numpy(zero_copy_only=False),
+            voters=column["voter"],
             ts_us=ts_us,
             starts=starts,
             couples=couple,
             votes=votes,
         )
-        self.entries += len(rows)
-        self.root = str(column["hash"][-1])
+        self.entries += n
+        self.root = str(column["hash"][-1].as_py())
 
     def _shape(self, text: str) -> tuple[list[str], list[int]]:
         found = self._shapes.get(text)

@@ -16,7 +16,7 @@ import itertools
 import operator
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -246,6 +246,25 @@ class VoteLog(Protocol):
 
     def close_appender(self) -> None:
         """Release the connection ``append`` uses (its thread is ending, or it failed)."""
+        ...
+
+
+class StoredLog(Protocol):
+    """A store's vote log read back whole, in columns: what ``ballroom export`` and the
+    control room's integrity review read (``adapters/stored_log_sql.py``)."""
+
+    def couples(self, window: str) -> list[str]:
+        """The window's couples, sorted; ``NotFound`` for a window the store does not hold."""
+        ...
+
+    def revealed_at(self, window: str) -> float | None:
+        """When the window's night was revealed (epoch seconds), if it was."""
+        ...
+
+    def batches(self, window: str, columns: Sequence[str], rows: int) -> Iterator[Any]:
+        """The window's ``vote_log`` rows in seq order, as Arrow record batches of at most
+        ``rows`` rows holding ``columns`` (``seq`` and ``ts_us`` int64, the others strings),
+        all read in one statement. Close the iterator to stop early."""
         ...
 
 

@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ballroom.adapters.interchange import write_vote_arrow
-from ballroom.bootstrap import open_store, vote_log, voting_service
+from ballroom.bootstrap import open_store, stored_log, vote_log, voting_service
 from ballroom.domain.night import Night, NightResult
 from ballroom.domain.rules import compute
 from ballroom.domain.season import Season, Week
@@ -403,7 +403,7 @@ def rehearse(
         say("exporting and verifying the night")
         # The very functions behind `ballroom export` and `ballroom verify`.
         export = target / "export"
-        export_window(engine, window, export)
+        export_window(stored_log(engine), window, export)
         verification = _verify(export, totals, outcomes)
 
         say("analysing the exported votes for abuse")

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from ballroom.adapters.db.schema import vote_log
 from ballroom.adapters.interchange import read_vote_table
-from ballroom.bootstrap import App, bootstrap
+from ballroom.bootstrap import App, bootstrap, stored_log
 from ballroom.domain.voting import Channel, VoteMeta, us_from_datetime
 from ballroom.errors import Conflict, Forbidden, InvalidInput, MissingField, NotFound, WrongType
 from ballroom.integrity.analysis import analyze
@@ -136,7 +136,7 @@ def test_the_review_reads_the_store_log_like_the_export(
     app: App, boss: Principal, tmp_path: Path
 ) -> None:
     _night(app, boss)
-    export_window(app.engine, WINDOW, tmp_path / "export")
+    export_window(stored_log(app.engine), WINDOW, tmp_path / "export")
     exported = analyze(read_vote_table(tmp_path / "export" / "votes.csv"))
     live = analyze(read_window_log(app.engine, WINDOW).vote_table())
     assert live.flagged_voters == exported.flagged_voters == sorted(FARM)
