@@ -47,7 +47,7 @@ import sqlalchemy as sa
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.db import schema as db
 from ballroom.adapters.vote_codec import allocation_json
-from ballroom.bootstrap import voting_service
+from ballroom.bootstrap import stored_log, voting_service
 from ballroom.domain.voting import GENESIS_HASH, Channel, canonical_bytes, chain_hash
 from ballroom.integrity.analysis import analyze
 from ballroom.integrity.electorate import DISNEY_NIGHT, SHOW_START, Campaign, Scenario, generate
@@ -204,14 +204,14 @@ def _release() -> None:
 
 
 def _rows_path(engine: sa.Engine) -> tuple[Any, int, Any]:
-    log = read_window_log(engine, WINDOW)
+    log = read_window_log(stored_log(engine), WINDOW)
     table = log.vote_table()
     voters = frozenset(log.voters())  # as the review kept them
     return table, len(voters), log
 
 
 def _columns_path(engine: sa.Engine) -> tuple[Any, int, Any]:
-    columns = read_window_columns(engine, WINDOW)
+    columns = read_window_columns(stored_log(engine), WINDOW)
     return columns.table, len(columns.voters), columns
 
 
@@ -253,10 +253,10 @@ def _same(expected: Any, actual: Any, where: str = "table") -> None:
 
 def _flagged(store: str, engine: sa.Engine) -> None:
     """What the review reads on top of the columns: the flagged voters' ballots as entries."""
-    columns = read_window_columns(engine, WINDOW)
+    columns = read_window_columns(stored_log(engine), WINDOW)
     flagged = analyze(columns.table).flagged_voters
     started = time.perf_counter()
-    log = read_window_ballots(engine, WINDOW, columns.seqs_of(flagged))
+    log = read_window_ballots(stored_log(engine), WINDOW, columns.seqs_of(flagged))
     seconds = time.perf_counter() - started
     print(
         json.dumps(

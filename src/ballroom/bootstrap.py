@@ -190,9 +190,10 @@ def bootstrap(
     )
     # Producers' void decisions leave those voters' votes out of the results the control
     # service computes; the review reads the night back from the control service.
-    voided = VoidedVotes(engine)
+    stored = SqlStoredLog(engine)
+    voided = VoidedVotes(engine, stored)
     control = ControlService(engine, clock, voting, season, exclusions=voided)
-    integrity = IntegrityReview(engine, clock, voting, control, voided)
+    integrity = IntegrityReview(engine, clock, voting, control, voided, log=stored)
     return App(
         settings=settings,
         engine=engine,
@@ -217,9 +218,11 @@ def open_store(db_url: str, **engine_options: object) -> sa.Engine:
     return engine
 
 
-def stored_log(store: sa.Engine) -> StoredLog:
-    """The vote log of ``store`` read back in columns (the export, the integrity review)."""
-    return SqlStoredLog(store)
+def stored_log(store: sa.Engine, *, alone: bool = False) -> StoredLog:
+    """The vote log of ``store`` read back (the export, the integrity review); ``alone`` when
+    nothing else in this process has a SQLite store's file open while it reads (a one-shot
+    command): it is then read through ADBC (``adapters/stored_log_sql.py``)."""
+    return SqlStoredLog(store, alone=alone)
 
 
 def vote_log(store: sa.Engine) -> VoteLog:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from ballroom.adapters.interchange import write_vote_arrow
-from ballroom.bootstrap import App, bootstrap
+from ballroom.bootstrap import App, bootstrap, stored_log
 from ballroom.domain.voting import Channel, VoteMeta, recount, us_from_datetime
 from ballroom.errors import NotFound
 from ballroom.integrity.analysis import analyze
@@ -91,25 +91,25 @@ def test_the_columns_equal_the_row_built_table(app: App, boss: Principal) -> Non
     _mixed_night(app, boss, WINDOW, numbered=True)
     _mixed_night(app, boss, OTHER, numbered=False)
     for window in (WINDOW, OTHER):
-        rows = read_window_log(app.engine, window)
+        rows = read_window_log(stored_log(app.engine), window)
         expected = rows.vote_table()
         assert len(expected) > len(rows.entries) == 120  # several couples a ballot
         for fetch_rows in (1, 7, 50, 10_000):
-            columns = read_window_columns(app.engine, window, fetch_rows=fetch_rows)
+            columns = read_window_columns(stored_log(app.engine), window, fetch_rows=fetch_rows)
             assert_same_table(expected, columns.table)
             assert columns.couples == rows.couples
             assert columns.ballot_seq.tolist() == [entry.seq for entry in rows.entries]
             assert set(columns.voters.values.to_pylist()) == rows.voters()
-    assert read_window_columns(app.engine, WINDOW).table.ballot.prefix == "b"
-    assert read_window_columns(app.engine, OTHER).table.ballot.prefix is None
+    assert read_window_columns(stored_log(app.engine), WINDOW).table.ballot.prefix == "b"
+    assert read_window_columns(stored_log(app.engine), OTHER).table.ballot.prefix is None
 
 
 def test_a_voters_ballots_read_back_by_their_place_in_the_log(app: App, boss: Principal) -> None:
     _mixed_night(app, boss, WINDOW, numbered=True)
-    columns = read_window_columns(app.engine, WINDOW, fetch_rows=16)
+    columns = read_window_columns(stored_log(app.engine), WINDOW, fetch_rows=16)
     voters = ["v3", "fan-ü2", "nobody"]
-    by_voter = read_window_log(app.engine, WINDOW, voters=voters)
-    by_place = read_window_ballots(app.engine, WINDOW, columns.seqs_of(voters))
+    by_voter = read_window_log(stored_log(app.engine), WINDOW, voters=voters)
+    by_place = read_window_ballots(stored_log(app.engine), WINDOW, columns.seqs_of(voters))
     assert by_place.entries == by_voter.entries
     assert by_place.meta == by_voter.meta
     assert {entry.voter for entry in by_place.entries} == {"v3", "fan-ü2"}
@@ -119,12 +119,12 @@ def test_a_voters_ballots_read_back_by_their_place_in_the_log(app: App, boss: Pr
 
 def test_an_empty_window_and_an_unknown_one(app: App, boss: Principal) -> None:
     app.control.prepare_night(boss, WINDOW)
-    columns = read_window_columns(app.engine, WINDOW)
-    assert_same_table(read_window_log(app.engine, WINDOW).vote_table(), columns.table)
+    columns = read_window_columns(stored_log(app.engine), WINDOW)
+    assert_same_table(read_window_log(stored_log(app.engine), WINDOW).vote_table(), columns.table)
     assert len(columns.table) == 0
     assert len(columns.voters) == 0
     with pytest.raises(NotFound):
-        read_window_columns(app.engine, "s34w99")
+        read_window_columns(stored_log(app.engine), "s34w99")
 
 
 def test_the_review_says_what_the_row_reading_says(
@@ -151,7 +151,7 @@ def test_the_review_says_what_the_row_reading_says(
 
     body = app.integrity.review(boss, WINDOW)
 
-    log = read_window_log(app.engine, WINDOW)
+    log = read_window_log(stored_log(app.engine), WINDOW)
     table = log.vote_table()
     report = analyze(table, app.control.night_request(WINDOW), window=None, seed=0, draws=200)
     expected = report.as_dict()

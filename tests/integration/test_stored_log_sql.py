@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from ballroom.adapters import stored_log_sql
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.interchange import read_vote_rows
 from ballroom.adapters.stored_log_sql import SqlStoredLog, sqlite_file
@@ -72,7 +74,7 @@ def test_batches_hold_the_log_in_order_with_the_promised_types(night: tuple[str,
         log = SqlStoredLog(engine)
         batches = list(log.batches(WINDOW, READ, 4))
         table = pa.Table.from_batches(batches)
-        stored = read_window_log(engine, WINDOW)
+        stored = read_window_log(SqlStoredLog(engine), WINDOW)
     finally:
         engine.dispose()
     assert [batch.num_rows for batch in batches] == [4, 4, 4, 4, 4, 1]
@@ -96,9 +98,36 @@ def test_sqlite_read_through_adbc_equals_the_sqlalchemy_reading(sqlite_url: str)
     try:
         assert sqlite_file(engine) is not None
         for rows in (1, 3, 1000):
-            adbc = pa.Table.from_batches(list(SqlStoredLog(engine).batches(WINDOW, READ, rows)))
-            plain = SqlStoredLog(engine, adbc=False).batches(WINDOW, READ, rows)
-            assert adbc.equals(pa.Table.from_batches(list(plain)))
+            adbc = SqlStoredLog(engine, alone=True).batches(WINDOW, READ, rows)
+            plain = SqlStoredLog(engine).batches(WINDOW, READ, rows)
+            assert pa.Table.from_batches(list(adbc)).equals(pa.Table.from_batches(list(plain)))
+    finally:
+        engine.dispose()
+
+
+def test_adbc_opens_the_file_only_when_no_other_connection_is_in_use(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _night(sqlite_url)
+    opened: list[str] = []
+    connect = stored_log_sql.adbc_sqlite.connect
+
+    def counting(path: str) -> Any:
+        opened.append(path)
+        return connect(path)
+
+    monkeypatch.setattr(stored_log_sql.adbc_sqlite, "connect", counting)
+    engine = create_engine_for(sqlite_url)
+    try:
+        log = SqlStoredLog(engine, alone=True)
+        assert log.couples(WINDOW) == sorted(COUPLES)  # a pooled connection, idle again
+        assert sum(batch.num_rows for batch in log.batches(WINDOW, READ, 5)) == 21
+        assert len(opened) == 1
+        with engine.connect():  # in use: a second SQLite must not open the file now
+            assert sum(batch.num_rows for batch in log.batches(WINDOW, READ, 5)) == 21
+        assert len(opened) == 1
+        assert sum(batch.num_rows for batch in SqlStoredLog(engine).batches(WINDOW, READ, 5)) == 21
+        assert len(opened) == 1
     finally:
         engine.dispose()
 
@@ -107,7 +136,7 @@ def test_a_window_without_ballots_reads_as_no_batches(sqlite_url: str) -> None:
     _night(sqlite_url)
     engine = create_engine_for(sqlite_url)
     try:
-        log = SqlStoredLog(engine)
+        log = SqlStoredLog(engine, alone=True)
         assert list(log.batches("s34w99", READ, 10)) == []
         with pytest.raises(NotFound):
             log.couples("s34w99")
@@ -133,14 +162,14 @@ def test_the_export_is_the_same_from_either_reading(
         for name, adbc in (("adbc", True), ("plain", False)):
             for rows in (1, 3, 1000):
                 export_window(
-                    SqlStoredLog(engine, adbc=adbc),
+                    SqlStoredLog(engine, alone=adbc),
                     WINDOW,
                     tmp_path / "out" / f"{name}-{rows}",
                     fmt=fmt,
                     fetch_ballots=rows,
                     now=EXPORTED_AT,
                 )
-        stored = read_window_log(engine, WINDOW)
+        stored = read_window_log(SqlStoredLog(engine), WINDOW)
     finally:
         engine.dispose()
     reference = tmp_path / "out" / "plain-1000"

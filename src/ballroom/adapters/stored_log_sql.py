@@ -1,19 +1,26 @@
 """The ``StoredLog`` port over a SQL store: a window's ``vote_log`` read in Arrow batches.
 
-A SQLite file is read through ADBC's SQLite driver: the rows are stepped and laid into Arrow
-columns in C (no Python object per value), and the stepping runs without the GIL, so a
-reader thread overlaps whatever the caller does with the previous batch. The driver infers
-each column's type from the first batch; every column read here is ``NOT NULL`` (the
-optional ones default to ``''``) with INTEGER or TEXT affinity, so the types cannot change
-from one batch to the next, and each batch is cast to the types the port promises (an empty
-result comes back typed int64). PostgreSQL (and an in-memory SQLite store, which ADBC cannot
-open) is read through SQLAlchemy, a server-side cursor on PostgreSQL, each chunk's rows
-turned into columns.
+By default the rows come through SQLAlchemy (a server-side cursor on PostgreSQL, the driver's
+own cursor on SQLite), each chunk's rows turned into columns.
+
+``SqlStoredLog(engine, alone=True)`` reads a SQLite file through ADBC's SQLite driver instead:
+the rows are stepped and laid into Arrow columns in C (no Python object per value), without
+the GIL, so a reader thread overlaps whatever the caller does with the previous batch. Only
+for a process that holds no other connection to the file while it reads (``ballroom
+export``): the driver carries its own copy of SQLite, and two copies of SQLite in one process
+drop each other's POSIX locks when either closes the file (sqlite.org, "How To Corrupt An
+SQLite Database File", 2.2.1). So the engine's idle connections are closed first, and with
+one in use the reading falls back to SQLAlchemy. Other processes (a live writer) are safe.
+
+The driver infers each column's type from the first batch; every column read here is ``NOT
+NULL`` (the optional ones default to ``''``) with INTEGER or TEXT affinity, so the types
+cannot change from one batch to the next, and each batch is cast to the types the port
+promises (an empty result comes back typed int64).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Generator, Sequence
 from typing import Any
 
 import adbc_driver_sqlite.dbapi as adbc_sqlite
@@ -23,19 +30,22 @@ from sqlalchemy.dialects import sqlite
 
 from ballroom.adapters.db import schema as db
 from ballroom.adapters.db.schema_accounts import nights
+from ballroom.adapters.vote_codec import allocation_from_json, log_entry_from_row
+from ballroom.domain.voting import Allocation, LogEntry, VoteMeta
 from ballroom.errors import NotFound
 
 _INTEGERS = frozenset({"seq", "ts_us"})
+_IN_CHUNK = 500  # voters (or seqs) per IN (...) list: well under every driver's parameter limit
 _BATCH_ROWS_OPTION = "adbc.sqlite.query.batch_rows"
 
 
 class SqlStoredLog:
-    """A store's vote log (SQLite or PostgreSQL) read back in columns; ``adbc=False`` reads a
-    SQLite file through SQLAlchemy too (the tests compare the two readings)."""
+    """A store's vote log (SQLite or PostgreSQL) read back in columns; ``alone=True`` when
+    nothing else in this process has the SQLite file open while it reads (see above)."""
 
-    def __init__(self, engine: sa.Engine, *, adbc: bool = True) -> None:
+    def __init__(self, engine: sa.Engine, *, alone: bool = False) -> None:
         self._engine = engine
-        self._adbc = adbc
+        self._alone = alone
 
     def couples(self, window: str) -> list[str]:
         """The window's couples, sorted; ``NotFound`` for a window the store does not hold."""
@@ -50,15 +60,63 @@ class SqlStoredLog:
             ).scalar()
         return None if revealed is None else float(revealed)
 
-    def batches(self, window: str, columns: Sequence[str], rows: int) -> Iterator[Any]:
+    def batches(self, window: str, columns: Sequence[str], rows: int) -> Generator[Any, None, None]:
         """The window's rows in seq order, ``rows`` at a time, as Arrow record batches."""
         schema = pa.schema(
             [(name, pa.int64() if name in _INTEGERS else pa.string()) for name in columns]
         )
-        path = sqlite_file(self._engine) if self._adbc else None
+        path = sqlite_file(self._engine) if self._alone else None
         if path is not None:
-            return _adbc_batches(path, window, schema, rows)
+            return _adbc_batches(self._engine, path, window, schema, rows)
         return _sqlalchemy_batches(self._engine, window, schema, rows)
+
+    def entries(
+        self,
+        window: str,
+        *,
+        voters: Collection[str] | None = None,
+        seqs: Collection[int] | None = None,
+    ) -> list[tuple[LogEntry, VoteMeta]]:
+        """The window's ballots in log order with their metadata (only ``voters``' or those
+        at ``seqs`` when given)."""
+        with self._engine.connect() as connection:
+            if voters is not None:
+                rows = _rows_in(connection, window, db.vote_log.c.voter, sorted(set(voters)))
+            elif seqs is not None:
+                wanted = sorted({int(seq) for seq in seqs})
+                rows = _rows_in(connection, window, db.vote_log.c.seq, wanted)
+            else:
+                query = sa.select(db.vote_log).where(db.vote_log.c.window_id == window)
+                rows = list(connection.execute(query.order_by(db.vote_log.c.seq)).all())
+        parsed: dict[str, Allocation] = {}  # ballots repeat shapes (10 to one couple...)
+
+        def allocation(text: str) -> Allocation:
+            found = parsed.get(text)
+            if found is None:
+                found = parsed[text] = allocation_from_json(text)
+            return found
+
+        return [
+            (
+                log_entry_from_row(row, window, allocation(row.allocation)),
+                VoteMeta(email=row.email, phone=row.phone, ip=row.ip, device=row.device),
+            )
+            for row in rows
+        ]
+
+
+def _rows_in(
+    connection: sa.Connection, window: str, column: Any, wanted: Sequence[object]
+) -> list[Any]:
+    """The window's rows whose ``column`` is one of ``wanted``, in log order."""
+    rows: list[Any] = []
+    for start in range(0, len(wanted), _IN_CHUNK):
+        query = sa.select(db.vote_log).where(
+            db.vote_log.c.window_id == window, column.in_(wanted[start : start + _IN_CHUNK])
+        )
+        rows.extend(connection.execute(query).all())
+    rows.sort(key=lambda row: row.seq)
+    return rows
 
 
 def window_couples(connection: sa.Connection, window: str) -> list[str]:
@@ -96,7 +154,12 @@ def _query(window: str, columns: Sequence[str]) -> sa.Select[Any]:
     )
 
 
-def _adbc_batches(path: str, window: str, schema: Any, rows: int) -> Iterator[Any]:
+def _adbc_batches(
+    engine: sa.Engine, path: str, window: str, schema: Any, rows: int
+) -> Generator[Any, None, None]:
+    if not _closed_idle_connections(engine):
+        yield from _sqlalchemy_batches(engine, window, schema, rows)
+        return
     connection = adbc_sqlite.connect(path)
     try:
         cursor = connection.cursor()
@@ -114,18 +177,50 @@ def _adbc_batches(path: str, window: str, schema: Any, rows: int) -> Iterator[An
         connection.close()
 
 
-def _sqlalchemy_batches(engine: sa.Engine, window: str, schema: Any, rows: int) -> Iterator[Any]:
+def _closed_idle_connections(engine: sa.Engine) -> bool:
+    """Close the engine's pooled connections; False when one is in use (or the pool cannot
+    say), and then this process must not open the file through a second SQLite."""
+    checked_out = getattr(engine.pool, "checkedout", None)
+    if checked_out is None or checked_out() > 0:
+        return False
+    engine.dispose()
+    return True
+
+
+def _sqlalchemy_batches(
+    engine: sa.Engine, window: str, schema: Any, rows: int
+) -> Generator[Any, None, None]:
     with engine.connect() as connection:
-        streamed = connection.execution_options(stream_results=True, yield_per=rows)
-        for chunk in streamed.execute(_query(window, schema.names)).partitions(rows):
-            if chunk:
-                yield pa.RecordBatch.from_arrays(
-                    [
-                        pa.array(values, type=field.type)
-                        for values, field in zip(zip(*chunk, strict=True), schema, strict=True)
-                    ],
-                    schema=schema,
-                )
+        for chunk in _row_chunks(connection, _query(window, schema.names), rows):
+            yield pa.RecordBatch.from_arrays(
+                [
+                    pa.array(values, type=field.type)
+                    for values, field in zip(zip(*chunk, strict=True), schema, strict=True)
+                ],
+                schema=schema,
+            )
+
+
+def _row_chunks(
+    connection: sa.Connection, query: sa.Select[Any], size: int
+) -> Generator[Sequence[Sequence[Any]], None, None]:
+    """The query's rows, ``size`` at a time: on SQLite straight from the driver's cursor
+    (SQLAlchemy's rows cost as much as the fetch itself), elsewhere through a server-side
+    cursor."""
+    if connection.dialect.name != "sqlite":
+        streamed = connection.execution_options(stream_results=True, yield_per=size)
+        yield from streamed.execute(query).partitions(size)
+        return
+    compiled = query.compile(dialect=connection.dialect)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(
+            str(compiled), tuple(compiled.params[name] for name in compiled.positiontup or ())
+        )
+        while rows := cursor.fetchmany(size):
+            yield rows
+    finally:
+        cursor.close()
 
 
 def _typed(batch: Any, schema: Any) -> Any:

@@ -49,7 +49,7 @@ from ballroom.services.log_rows import (
     read_window_columns,
     read_window_log,
 )
-from ballroom.services.ports import Clock
+from ballroom.services.ports import Clock, StoredLog
 from ballroom.services.voting import VotingService
 
 VOID = "void"
@@ -116,8 +116,9 @@ def in_force(decisions: list[Decision]) -> dict[str, Decision]:
 class VoidedVotes:
     """The ``VoteExclusions`` port over the decisions table and the stored log."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, log: StoredLog) -> None:
         self._engine = engine
+        self._log = log
 
     def voided(self, window: str) -> list[str]:
         """The voters whose decision in force on ``window`` is ``void``, sorted."""
@@ -130,7 +131,7 @@ class VoidedVotes:
         voters = self.voided(window)
         if not voters:
             return Excluded()
-        log = read_window_log(self._engine, window, voters=voters)
+        log = read_window_log(self._log, window, voters=voters)
         totals = recount(window, log.entries, log.couples).totals()
         return Excluded(voters=tuple(voters), votes={c: v for c, v in totals.items() if v})
 
@@ -157,6 +158,7 @@ class IntegrityReview:
         control: ControlService,
         exclusions: VoidedVotes,
         *,
+        log: StoredLog,
         draws: int = 200,
         seed: int = 0,
     ) -> None:
@@ -165,6 +167,7 @@ class IntegrityReview:
         self._voting = voting
         self._control = control
         self._exclusions = exclusions
+        self._log = log
         self._draws = draws
         self._seed = seed
         self._cache: dict[str, _Analysis] = {}
@@ -322,7 +325,7 @@ class IntegrityReview:
             cached = self._cache.get(window)
         if cached is not None and cached.key == key:
             return cached
-        columns = read_window_columns(self._engine, window)
+        columns = read_window_columns(self._log, window)
         analysis = self._analyse(key, columns, night, note)
         with self._lock:
             self._cache.pop(window, None)
@@ -361,7 +364,7 @@ class IntegrityReview:
         # Only the flagged voters' ballots are needed as entries: read back by their place in
         # the log (the same snapshot as the columns), not by voter (no index: a scan).
         flagged_log = read_window_ballots(
-            self._engine, columns.window, columns.seqs_of(report.flagged_voters)
+            self._log, columns.window, columns.seqs_of(report.flagged_voters)
         )
         return _Analysis(
             key=key,

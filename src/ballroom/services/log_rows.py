@@ -6,16 +6,17 @@ tests/integration/test_log_columns_store.py):
 - ``read_window_log``: one ``LogEntry`` and ``VoteMeta`` per ballot, for the export (``ballroom
   export``: docs/interfaces.md §2 rows, receipts, chain), recounts, and a few voters' ballots;
 - ``read_window_columns``: the control room's integrity review of a whole window, millions of
-  ballots, straight into the ``VoteTable`` that ``WindowLog.vote_table`` would build. The log is
-  fetched a chunk at a time (a server-side cursor on PostgreSQL, SQLite's own stepping), each
-  chunk becomes Arrow arrays at once, an allocation's JSON text is parsed once per distinct
-  text (ballots repeat a few shapes), and the per-couple rows are numpy ``repeat``/``take`` over
-  the shapes' table; strings are coded per ballot and never repeated per row.
+  ballots, straight into the ``VoteTable`` that ``WindowLog.vote_table`` would build. The log
+  comes from the store (the ``StoredLog`` port) in Arrow batches, an allocation's JSON text is
+  parsed once per distinct text (ballots repeat a few shapes), and the per-couple rows are
+  numpy ``repeat``/``take`` over the shapes' table; strings are coded per ballot and never
+  repeated per row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,11 +24,9 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlalchemy as sa
 
-from ballroom.adapters.db import schema as db
 from ballroom.adapters.interchange import COLUMNS, VoteRow, VoteTable, vote_table_from_arrow
-from ballroom.adapters.vote_codec import allocation_from_json, log_entry_from_row
+from ballroom.adapters.vote_codec import allocation_from_json
 from ballroom.domain.voting import (
     Allocation,
     Channel,
@@ -36,10 +35,9 @@ from ballroom.domain.voting import (
     datetime_from_us,
     interchange_pairs,
 )
-from ballroom.errors import NotFound
+from ballroom.services.ports import StoredLog
 
-_IN_CHUNK = 500  # voters (or seqs) per IN (...) list: well under every driver's parameter limit
-_FETCH_ROWS = 50_000  # ballots per fetch of the columnar read: bounds the Python rows held
+_FETCH_ROWS = 100_000  # ballots per batch of the columnar read
 
 
 @dataclass(frozen=True)
@@ -97,77 +95,31 @@ class WindowLog:
         return {entry.voter for entry in self.entries}
 
 
-def window_couples(connection: sa.Connection, window: str) -> list[str]:
-    """The couples of a stored window; ``NotFound`` for a window the store does not hold."""
-    exists = connection.execute(sa.select(db.windows.c.id).where(db.windows.c.id == window)).first()
-    if exists is None:
-        raise NotFound(f"no voting window {window!r}", field="window")
-    return [
-        row.couple_id
-        for row in connection.execute(
-            sa.select(db.window_couples.c.couple_id)
-            .where(db.window_couples.c.window_id == window)
-            .order_by(db.window_couples.c.couple_id)
-        )
-    ]
-
-
 def read_window_log(
-    engine: sa.Engine, window: str, *, voters: Collection[str] | None = None
+    log: StoredLog, window: str, *, voters: Collection[str] | None = None
 ) -> WindowLog:
     """A window's stored log in order (only ``voters``' ballots when given)."""
-    with engine.connect() as connection:
-        couples = window_couples(connection, window)
-        if voters is None:
-            rows = _rows(connection, window)
-        else:
-            rows = _rows_in(connection, window, db.vote_log.c.voter, sorted(set(voters)))
-    return _window_log(window, couples, rows)
+    return _window_log(window, log.couples(window), log.entries(window, voters=voters))
 
 
-def read_window_ballots(engine: sa.Engine, window: str, seqs: Collection[int]) -> WindowLog:
+def read_window_ballots(log: StoredLog, window: str, seqs: Collection[int]) -> WindowLog:
     """The ballots at ``seqs`` of a window's log, in order (by primary key: no scan of the log).
 
     With ``WindowColumns.seqs_of`` this reads a few voters' ballots of a big window: the log
     has no index on the voter, so ``read_window_log(voters=...)`` scans it once per 500 voters.
     """
-    with engine.connect() as connection:
-        couples = window_couples(connection, window)
-        rows = _rows_in(connection, window, db.vote_log.c.seq, sorted({int(s) for s in seqs}))
-    return _window_log(window, couples, rows)
+    return _window_log(window, log.couples(window), log.entries(window, seqs=seqs))
 
 
-def _window_log(window: str, couples: list[str], rows: Sequence[Any]) -> WindowLog:
-    parsed: dict[str, Allocation] = {}  # ballots repeat shapes (10 to one couple...): parse once
-
-    def allocation(text: str) -> Allocation:
-        found = parsed.get(text)
-        if found is None:
-            found = parsed[text] = allocation_from_json(text)
-        return found
-
-    entries = [log_entry_from_row(row, window, allocation(row.allocation)) for row in rows]
-    meta = [VoteMeta(email=r.email, phone=r.phone, ip=r.ip, device=r.device) for r in rows]
-    return WindowLog(window=window, couples=couples, entries=entries, meta=meta)
-
-
-def _rows(connection: sa.Connection, window: str) -> list[Any]:
-    query = sa.select(db.vote_log).where(db.vote_log.c.window_id == window)
-    return list(connection.execute(query.order_by(db.vote_log.c.seq)).all())
-
-
-def _rows_in(
-    connection: sa.Connection, window: str, column: Any, wanted: Sequence[object]
-) -> list[Any]:
-    """The window's rows whose ``column`` is one of ``wanted``, in log order."""
-    rows: list[Any] = []
-    for start in range(0, len(wanted), _IN_CHUNK):
-        query = sa.select(db.vote_log).where(
-            db.vote_log.c.window_id == window, column.in_(wanted[start : start + _IN_CHUNK])
-        )
-        rows.extend(connection.execute(query).all())
-    rows.sort(key=lambda row: row.seq)
-    return rows
+def _window_log(
+    window: str, couples: list[str], stored: Sequence[tuple[LogEntry, VoteMeta]]
+) -> WindowLog:
+    return WindowLog(
+        window=window,
+        couples=couples,
+        entries=[entry for entry, _ in stored],
+        meta=[meta for _, meta in stored],
+    )
 
 
 # --------------------------------------------------------------------------- columnar reading
@@ -221,34 +173,24 @@ class WindowColumns:
 
 
 def read_window_columns(
-    engine: sa.Engine, window: str, *, fetch_rows: int = _FETCH_ROWS
+    log: StoredLog, window: str, *, fetch_rows: int = _FETCH_ROWS
 ) -> WindowColumns:
     """A window's whole stored log in columns, equal to ``read_window_log(...).vote_table()``.
 
-    One statement streamed ``fetch_rows`` ballots at a time (a server-side cursor on
-    PostgreSQL), so the reading is one snapshot of the log and only the chunk in hand is ever
-    held as Python objects.
+    One statement read ``fetch_rows`` ballots at a time, so the reading is one snapshot of
+    the log.
     """
-    query = (
-        sa.select(*(db.vote_log.c[name] for name in STORED_COLUMNS))
-        .where(db.vote_log.c.window_id == window)
-        .order_by(db.vote_log.c.seq)
-    )
-    with engine.connect() as connection:
-        couples = window_couples(connection, window)
-        streamed = connection.execution_options(stream_results=True, yield_per=fetch_rows)
-        chunks = streamed.execute(query).partitions(fetch_rows)
-        return window_columns(window, couples, chunks)
+    couples = log.couples(window)
+    with closing(log.batches(window, STORED_COLUMNS, fetch_rows)) as batches:
+        return window_columns(window, couples, batches)
 
 
-def window_columns(
-    window: str, couples: list[str], chunks: Iterable[Sequence[Sequence[Any]]]
-) -> WindowColumns:
-    """The columns of a window's stored rows, given in log order a chunk at a time, each row
-    holding the ``vote_log`` columns named by ``STORED_COLUMNS`` in that order."""
+def window_columns(window: str, couples: list[str], batches: Iterable[Any]) -> WindowColumns:
+    """The columns of a window's stored rows, given in log order as Arrow record batches of
+    the ``vote_log`` columns named by ``STORED_COLUMNS`` (``StoredLog.batches``)."""
     builder = _ColumnBuilder()
-    for rows in chunks:
-        builder.add(rows)
+    for batch in batches:
+        builder.add(batch)
     return builder.finish(window, couples)
 
 
@@ -266,18 +208,19 @@ class _ColumnBuilder:
         self._allocation: list[Any] = []  # per chunk: dictionary-encoded allocation texts
         self._strings: dict[str, list[Any]] = {name: [] for name in _STRINGS}
 
-    def add(self, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
+    def add(self, batch: Any) -> None:
+        if not batch.num_rows:
             return
-        for index, name in enumerate(STORED_COLUMNS):
-            values = [row[index] for row in rows]
+        for name in STORED_COLUMNS:
+            values = batch.column(name)
             if name in ("seq", "ts_us"):
-                numbers = _int64(pa.array(values, type=pa.int64()))
-                (self._seq if name == "seq" else self._ts_us).append(numbers)
+                (self._seq if name == "seq" else self._ts_us).append(_int64(values).copy())
             elif name == "allocation":
-                self._allocation.append(pc.dictionary_encode(pa.array(values, type=pa.string())))
+                self._allocation.append(pc.dictionary_encode(values))
             else:
-                self._strings[name].append(pa.array(values, type=pa.string()))
+                # A copy: a slice of the driver's batch would keep all of it (an imported
+                # batch is freed only when the last of its buffers is).
+                self._strings[name].append(pa.concat_arrays([values]))
 
     def finish(self, window: str, couples: list[str]) -> WindowColumns:
         seq, ts_us = _joined(self._seq), _joined(self._ts_us)

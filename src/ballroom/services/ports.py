@@ -16,7 +16,7 @@ import itertools
 import operator
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -250,8 +250,8 @@ class VoteLog(Protocol):
 
 
 class StoredLog(Protocol):
-    """A store's vote log read back whole, in columns: what ``ballroom export`` and the
-    control room's integrity review read (``adapters/stored_log_sql.py``)."""
+    """A store's vote log read back: whole in columns (``ballroom export``, the control room's
+    integrity review) or a few ballots as entries (``adapters/stored_log_sql.py``)."""
 
     def couples(self, window: str) -> list[str]:
         """The window's couples, sorted; ``NotFound`` for a window the store does not hold."""
@@ -261,10 +261,21 @@ class StoredLog(Protocol):
         """When the window's night was revealed (epoch seconds), if it was."""
         ...
 
-    def batches(self, window: str, columns: Sequence[str], rows: int) -> Iterator[Any]:
+    def batches(self, window: str, columns: Sequence[str], rows: int) -> Generator[Any, None, None]:
         """The window's ``vote_log`` rows in seq order, as Arrow record batches of at most
         ``rows`` rows holding ``columns`` (``seq`` and ``ts_us`` int64, the others strings),
         all read in one statement. Close the iterator to stop early."""
+        ...
+
+    def entries(
+        self,
+        window: str,
+        *,
+        voters: Collection[str] | None = None,
+        seqs: Collection[int] | None = None,
+    ) -> list[tuple[LogEntry, VoteMeta]]:
+        """The window's ballots in log order with their origin metadata: all of them, or only
+        ``voters``' ballots, or those at ``seqs`` (by primary key: no scan of the log)."""
         ...
 
 

@@ -138,11 +138,11 @@ def test_the_review_reads_the_store_log_like_the_export(
     _night(app, boss)
     export_window(stored_log(app.engine), WINDOW, tmp_path / "export")
     exported = analyze(read_vote_table(tmp_path / "export" / "votes.csv"))
-    live = analyze(read_window_log(app.engine, WINDOW).vote_table())
+    live = analyze(read_window_log(stored_log(app.engine), WINDOW).vote_table())
     assert live.flagged_voters == exported.flagged_voters == sorted(FARM)
     assert live.as_dict()["clusters"] == exported.as_dict()["clusters"]
     assert (live.voters, live.ballots, live.rows) == (exported.voters, exported.ballots, 20)
-    voters = read_window_log(app.engine, WINDOW, voters=["farm1", "nobody"])
+    voters = read_window_log(stored_log(app.engine), WINDOW, voters=["farm1", "nobody"])
     assert {e.voter for e in voters.entries} == {"farm1"}
     assert [e.seq for e in voters.entries] == sorted(e.seq for e in voters.entries)
     assert len(voters.entries) == 4

@@ -1,6 +1,6 @@
 """The columnar reading of a window's log against the row reading, on generated logs.
 
-``window_columns`` is given the stored rows a chunk at a time, as the store's cursor hands
+``window_columns`` is given the stored rows a batch at a time, as the ``StoredLog`` port hands
 them over; ``WindowLog.vote_table`` builds the same table from one ``LogEntry`` per ballot. The
 two must agree on every column of the ``VoteTable``: codes, distinct values, their order.
 """
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from ballroom.adapters.vote_codec import allocation_json
@@ -84,12 +85,26 @@ def _stored(log: WindowLog) -> list[tuple[Any, ...]]:
     return rows
 
 
-def _chunks(rows: list[tuple[Any, ...]], sizes: list[int]) -> Iterator[list[tuple[Any, ...]]]:
+def _batch(rows: list[tuple[Any, ...]]) -> Any:
+    """Rows as the ``StoredLog`` port hands them over: an Arrow record batch."""
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array(
+                [row[index] for row in rows],
+                pa.int64() if name in ("seq", "ts_us") else pa.string(),
+            )
+            for index, name in enumerate(STORED_COLUMNS)
+        ],
+        names=list(STORED_COLUMNS),
+    )
+
+
+def _chunks(rows: list[tuple[Any, ...]], sizes: list[int]) -> Iterator[Any]:
     start = 0
     for size in sizes:
-        yield rows[start : start + size]
+        yield _batch(rows[start : start + size])
         start += size
-    yield rows[start:]
+    yield _batch(rows[start:])
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -142,4 +157,4 @@ def test_an_unknown_channel_is_refused_as_the_row_reading_refuses_it() -> None:
     channel = STORED_COLUMNS.index("channel")
     rows[4] = (*rows[4][:channel], "fax", *rows[4][channel + 1 :])
     with pytest.raises(ValueError, match="fax"):
-        window_columns(WINDOW, COUPLES, iter([rows]))
+        window_columns(WINDOW, COUPLES, iter([_batch(rows)]))
