@@ -76,7 +76,9 @@ from ballroom.errors import (
 from ballroom.services.ports import (
     TEXT_KEY,
     Admission,
+    ChunkOutcome,
     ImportBallot,
+    ImportChunk,
     ImportOutcome,
     LogBatch,
     VoteLog,
@@ -131,13 +133,20 @@ class _ImportCmd:
     loop: asyncio.AbstractEventLoop | None = None
 
 
+@dataclass(slots=True)
+class _ImportChunkCmd:
+    chunk: ImportChunk
+    future: Future[ChunkOutcome]
+    loop: asyncio.AbstractEventLoop | None = None
+
+
 @dataclass
 class _AdminCmd:
     action: Callable[[], Any]
     future: Future[Any]
 
 
-_Answerable = _WebCmd | _SmsCmd | _ImportCmd  # what a group commit answers
+_Answerable = _WebCmd | _SmsCmd | _ImportCmd | _ImportChunkCmd  # what a group commit answers
 _Cmd = _Answerable | _AdminCmd
 _STOP = object()
 
@@ -394,6 +403,12 @@ class VoteLogWriter:
         self._put(_ImportCmd(list(ballots), future))
         return future
 
+    def submit_import_chunk(self, chunk: ImportChunk) -> Future[ChunkOutcome]:
+        """Queue a chunk of an interchange file, decided in bulk (``Admission.imported_chunk``)."""
+        future: Future[ChunkOutcome] = Future()
+        self._put(_ImportChunkCmd(chunk, future))
+        return future
+
     def run_admin(self, action: Callable[[], T]) -> T:
         """Run ``action`` on the writer thread, between two group commits, and wait."""
         future: Future[T] = Future()
@@ -604,6 +619,8 @@ class VoteLogWriter:
                     result: Any = self._web(command, batch, known, now_us)
                 elif isinstance(command, _SmsCmd):
                     result = self._sms(command, batch, known, now_us)
+                elif isinstance(command, _ImportChunkCmd):
+                    result = self._import_chunk(command.chunk, batch, known)
                 else:
                     result = self._import(command, batch, known)
             except BallroomError as error:
@@ -733,6 +750,8 @@ class VoteLogWriter:
             elif isinstance(command, _SmsCmd):
                 sms_keys.append(command.key)
                 text_keys.extend(TEXT_KEY + m.message_id for m in command.messages if m.message_id)
+            elif isinstance(command, _ImportChunkCmd):
+                log_keys.extend([_IMPORT_KEY + ballot_id for ballot_id in command.chunk.ids])
             else:
                 log_keys.extend(_import_key(b.ballot_id) for b in command.ballots)
         known: dict[str, Any] = {}
@@ -884,48 +903,57 @@ class VoteLogWriter:
     def _import(
         self, command: _ImportCmd, batch: _Batch, known: dict[str, Any]
     ) -> list[ImportOutcome]:
-        outcomes: list[ImportOutcome] = []
-        append = outcomes.append
-        keys = batch.keys
-        web = Channel.WEB
-        for ballot in command.ballots:
-            key = _IMPORT_KEY + ballot.ballot_id
-            first = keys.get(key) or known.get(key)
-            if first is not None:
-                try:
-                    _same_web(
-                        first,
-                        ballot.window,
-                        ballot.voter,
-                        ballot.allocation,
-                        channel=ballot.channel,
-                        ts_us=ballot.ts_us,
-                    )
-                except BallroomError as error:
-                    append(ImportOutcome(ballot.ballot_id, "refused", error.code, error.message))
-                else:
-                    append(ImportOutcome(ballot.ballot_id, "duplicate", receipt=first))
-                continue
-            if ballot.channel is web:
-                # A web ballot is refused, if at all, before anything changes (the admission
-                # decides, then _record applies): nothing to rewind, so no marks to take.
-                try:
-                    receipt = self._import_one(ballot, batch, key)
-                except BallroomError as error:
-                    append(ImportOutcome(ballot.ballot_id, "refused", error.code, error.message))
-                    continue
-            else:
-                undo_mark = len(batch.undo)
-                marks = self._marks(batch)
-                try:
-                    receipt = self._import_one(ballot, batch, key)
-                except BallroomError as error:
-                    self._rewind(batch, undo_mark, marks)
-                    append(ImportOutcome(ballot.ballot_id, "refused", error.code, error.message))
-                    continue
-            keys[key] = receipt
-            append(ImportOutcome(ballot.ballot_id, "accepted", "", "", receipt))
-        return outcomes
+        return [self._import_ballot(ballot, batch, known) for ballot in command.ballots]
+
+    def _import_chunk(
+        self, chunk: ImportChunk, batch: _Batch, known: dict[str, Any]
+    ) -> ChunkOutcome:
+        # The bulk path decides the common case; each other ballot goes the per-ballot way.
+        return self._admission.imported_chunk(
+            chunk,
+            self.windows,
+            self.books,
+            batch,
+            known,
+            lambda index: self._import_ballot(chunk.ballot(index), batch, known),
+        )
+
+    def _import_ballot(
+        self, ballot: ImportBallot, batch: _Batch, known: dict[str, Any]
+    ) -> ImportOutcome:
+        """One imported ballot by the per-ballot path: duplicate, refused or accepted."""
+        key = _IMPORT_KEY + ballot.ballot_id
+        first = batch.keys.get(key) or known.get(key)
+        if first is not None:
+            try:
+                _same_web(
+                    first,
+                    ballot.window,
+                    ballot.voter,
+                    ballot.allocation,
+                    channel=ballot.channel,
+                    ts_us=ballot.ts_us,
+                )
+            except BallroomError as error:
+                return ImportOutcome(ballot.ballot_id, "refused", error.code, error.message)
+            return ImportOutcome(ballot.ballot_id, "duplicate", receipt=first)
+        if ballot.channel is Channel.WEB:
+            # A web ballot is refused, if at all, before anything changes (the admission
+            # decides, then _record applies): nothing to rewind, so no marks to take.
+            try:
+                receipt = self._import_one(ballot, batch, key)
+            except BallroomError as error:
+                return ImportOutcome(ballot.ballot_id, "refused", error.code, error.message)
+        else:
+            undo_mark = len(batch.undo)
+            marks = self._marks(batch)
+            try:
+                receipt = self._import_one(ballot, batch, key)
+            except BallroomError as error:
+                self._rewind(batch, undo_mark, marks)
+                return ImportOutcome(ballot.ballot_id, "refused", error.code, error.message)
+        batch.keys[key] = receipt
+        return ImportOutcome(ballot.ballot_id, "accepted", "", "", receipt)
 
     def _import_one(self, ballot: ImportBallot, batch: _Batch, key: str) -> Receipt:
         window = self._window(ballot.window)
@@ -943,6 +971,8 @@ def _weight(command: Any) -> int:
         return max(1, len(command.messages))
     if isinstance(command, _ImportCmd):
         return max(1, len(command.ballots))
+    if isinstance(command, _ImportChunkCmd):
+        return max(1, len(command.chunk))
     return 1
 
 

@@ -30,7 +30,7 @@ from ballroom.cli._common import (
 )
 from ballroom.errors import InvalidInput, NotFound, VerificationFailed
 from ballroom.services.exports import FORMATS, export_window
-from ballroom.services.importing import ImportSummary, import_file, summarize
+from ballroom.services.importing import ImportSummary, import_summary
 from ballroom.services.ports import SystemClock
 from ballroom.services.verification import verify_export
 from ballroom.services.voting import ImportOutcome
@@ -63,12 +63,11 @@ def import_votes(votes: Path, db_url: str, refusals_out: Path | None, as_json: b
         # The receipt index is built once, after the last commit (see index_all).
         service = voting_service(engine, SystemClock(), group_commit_ms=0, index_receipts=False)
         with service, settled_heap():
-            outcomes = import_file(service, source)
+            summary, refused = import_summary(service, source)
     finally:
         engine.dispose()
-    summary = summarize(outcomes)
     if refusals_out is not None:
-        write_refusals(refusals_out, outcomes)
+        write_refusals(refusals_out, refused)
     if as_json:
         click.echo(json.dumps(summary.as_dict()))
     else:

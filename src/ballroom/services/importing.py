@@ -26,6 +26,8 @@ from ballroom.adapters.interchange import OPTIONAL, VoteRow, read_vote_rows
 from ballroom.domain.eligibility import check_sms_eligibility
 from ballroom.domain.voting import Channel, VoteMeta, normalise_phone, us_from_datetime
 from ballroom.errors import BallroomError, InvalidInput, MalformedDocument, NotFound
+from ballroom.services.import_chunks import import_chunks, select
+from ballroom.services.ports import ChunkOutcome, ImportChunk
 from ballroom.services.voting import ImportBallot, ImportOutcome, VotingService
 
 CHUNK = 5000
@@ -83,10 +85,131 @@ def import_file(service: VotingService, path: Path) -> list[ImportOutcome]:
     """Import every ballot of an interchange file; one outcome per ballot, in file order.
 
     The whole file is checked first (a column batch at a time, see ``ballot_batches``), so a
-    malformed file changes nothing, wherever its first bad row is.
+    malformed file changes nothing, wherever its first bad row is. The ballots go to the
+    writer in columns, a chunk at a time (:func:`import_outcomes`).
+    """
+    outcomes: list[ImportOutcome] = []
+    for chunk in import_outcomes(service, path):
+        outcomes.extend(chunk)
+    return outcomes
+
+
+def import_summary(service: VotingService, path: Path) -> tuple[ImportSummary, list[ImportOutcome]]:
+    """:func:`import_file` keeping only what ``ballroom import`` reports: the summary and the
+    refused ballots' outcomes, in file order (not one object per ballot for the whole file)."""
+    status: Counter[str] = Counter()
+    codes: Counter[str] = Counter()
+    refused: list[ImportOutcome] = []
+    for chunk in import_outcomes(service, path):
+        for outcome in chunk:
+            status[outcome.status] += 1
+            if outcome.status == "refused":
+                codes[outcome.code] += 1
+                refused.append(outcome)
+    return _summary(status, codes), refused
+
+
+def import_outcomes(
+    service: VotingService, path: Path, *, chunk_size: int = CHUNK
+) -> Iterator[list[ImportOutcome]]:
+    """Check ``path``, then import it in chunks of ballots; each chunk's outcomes in order.
+
+    Up to ``IN_FLIGHT`` chunks wait at the writer while the next is read, as in
+    :func:`import_ballots`, whose rules (sender region, windows and couples created as a
+    bare night, file order) this keeps; the writer decides each chunk in bulk
+    (``services/import_admission.py``).
     """
     check_file(path)
-    return import_ballots(service, read_ballots(path, checked=True))
+    known: dict[str, set[str]] = {}
+    senders: dict[tuple[str, str], BallroomError | None] = {}
+    pending: list[_ColumnChunk] = []
+    try:
+        for batch in read_ballot_batches(path, optional=OPTIONAL, checked=True):
+            for chunk in import_chunks(batch, chunk_size):
+                pending.append(_submit_chunk(service, chunk, known, senders))
+                while len(pending) > IN_FLIGHT:
+                    yield pending.pop(0).outcomes()
+    finally:
+        # Whatever happens to the reading, what was handed to the writer is settled first.
+        settled = [handed.outcomes() for handed in pending]
+    yield from settled
+
+
+@dataclass
+class _ColumnChunk:
+    """A chunk handed to the writer (``admitted``: the indices it holds), and the outcomes
+    of the texts refused before it, by index."""
+
+    ids: list[str]
+    decided: dict[int, ImportOutcome]
+    admitted: list[int]
+    future: Future[ChunkOutcome] | None
+
+    def outcomes(self) -> list[ImportOutcome]:
+        if self.future is None:
+            return [self.decided[i] for i in range(len(self.ids))]
+        written = self.future.result().outcomes([self.ids[i] for i in self.admitted])
+        if not self.decided:
+            return written
+        by_index = dict(zip(self.admitted, written, strict=True))
+        by_index.update(self.decided)
+        return [by_index[i] for i in range(len(self.ids))]
+
+
+def _submit_chunk(
+    service: VotingService,
+    chunk: ImportChunk,
+    known: dict[str, set[str]],
+    senders: dict[tuple[str, str], BallroomError | None],
+) -> _ColumnChunk:
+    """Refuse the chunk's texts from outside the SMS regions, create what the store lacks of
+    its windows and couples, and hand the rest to the writer."""
+    decided: dict[int, ImportOutcome] = {}
+    for index, channel in enumerate(chunk.channels):
+        if channel != Channel.SMS:
+            continue
+        sender = (chunk.phones[index], chunk.voters[index])
+        if sender not in senders:
+            if len(senders) >= _SENDERS_KEPT:
+                senders.clear()
+            senders[sender] = sender_refusal(chunk.ballot(index))
+        refusal = senders[sender]
+        if refusal is not None:
+            decided[index] = ImportOutcome(
+                chunk.ids[index], "refused", refusal.code, refusal.message
+            )
+    ids = chunk.ids
+    admitted = [i for i in range(len(chunk)) if i not in decided]
+    if decided:
+        chunk = select(chunk, admitted)
+    _ensure_windows(service, chunk, known)
+    future = service.submit_import_chunk(chunk) if len(chunk) else None
+    return _ColumnChunk(ids, decided, admitted, future)
+
+
+def _ensure_windows(service: VotingService, chunk: ImportChunk, known: dict[str, set[str]]) -> None:
+    """Create the chunk's windows and couples the store lacks, as :func:`import_ballots`."""
+    windows = set(chunk.windows)
+    needed: dict[str, set[str]]
+    if len(windows) == 1:
+        needed = {windows.pop(): set(chunk.couples)}
+    else:
+        needed = {}
+        starts = chunk.starts
+        for index, window in enumerate(chunk.windows):
+            needed.setdefault(window, set()).update(
+                chunk.couples[starts[index] : starts[index + 1]]
+            )
+    for window, couples in needed.items():
+        if window not in known:
+            try:
+                known[window] = set(service.window_status(window).couples)
+            except NotFound:
+                known[window] = set()
+        missing = couples - known[window]
+        if missing or not known[window]:
+            service.ensure_window(window, sorted(missing))
+            known[window] |= missing
 
 
 def check_file(path: Path) -> int:
@@ -284,6 +407,10 @@ def summarize(outcomes: Iterable[ImportOutcome]) -> ImportSummary:
         status[outcome.status] += 1
         if outcome.status == "refused":
             codes[outcome.code] += 1
+    return _summary(status, codes)
+
+
+def _summary(status: Counter[str], codes: Counter[str]) -> ImportSummary:
     return ImportSummary(
         ballots=sum(status.values()),
         accepted=status["accepted"],

@@ -307,6 +307,70 @@ class ImportOutcome(NamedTuple):
     receipt: Receipt | None = None
 
 
+@dataclass(slots=True)
+class ImportChunk:
+    """Consecutive ballots of an interchange file in columns, as the writer takes them in
+    one command (``services/import_chunks.py`` builds it, ``services/import_admission.py``
+    decides it). Per ballot: ``ids`` .. ``devices``; ballot ``i`` is rows
+    ``starts[i]:starts[i + 1]`` of ``couples``/``votes`` (file order, as the per-ballot path
+    reads them). Encoded once from the file, whatever the rules decide: ``stored`` is the
+    allocation's stored text and ``entries`` the canonical text of the entry after its seq
+    (``canonical_text`` without the prev hash, ``[`` and ``seq,``), both over the ballot's
+    non-zero rows in couple order; ``zeros`` says a ballot has a row of 0 votes."""
+
+    ids: list[str]
+    windows: list[str]
+    voters: list[str]
+    channels: list[str]
+    ts_us: list[int]
+    emails: list[str]
+    phones: list[str]
+    ips: list[str]
+    devices: list[str]
+    starts: list[int]
+    couples: list[str]
+    votes: list[int]
+    stored: list[str]
+    entries: list[str]
+    zeros: list[bool]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def ballot(self, index: int) -> ImportBallot:
+        """Ballot ``index`` as the per-ballot path takes it."""
+        begin, end = self.starts[index], self.starts[index + 1]
+        return ImportBallot(
+            self.ids[index],
+            self.windows[index],
+            self.voters[index],
+            Channel(self.channels[index]),
+            dict(zip(self.couples[begin:end], self.votes[begin:end], strict=True)),
+            self.ts_us[index],
+            VoteMeta(self.emails[index], self.phones[index], self.ips[index], self.devices[index]),
+        )
+
+
+@dataclass(slots=True)
+class ChunkOutcome:
+    """What became of an :class:`ImportChunk`: the receipts of the ballots the bulk path
+    accepted, in order, and every other ballot's outcome by index (duplicates, refusals,
+    and whatever the per-ballot path decided)."""
+
+    size: int
+    receipts: list[Receipt]
+    others: dict[int, ImportOutcome]
+
+    def outcomes(self, ids: Sequence[str]) -> list[ImportOutcome]:
+        """One outcome per ballot, in order (``ids``: the chunk's ballot ids)."""
+        receipts = iter(self.receipts)
+        others = self.others
+        return [
+            others[i] if i in others else ImportOutcome(ids[i], "accepted", "", "", next(receipts))
+            for i in range(self.size)
+        ]
+
+
 TEXT_KEY = "sms:"
 """The stored key of a text with the aggregator's message id: ``sms:<id>``."""
 
@@ -319,6 +383,18 @@ class TextBatch(Protocol):
     rows: list[tuple[Any, ...]]
     refusals: list[tuple[Any, ...]]
     sms_undo: list[tuple[int, tuple[str, str, str]]]
+    heads: dict[str, tuple[int, str]]
+    keys: dict[str, Any]
+
+
+class ImportBatch(Protocol):
+    """The pipeline's open batch as the import step writes into it: log rows, undo records,
+    tally changes (window, channel, allocation, ts, +1/-1, seq, ballots), the chain head of
+    each window before the batch touched it, and the answers already in it by key."""
+
+    rows: list[tuple[Any, ...]]
+    undo: list[Callable[[], None]]
+    tally_ops: list[tuple[WindowState, Channel, Allocation, int, int, int, int]]
     heads: dict[str, tuple[int, str]]
     keys: dict[str, Any]
 
@@ -356,6 +432,19 @@ class Admission(Protocol):
         self, window: WindowState, book_of: Callable[[str], VoteBook], ballot: ImportBallot
     ) -> tuple[Admitted, VoteBook]:
         """A ballot of an interchange file, at its own time."""
+        ...
+
+    def imported_chunk(  # noqa: PLR0917 - one call per chunk of an import
+        self,
+        chunk: ImportChunk,
+        windows: Mapping[str, WindowState],
+        books: Sequence[VoteBook],
+        batch: ImportBatch,
+        known: Mapping[str, Any],
+        one_by_one: Callable[[int], ImportOutcome],
+    ) -> ChunkOutcome:
+        """A chunk of an interchange file decided in one call; ``one_by_one(i)`` decides
+        ballot ``i`` by the per-ballot path (``imported``) where the bulk path does not."""
         ...
 
     def texts(  # noqa: PLR0917 - one call per batch of texts
@@ -443,6 +532,10 @@ class VotePipeline(Protocol):
 
     def submit_import(self, ballots: Sequence[ImportBallot]) -> Future[list[ImportOutcome]]:
         """Queue ballots of an interchange file."""
+        ...
+
+    def submit_import_chunk(self, chunk: ImportChunk) -> Future[ChunkOutcome]:
+        """Queue a chunk of an interchange file, decided in bulk."""
         ...
 
     def run_admin(self, action: Callable[[], T]) -> T:

@@ -39,8 +39,9 @@ import pyarrow.csv as pa_csv
 from ballroom.adapters.ballot_batches import BallotBatch, BallotIds, read_ballot_batches
 from ballroom.adapters.interchange import format_ts, ts_to_datetime
 from ballroom.adapters.jsonfile import read_json_file
-from ballroom.domain.voting import GENESIS_HASH, json_string
+from ballroom.domain.voting import GENESIS_HASH
 from ballroom.errors import InvalidInput, MalformedDocument, NotFound, VerificationFailed
+from ballroom.services.column_json import json_inner
 from ballroom.services.columnar_recount import ColumnarRecount
 from ballroom.services.importing import reappearing_ballot
 
@@ -52,7 +53,6 @@ without one are version 1 (same chain, same checks)."""
 _AHEAD = 1  # batches prepared ahead of the chain
 _BATCH_ROWS = 1 << 18  # rows a batch: each holds its columns, entries and hashes (~130 MB)
 _HASH = re.compile(r"^[0-9a-f]{64}$")
-_ESCAPED = re.compile(rb'[\x00-\x1f"\\]')  # what JSON escapes (without ensure_ascii)
 
 
 @dataclass
@@ -338,16 +338,6 @@ def _prepared(
         worker.join()
 
 
-def _json_inner(strings: Any) -> Any:
-    """Each string as the inside of its JSON string literal (``json_string`` without the
-    quotes): the strings themselves unless one needs escaping (found by one scan of the
-    column's bytes)."""
-    data = strings.buffers()[2]
-    if data is None or _ESCAPED.search(memoryview(data)) is None:
-        return strings
-    return pa.array([json_string(text)[1:-1] for text in strings.to_pylist()], pa.string())
-
-
 def canonical_entries(batch: BallotBatch, first_seq: int) -> list[bytes]:
     """Each ballot's ``canonical_bytes`` (rows in couple order), built on whole columns: the
     quotes and commas are the separators of one join per row and one per ballot."""
@@ -356,7 +346,7 @@ def canonical_entries(batch: BallotBatch, first_seq: int) -> list[bytes]:
     ts = pa.array(batch.ts_us()).cast(pa.string())
     votes = batch.column("votes").cast(pa.string())
     pairs = pc.binary_join_element_wise(
-        '["', _json_inner(batch.column("couple")), '",', votes, "]", ""
+        '["', json_inner(batch.column("couple")), '",', votes, "]", ""
     )
     # A withdrawal's row of 0 votes is in the file but not in the hashed allocation: its
     # ballot's allocation is the empty list.
@@ -366,7 +356,7 @@ def canonical_entries(batch: BallotBatch, first_seq: int) -> list[bytes]:
     offsets = pa.array(batch.starts, pa.int64())
     allocation = pc.binary_join(pa.LargeListArray.from_arrays(offsets, pairs), ",")
     window, ballot, voter, channel = (
-        _json_inner(batch.per_ballot(name)) for name in ("window", "ballot_id", "voter", "channel")
+        json_inner(batch.per_ballot(name)) for name in ("window", "ballot_id", "voter", "channel")
     )
     text = pc.binary_join_element_wise(
         "[", seq, ',"', window, '","', ballot, '","', voter, '","', channel, '",', ts, ",[",

@@ -52,7 +52,17 @@ from ballroom.domain.voting import (
     normalise_phone,
 )
 from ballroom.errors import InvalidInput
-from ballroom.services.ports import TEXT_KEY, ImportBallot, TextBatch, TextsAdmitted
+from ballroom.services.import_admission import admit_chunk
+from ballroom.services.ports import (
+    TEXT_KEY,
+    ChunkOutcome,
+    ImportBallot,
+    ImportBatch,
+    ImportChunk,
+    ImportOutcome,
+    TextBatch,
+    TextsAdmitted,
+)
 
 SENDER_CACHE_SIZE = 1 << 16
 """Senders remembered in the pipeline's sender cache (emptied when full: a miss only costs
@@ -117,6 +127,19 @@ class VoteRules:
                 cap=self.cap,
             )
         return admitted, book
+
+    def imported_chunk(  # noqa: PLR0917 - one call per chunk of an import
+        self,
+        chunk: ImportChunk,
+        windows: Mapping[str, WindowState],
+        books: Sequence[VoteBook],
+        batch: ImportBatch,
+        known: Mapping[str, Any],
+        one_by_one: Callable[[int], ImportOutcome],
+    ) -> ChunkOutcome:
+        """A chunk of an interchange file in one call (``services/import_admission.py``):
+        the common case in bulk, any other ballot by ``one_by_one`` (:meth:`imported`)."""
+        return admit_chunk(chunk, windows, books, batch, known, one_by_one, self.cap)
 
     def texts(  # noqa: PLR0917 - one loop per batch
         self,

@@ -50,8 +50,10 @@ from ballroom.domain.voting import (
 from ballroom.errors import Conflict, InvalidInput, NotFound
 from ballroom.services.accounts import AccountService, Principal, Role, require_role
 from ballroom.services.ports import (
+    ChunkOutcome,
     Clock,
     ImportBallot,
+    ImportChunk,
     ImportOutcome,
     ReceiptLookup,
     VoteLog,
@@ -431,6 +433,10 @@ class VotingService:
         """Queue ballots read from an interchange file (they keep their ids and timestamps;
         the window check uses each ballot's own time, not the clock)."""
         return self._writer.submit_import(ballots)
+
+    def submit_import_chunk(self, chunk: ImportChunk) -> Future[ChunkOutcome]:
+        """Queue a chunk of an interchange file, decided in bulk on the writer."""
+        return self._writer.submit_import_chunk(chunk)
 
     def ensure_window(self, window_id: str, couples: Sequence[str], *, label: str = "") -> None:
         """Create the window and any missing couples as a bare night (import does this)."""
