@@ -327,6 +327,18 @@ class VoteBook:
         self.web_seq[key] = seq
         return previous
 
+    def replace_web(
+        self, window: str, voter: str, allocation: Allocation, seq: int
+    ) -> tuple[Allocation | None, int]:
+        """:meth:`apply_web` returning what :meth:`undo_web` needs: the web ballot replaced
+        and its seq (0: none), in one call (the bulk import's, once per ballot)."""
+        key = (window, voter)
+        previous = self.web.get(key)
+        previous_seq = self.web_seq.get(key) or 0
+        self.web[key] = allocation
+        self.web_seq[key] = seq
+        return previous, previous_seq
+
     def undo_web(
         self, window: str, voter: str, previous: Allocation | None, previous_seq: int = 0
     ) -> None:

@@ -131,8 +131,6 @@ def admit_chunk(  # noqa: PLR0917 - one tight loop
             book = books[crc32(voter.encode()) % parts]
             if is_web:
                 channel = web
-                replaced = book.previous_web(window_id, voter)
-                replaced_seq = book.web_ballot_seq(window_id, voter) or 0
             else:
                 channel = sms
                 ((couple, votes),) = allocation
@@ -149,7 +147,7 @@ def admit_chunk(  # noqa: PLR0917 - one tight loop
             window.next_seq = seq + 1
             window.head_hash = digest
             if is_web:
-                book.apply_web(window_id, voter, allocation, seq)
+                replaced, replaced_seq = book.replace_web(window_id, voter, allocation, seq)
                 undo.append((book, window_id, voter, replaced, replaced_seq))
                 if replaced is not None:
                     tally_ops.append((window, web, replaced, ts_us, -1, seq, 0))

@@ -96,12 +96,13 @@ def import_file(service: VotingService, path: Path) -> list[ImportOutcome]:
 
 def import_summary(service: VotingService, path: Path) -> tuple[ImportSummary, list[ImportOutcome]]:
     """:func:`import_file` keeping only what ``ballroom import`` reports: the summary and the
-    refused ballots' outcomes, in file order (not one object per ballot for the whole file)."""
+    refused ballots' outcomes, in file order (no object per accepted ballot)."""
     status: Counter[str] = Counter()
     codes: Counter[str] = Counter()
     refused: list[ImportOutcome] = []
-    for chunk in import_outcomes(service, path):
-        for outcome in chunk:
+    for chunk in _import_chunks(service, path, CHUNK):
+        status["accepted"] += chunk.accepted_in_bulk()
+        for outcome in chunk.others():
             status[outcome.status] += 1
             if outcome.status == "refused":
                 codes[outcome.code] += 1
@@ -112,7 +113,13 @@ def import_summary(service: VotingService, path: Path) -> tuple[ImportSummary, l
 def import_outcomes(
     service: VotingService, path: Path, *, chunk_size: int = CHUNK
 ) -> Iterator[list[ImportOutcome]]:
-    """Check ``path``, then import it in chunks of ballots; each chunk's outcomes in order.
+    """Check ``path``, then import it in chunks of ballots; each chunk's outcomes in order."""
+    for chunk in _import_chunks(service, path, chunk_size):
+        yield chunk.outcomes()
+
+
+def _import_chunks(service: VotingService, path: Path, chunk_size: int) -> Iterator[_ColumnChunk]:
+    """Check ``path``, then hand it to the writer in chunks; each chunk once it is decided.
 
     Up to ``IN_FLIGHT`` chunks wait at the writer while the next is read, as in
     :func:`import_ballots`, whose rules (sender region, windows and couples created as a
@@ -128,10 +135,10 @@ def import_outcomes(
             for chunk in import_chunks(batch, chunk_size):
                 pending.append(_submit_chunk(service, chunk, known, senders))
                 while len(pending) > IN_FLIGHT:
-                    yield pending.pop(0).outcomes()
+                    yield pending.pop(0).settled()
     finally:
         # Whatever happens to the reading, what was handed to the writer is settled first.
-        settled = [handed.outcomes() for handed in pending]
+        settled = [handed.settled() for handed in pending]
     yield from settled
 
 
@@ -144,11 +151,31 @@ class _ColumnChunk:
     decided: dict[int, ImportOutcome]
     admitted: list[int]
     future: Future[ChunkOutcome] | None
+    result: ChunkOutcome | None = None
+
+    def settled(self) -> _ColumnChunk:
+        """This chunk once the writer has decided it (its commit is durable)."""
+        if self.future is not None:
+            self.result = self.future.result()
+        return self
+
+    def accepted_in_bulk(self) -> int:
+        """How many ballots the bulk path accepted (the rest are in :meth:`others`)."""
+        return len(self.result.receipts) if self.result is not None else 0
+
+    def others(self) -> list[ImportOutcome]:
+        """The outcomes of every ballot but those accepted in bulk, in file order."""
+        found = dict(self.decided)
+        if self.result is not None:
+            admitted = self.admitted
+            found.update((admitted[i], outcome) for i, outcome in self.result.others.items())
+        return [found[i] for i in sorted(found)]
 
     def outcomes(self) -> list[ImportOutcome]:
-        if self.future is None:
+        """One outcome per ballot, in file order."""
+        if self.result is None:
             return [self.decided[i] for i in range(len(self.ids))]
-        written = self.future.result().outcomes([self.ids[i] for i in self.admitted])
+        written = self.result.outcomes([self.ids[i] for i in self.admitted])
         if not self.decided:
             return written
         by_index = dict(zip(self.admitted, written, strict=True))
