@@ -25,6 +25,8 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from ballroom.domain.admission import WindowState
 from ballroom.domain.voting import BUCKET_SECONDS, Allocation, Channel, Receipt, VoteBook
 from ballroom.services.ports import ChunkOutcome, ImportBatch, ImportChunk, ImportOutcome
@@ -56,8 +58,8 @@ def admit_chunk(  # noqa: PLR0917 - one tight loop
     receipts: list[Receipt] = []
     others: dict[int, ImportOutcome] = {}
     undo: list[_Undo] = []
+    accepted: list[int] = []  # the ballots accepted in bulk, tallied after the loop
     rows = batch.rows
-    tally_ops = batch.tally_ops
     heads = batch.heads
     keys = batch.keys
     parts = len(books)
@@ -74,17 +76,13 @@ def admit_chunk(  # noqa: PLR0917 - one tight loop
     )
     emails, phones, ips, devices = chunk.emails, chunk.phones, chunk.ips, chunk.devices
     stored, entries, zeros, starts = chunk.stored, chunk.entries, chunk.zeros, chunk.starts
-    # Per chunk: each window's period, and whether each stored allocation is valid there
-    # (ballots repeat a few thousand allocations).
     periods: dict[str, tuple[WindowState, int | None, int | None] | None] = {}
     allocations = _ALLOCATIONS
     if len(allocations) >= _ALLOCATIONS_KEPT:
         allocations.clear()
-    valid: dict[tuple[str, str], bool] = {}
-    # The tally changes of the accepted ballots, summed per (window, channel, minute bucket,
-    # allocation): one change per sum, not one per ballot (the same sums, see _publish).
-    counted: dict[tuple[str, Channel, int, Allocation], list[Any]] = {}
-    per_bucket = BUCKET_SECONDS * 1_000_000
+    # Whether each stored allocation is valid in a window: asked only when some row of the
+    # chunk is not for an active couple of its one window with 1..cap votes.
+    valid: dict[tuple[str, str], bool] | None = None if _rows_valid(chunk, windows, cap) else {}
 
     def flush() -> None:
         # Before the per-ballot path runs, and at the end: the undo stack keeps its order.
@@ -96,9 +94,9 @@ def admit_chunk(  # noqa: PLR0917 - one tight loop
         for index in range(len(ids)):
             key = IMPORT_KEY + ids[index]
             window_id = window_ids[index]
-            if window_id not in periods:
-                periods[window_id] = _period(windows.get(window_id))
-            period = periods[window_id]
+            period = periods.get(window_id)
+            if period is None and window_id not in periods:
+                period = periods[window_id] = _period(windows.get(window_id))
             if period is None or zeros[index] or key in keys or key in known:
                 flush()
                 others[index] = one_by_one(index)
@@ -117,12 +115,15 @@ def admit_chunk(  # noqa: PLR0917 - one tight loop
                 allocation = allocations[text] = tuple(
                     sorted(zip(chunk.couples[begin:stop], chunk.votes[begin:stop], strict=True))
                 )
-            ok = valid.get((window_id, text))
-            if ok is None:
-                active = window.couples
-                ok = valid[window_id, text] = all(
-                    couple in active and 1 <= votes <= cap for couple, votes in allocation
-                )
+            ok = True
+            if valid is not None:
+                checked = valid.get((window_id, text))
+                if checked is None:
+                    active = window.couples
+                    checked = valid[window_id, text] = all(
+                        couple in active and 1 <= votes <= cap for couple, votes in allocation
+                    )
+                ok = checked
             is_web = channels[index] == "web"
             if not ok or not voter or not voter.strip() or (not is_web and len(allocation) != 1):
                 flush()
@@ -150,16 +151,10 @@ def admit_chunk(  # noqa: PLR0917 - one tight loop
                 replaced, replaced_seq = book.replace_web(window_id, voter, allocation, seq)
                 undo.append((book, window_id, voter, replaced, replaced_seq))
                 if replaced is not None:
-                    tally_ops.append((window, web, replaced, ts_us, -1, seq, 0))
+                    batch.tally_ops.append((window, web, replaced, ts_us, -1, seq, 0))
             else:
                 undo.append((book, cap_key, votes))
-            bucket = (window_id, channel, ts_us // per_bucket, allocation)
-            summed = counted.get(bucket)
-            if summed is None:
-                counted[bucket] = [window, ts_us, 1, seq]
-            else:
-                summed[2] += 1
-                summed[3] = seq
+            accepted.append(index)
             ballot_id = ids[index]
             rows.append(
                 (
@@ -186,10 +181,77 @@ def admit_chunk(  # noqa: PLR0917 - one tight loop
             receipts.append(receipt)
     finally:
         flush()
-        for (_, channel, _, allocation), (window, ts_us, ballots, seq) in counted.items():
-            times_counted = tuple((couple, votes * ballots) for couple, votes in allocation)
-            tally_ops.append((window, channel, times_counted, ts_us, 1, seq, ballots))
+        if accepted:
+            batch.tally_ops.extend(_tallied(chunk, accepted, windows))
     return ChunkOutcome(len(ids), receipts, others)
+
+
+def _rows_valid(chunk: ImportChunk, windows: Mapping[str, WindowState], cap: int) -> bool:
+    """Whether every row of ``chunk`` is for an active couple of its ballot's window with at
+    most ``cap`` votes (rows of 0 votes are the per-ballot path's): checked once per chunk
+    of one window, not per ballot."""
+    window_ids = set(chunk.windows)
+    if len(window_ids) != 1 or not chunk.votes:
+        return False
+    window = windows.get(window_ids.pop())
+    return (
+        window is not None
+        and max(chunk.votes) <= cap
+        and all(couple in window.couples for couple in set(chunk.couples))
+    )
+
+
+def _tallied(
+    chunk: ImportChunk, accepted: list[int], windows: Mapping[str, WindowState]
+) -> list[tuple[WindowState, Channel, Allocation, int, int, int, int]]:
+    """The tally changes of the ballots accepted in bulk: their votes summed per window,
+    channel and minute bucket on whole columns, one change per sum (the pipeline's
+    ``_publish`` sums per bucket anyway); each carries its window's last seq."""
+    per_bucket = BUCKET_SECONDS * 1_000_000
+    groups: dict[tuple[str, str], list[int]]
+    if len(set(chunk.windows)) == 1 and len(set(chunk.channels)) == 1:
+        groups = {(chunk.windows[0], chunk.channels[0]): accepted}
+    else:
+        groups = {}
+        for index in accepted:
+            groups.setdefault((chunk.windows[index], chunk.channels[index]), []).append(index)
+    names = list(dict.fromkeys(chunk.couples))
+    code_of = {name: code for code, name in enumerate(names)}
+    codes = np.fromiter(map(code_of.__getitem__, chunk.couples), np.int64, len(chunk.couples))
+    votes = np.asarray(chunk.votes, dtype=np.int64)
+    starts = np.asarray(chunk.starts, dtype=np.int64)
+    row_ballot = np.repeat(np.arange(len(chunk), dtype=np.int64), np.diff(starts))
+    buckets = np.asarray(chunk.ts_us, dtype=np.int64) // per_bucket
+    ops: list[tuple[WindowState, Channel, Allocation, int, int, int, int]] = []
+    for (window_id, channel), indices in groups.items():
+        window = windows[window_id]
+        chosen = np.zeros(len(chunk), dtype=bool)
+        chosen[indices] = True
+        in_rows = chosen[row_ballot]
+        bucket_of_row = buckets[row_ballot[in_rows]]
+        found, position = np.unique(bucket_of_row, return_inverse=True)
+        sums = np.bincount(
+            position * len(names) + codes[in_rows],
+            weights=votes[in_rows],
+            minlength=len(found) * len(names),
+        ).reshape(len(found), len(names))
+        ballots = np.bincount(np.searchsorted(found, buckets[indices]), minlength=len(found))
+        for place, bucket in enumerate(found.tolist()):
+            allocation = tuple(
+                (names[code], int(total)) for code, total in enumerate(sums[place]) if total
+            )
+            ops.append(
+                (
+                    window,
+                    Channel(channel),
+                    allocation,
+                    bucket * per_bucket,
+                    1,
+                    window.next_seq - 1,
+                    int(ballots[place]),
+                )
+            )
+    return ops
 
 
 def _period(window: WindowState | None) -> tuple[WindowState, int | None, int | None] | None:
