@@ -26,7 +26,7 @@ from ballroom.adapters.interchange import OPTIONAL, VoteRow, read_vote_rows
 from ballroom.domain.eligibility import check_sms_eligibility
 from ballroom.domain.voting import Channel, VoteMeta, normalise_phone, us_from_datetime
 from ballroom.errors import BallroomError, InvalidInput, MalformedDocument, NotFound
-from ballroom.services.import_chunks import import_chunks, select
+from ballroom.services.import_chunks import import_chunks, release_columns, select
 from ballroom.services.ports import ChunkOutcome, ImportChunk
 from ballroom.services.voting import ImportBallot, ImportOutcome, VotingService
 
@@ -127,6 +127,7 @@ def _import_chunks(service: VotingService, path: Path, chunk_size: int) -> Itera
     (``services/import_admission.py``).
     """
     check_file(path)
+    release_columns()
     known: dict[str, set[str]] = {}
     senders: dict[tuple[str, str], BallroomError | None] = {}
     pending: list[_ColumnChunk] = []
@@ -136,6 +137,8 @@ def _import_chunks(service: VotingService, path: Path, chunk_size: int) -> Itera
                 pending.append(_submit_chunk(service, chunk, known, senders))
                 while len(pending) > IN_FLIGHT:
                     yield pending.pop(0).settled()
+            del batch
+            release_columns()
     finally:
         # Whatever happens to the reading, what was handed to the writer is settled first.
         settled = [handed.settled() for handed in pending]
