@@ -185,3 +185,19 @@ def test_the_export_is_the_same_from_either_reading(
         assert list(read_vote_rows(folder / f"votes.{fmt}")) == list(stored.vote_rows())
         assert verify_export(folder)["root"] == root
     assert json.loads((reference / "chain.json").read_text())["entries"] == 21
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_an_export_of_either_store_verifies(
+    night: tuple[str, str], tmp_path: Path, fmt: str
+) -> None:
+    url, root = night
+    engine = create_engine_for(url)
+    try:
+        manifest = export_window(SqlStoredLog(engine, alone=True), WINDOW, tmp_path, fmt=fmt)
+        stored = read_window_log(SqlStoredLog(engine), WINDOW)
+    finally:
+        engine.dispose()
+    assert manifest["root"] == root
+    assert verify_export(tmp_path)["root"] == root
+    assert list(read_vote_rows(tmp_path / f"votes.{fmt}")) == list(stored.vote_rows())
