@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from ballroom.adapters.dictionary_unify import unify_dictionaries
 from ballroom.errors import InvalidInput, MalformedDocument
 
 COLUMNS = (
@@ -752,7 +753,7 @@ def _row_codes(chunks: Iterator[Any], n_rows: int, narrow: bool) -> Categorical 
         return None
     if len(dictionaries) == 1:
         return Categorical(codes=codes, values=dictionaries[0])
-    values, remap = _unify(dictionaries)
+    values, remap = unify_dictionaries(dictionaries)
     if narrow and len(values) > small:
         return None
     remap = remap.astype(codes.dtype)
@@ -760,20 +761,6 @@ def _row_codes(chunks: Iterator[Any], n_rows: int, narrow: bool) -> Categorical 
         if first < last:
             codes[first:last] = remap[base + codes[first:last].astype(np.int64)]
     return Categorical(codes=codes, values=values)
-
-
-def _unify(dictionaries: list[Any]) -> tuple[Any, npt.NDArray[np.int32]]:
-    """The distinct values of ``dictionaries`` in order of first appearance, and each entry's
-    code among them (the entries laid end to end). Encoded as a chunked array: the strings are
-    hashed once and never copied into one array first."""
-    present = [values for values in dictionaries if len(values)]  # none: no positions
-    if not present:
-        return pa.array([], type=pa.string()), np.zeros(0, dtype=np.int32)
-    encoded = pc.dictionary_encode(pa.chunked_array(present, type=pa.string()))
-    remap = np.concatenate(
-        [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
-    )
-    return encoded.chunks[-1].dictionary, remap.astype(np.int32, copy=False)
 
 
 def _numbers(column: Any, dtype: type[np.generic]) -> Any:
@@ -808,9 +795,11 @@ def _to_vote_table(
         return MalformedDocument(f"{path}: row {index + 1}: column {name!r}: {problem}", field=name)
 
     lock = threading.Lock()
-    # One column of millions of distinct strings decoding at a time (the read's memory peak:
-    # its row groups' dictionaries, their unified copy and the hash table between them); the
-    # other thread meanwhile reads the numbers and the columns of a handful of values.
+    # One column of millions of distinct strings decoding whole at a time (the read's memory
+    # peak: its Arrow form and the hash table that codes it); the other thread meanwhile
+    # reads the numbers and the columns of a handful of values. An identity column read a row
+    # group at a time (``_per_voter``) holds a row group's codes and the dictionaries (no
+    # hash table: ``unify_dictionaries``), so two of those run side by side.
     one_big: AbstractContextManager[Any] = threading.Lock() if _ONE_BIG else nullcontext()
     keys: list[_KeyRows | None] = []
     ballot_ip: list[npt.NDArray[np.int32]] = []
@@ -846,8 +835,7 @@ def _to_vote_table(
             # The key rows first (they wait for the voter and ballot columns), so that each
             # row group's codes are cut down to them as it is read.
             found = key_rows()  # waited for outside the lock: what it waits for takes it
-            with one_big:
-                kept = None if found is None else _per_voter(row_groups(name), found, name == "ip")
+            kept = None if found is None else _per_voter(row_groups(name), found, name == "ip")
             if kept is not None:
                 cat, of_ballots = kept
                 if of_ballots is not None:
@@ -1007,7 +995,7 @@ def _per_voter(
         voter_codes = voters
         ballot_codes = ballots
     else:
-        values, remap = _unify(dictionaries)
+        values, remap = unify_dictionaries(dictionaries)
         voter_codes = remap[voters]
         ballot_codes = ballots
         if ballots is not None:  # rewritten in place, a slice at a time (-1: no web row)
