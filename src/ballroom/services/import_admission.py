@@ -187,9 +187,9 @@ def admit_chunk(  # noqa: PLR0917 - one tight loop
 
 
 def _rows_valid(chunk: ImportChunk, windows: Mapping[str, WindowState], cap: int) -> bool:
-    """Whether every row of ``chunk`` is for an active couple of its ballot's window with at
-    most ``cap`` votes (rows of 0 votes are the per-ballot path's): checked once per chunk
-    of one window, not per ballot."""
+    """Whether every row of ``chunk`` is for an active couple of its ballot's window with
+    0..``cap`` votes (a ballot with a row of 0 votes is the per-ballot path's anyway):
+    checked once per chunk of one window, not per ballot."""
     window_ids = set(chunk.windows)
     if len(window_ids) != 1 or not chunk.votes:
         return False
@@ -197,6 +197,7 @@ def _rows_valid(chunk: ImportChunk, windows: Mapping[str, WindowState], cap: int
     return (
         window is not None
         and max(chunk.votes) <= cap
+        and min(chunk.votes) >= 0
         and all(couple in window.couples for couple in set(chunk.couples))
     )
 
