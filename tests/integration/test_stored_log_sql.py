@@ -12,12 +12,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
 from ballroom.adapters import stored_log_sql
 from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.interchange import read_vote_rows
 from ballroom.adapters.stored_log_sql import SqlStoredLog, sqlite_file
 from ballroom.bootstrap import voting_service
+from ballroom.cli import main
 from ballroom.domain.voting import SmsMessage, VoteMeta
 from ballroom.errors import NotFound
 from ballroom.services.exports import export_window
@@ -201,3 +203,24 @@ def test_an_export_of_either_store_verifies(
     assert manifest["root"] == root
     assert verify_export(tmp_path)["root"] == root
     assert list(read_vote_rows(tmp_path / f"votes.{fmt}")) == list(stored.vote_rows())
+
+
+def test_ballroom_export_reads_a_sqlite_store_through_adbc(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _night(sqlite_url)
+    opened: list[str] = []
+    connect = stored_log_sql.adbc_sqlite.connect
+
+    def counting(path: str) -> Any:
+        opened.append(path)
+        return connect(path)
+
+    monkeypatch.setattr(stored_log_sql.adbc_sqlite, "connect", counting)
+    out = tmp_path / "export"
+    result = CliRunner().invoke(
+        main, ["export", "--db", sqlite_url, "--window", WINDOW, "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(opened) == 1
+    assert verify_export(out)["root"] == root

@@ -155,7 +155,9 @@ def export_votes(db_url: str, window: str, out: Path, fmt: str, parquet: bool) -
     engine = create_engine_for(db_url)
     try:
         upgrade(engine)
-        manifest = export_window(stored_log(engine), window, out, fmt="parquet" if parquet else fmt)
+        # Nothing else in this process has the store open while it is read (ADBC on SQLite).
+        log = stored_log(engine, alone=True)
+        manifest = export_window(log, window, out, fmt="parquet" if parquet else fmt)
     except NotFound as unknown:
         fail(f"{unknown.code} [{unknown.field}]: {unknown.message}")
     finally:
