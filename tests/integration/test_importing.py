@@ -12,7 +12,13 @@ from ballroom.adapters.db import create_engine_for, upgrade
 from ballroom.adapters.interchange import VoteRow, write_vote_rows
 from ballroom.bootstrap import voting_service
 from ballroom.errors import MalformedDocument
-from ballroom.services.importing import ballots_from_rows, import_ballots, import_file, summarize
+from ballroom.services.importing import (
+    ballots_from_rows,
+    import_ballots,
+    import_file,
+    import_summary,
+    summarize,
+)
 from ballroom.services.ports import FixedClock
 from ballroom.services.voting import VotingService
 
@@ -74,3 +80,21 @@ def test_a_bad_file_settles_what_was_handed_over(service: VotingService, tmp_pat
             import_ballots(service, ballots_from_rows(rows), chunk_size=2)
         # The chunks before the bad row were submitted and are committed, in order.
         assert service.tallies("w1").totals() == {"andy": 8}
+
+
+def test_the_summary_counts_what_the_outcomes_say(service: VotingService, tmp_path: Path) -> None:
+    rows = _texts(14)  # 10 accepted, 4 over the cap
+    rows.append(
+        VoteRow("w0", START, "w1", "fan", "web", "andy", 0)  # nothing to withdraw: refused
+    )
+    path = tmp_path / "votes.csv"
+    write_vote_rows(path, rows)
+    with service:
+        summary, refused = import_summary(service, path)
+        again = import_file(service, path)
+    assert summary == summarize(
+        [o._replace(status="accepted") if o.status == "duplicate" else o for o in again]
+    )
+    assert (summary.accepted, summary.refused) == (10, 5)
+    assert [o.ballot_id for o in refused] == ["t10", "t11", "t12", "t13", "w0"]
+    assert {o.code for o in refused} == {"cap_exceeded", "invalid_input"}
