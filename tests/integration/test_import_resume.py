@@ -22,7 +22,8 @@ BALLOTS = 60_000
 
 
 def _rows() -> list[VoteRow]:
-    """Web ballots (voters vote again: revisions) and texts (some over the text cap)."""
+    """Web ballots (voters vote again: revisions) and texts (some over the text cap); no
+    withdrawals (a refused one is decided again on a re-run: the xfail in test_importing)."""
     rows: list[VoteRow] = []
     for n in range(BALLOTS):
         ts = START + timedelta(milliseconds=n)
