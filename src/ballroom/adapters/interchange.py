@@ -909,10 +909,14 @@ def _to_vote_table(
     if empty_texts.any():
         first = int(np.argmax(empty_texts))
         raise bad(first, "votes", "0 is not a whole number from 1 to 10 (a text is one vote)")
+    window = cats["window"]
+    if keys and keys[0] is not None and len(window.codes):
+        # One window (the key rows were found): its code repeated, not a byte per row held.
+        window = replace(window, codes=np.broadcast_to(window.codes[:1], window.codes.shape))
     return VoteTable(
         ballot=cats["ballot_id"],
         ts_us=ts_us,
-        window=cats["window"],
+        window=window,
         voter=cats["voter"],
         sms=channel.codes == sms_code,
         couple=cats["couple"],

@@ -31,6 +31,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ballroom.adapters.dictionary_unify import unify_dictionaries
 from ballroom.adapters.interchange import Categorical, VoteTable, first_rows
 from ballroom.integrity import evidence as evidence_model
 from ballroom.integrity.coaction import CoAction, co_action
@@ -186,7 +187,9 @@ def normalise_emails(emails: Any) -> tuple[Any, Any, Any]:
     )
 
 
-_EMAIL_SLICE = 1 << 21
+# Addresses normalised a slice at a time: the kernels' copies cost ~250 bytes an address
+# (split parts, lower case, masks), so a slice's temporaries stay ~130 MB.
+_EMAIL_SLICE = 1 << 19
 
 
 def _normalise_exactly(raw: Any) -> tuple[Any, Any, Any]:
@@ -238,6 +241,22 @@ def _codes(values: Any) -> tuple[IntArray, Any]:
         encoded = encoded.combine_chunks()
     # Arrow's dictionary indices are int32: kept as they are.
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+
+
+def _codes_of_parts(parts: list[Any]) -> tuple[IntArray, Any]:
+    """``_codes`` of the parts laid end to end: each part coded on its own (a small hash
+    table), their dictionaries then unified without one (``unify_dictionaries``). The same
+    codes and values: both number values in order of first appearance."""
+    local = [pc.dictionary_encode(part) for part in parts]
+    values, remap = unify_dictionaries([encoded.dictionary for encoded in local])
+    codes = np.empty(sum(len(part) for part in parts), dtype=np.int32)
+    begin = offset = 0
+    for encoded in local:
+        end = begin + len(encoded)
+        codes[begin:end] = remap[offset + encoded.indices.to_numpy(zero_copy_only=False)]
+        offset += len(encoded.dictionary)
+        begin = end
+    return codes, values
 
 
 def _index_type(size: int) -> type[np.signedinteger[Any]]:
@@ -730,7 +749,7 @@ def _sequence_codes(size: int, parts: list[_Stems]) -> tuple[IntArray, IntArray]
         return key_code, num
     maybe = np.concatenate([part[0] for part in present])
     matched = np.concatenate([part[2] for part in present])
-    codes, _ = _codes(pa.chunked_array([part[1] for part in present], type=pa.string()))
+    codes, _ = _codes_of_parts([part[1] for part in present])
     key_code[maybe[matched]] = codes[matched]
     num[maybe] = np.concatenate([part[3] for part in present])
     return key_code, num
@@ -766,7 +785,7 @@ def _ip_blocks(ips: Any) -> tuple[IntArray, Any]:
     parts = [
         _blocks_of(ips.slice(begin, _EMAIL_SLICE)) for begin in range(0, len(ips), _EMAIL_SLICE)
     ]
-    return _codes(pa.chunked_array(parts, type=pa.string()))
+    return _codes_of_parts(parts)
 
 
 def _blocks_of(ips: Any) -> Any:

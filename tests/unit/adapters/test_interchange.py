@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from ballroom.adapters.interchange import (
     first_rows,
     read_vote_rows,
     read_vote_table,
+    write_vote_arrow,
     write_vote_rows,
 )
 from ballroom.errors import MalformedDocument
@@ -155,3 +157,28 @@ def test_first_rows_are_the_smallest_row_of_each_code(codes: list[int], grouped:
     first, ordered = first_rows(values, rows, 7, n_rows)
     assert first.tolist() == expected.tolist()
     assert ordered.tolist() == sorted(r for r in expected.tolist() if r < n_rows)
+
+
+def test_one_window_log_keeps_its_window_code_once(tmp_path: Path) -> None:
+    """Read as one window (identities per voter), the window column is one code repeated."""
+    path = tmp_path / "night.parquet"
+    table = pa.table(
+        {
+            "ballot_id": ["b1", "b1", "b2"],
+            "ts": pa.array([0, 1, 2], type=pa.timestamp("us", tz="UTC")),
+            "window": ["final", "final", "final"],
+            "voter": ["v1", "v1", "v2"],
+            "channel": ["web", "web", "sms"],
+            "couple": ["c1", "c2", "c1"],
+            "votes": pa.array([3, 2, 1], type=pa.int8()),
+            "email": ["a@x.org", "a@x.org", "b@x.org"],
+            "phone": ["", "", "+15550100"],
+            "ip": ["1.2.3.4", "1.2.3.4", ""],
+            "device": ["d1", "d1", ""],
+        }
+    )
+    write_vote_arrow(path, table)
+    read = read_vote_table(path)
+    assert read.per_voter
+    assert read.window.codes.tolist() == [0, 0, 0]
+    assert read.window.codes.strides == (0,)

@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ballroom.integrity.detectors import (
+    _codes,
+    _codes_of_parts,
     _ip_blocks,
     _mailbox_codes,
     _normalise_exactly,
@@ -127,3 +129,17 @@ def test_normalised_is_blank_exactly_when_the_address_is(addresses: list[str], v
     assert fast[0].to_pylist() == exact[0].to_pylist()
     blank = pc.equal(pc.utf8_trim_whitespace(pa.array(addresses, type=pa.string())), "")
     assert pc.equal(fast[0], "").to_pylist() == blank.to_pylist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["", "a", "bb", "a@x", "é", "12345678", "123456789"]))))
+def test_codes_of_parts_are_the_codes_of_the_whole(parts: list[list[str]]) -> None:
+    """Coding slices on their own and unifying gives the codes and values of one pass."""
+    arrays = [pa.array(part, type=pa.string()) for part in parts]
+    codes, values = _codes_of_parts(arrays)
+    if not sum(len(part) for part in parts):
+        assert len(codes) == 0
+        return
+    whole_codes, whole_values = _codes(pa.chunked_array(arrays, type=pa.string()))
+    assert codes.tolist() == whole_codes.tolist()
+    assert values.to_pylist() == whole_values.to_pylist()
