@@ -230,6 +230,14 @@ def _ensure_windows(service: VotingService, chunk: ImportChunk, known: dict[str,
             needed.setdefault(window, set()).update(
                 chunk.couples[starts[index] : starts[index + 1]]
             )
+    _create_missing(service, needed, known)
+
+
+def _create_missing(
+    service: VotingService, needed: dict[str, set[str]], known: dict[str, set[str]]
+) -> None:
+    """Create the windows and couples of ``needed`` the store lacks; ``known`` remembers
+    what each window holds, so the store is asked once per window."""
     for window, couples in needed.items():
         if window not in known:
             try:
@@ -379,16 +387,7 @@ def import_ballots(
         needed: dict[str, set[str]] = {}
         for ballot in admitted:
             needed.setdefault(ballot.window, set()).update(ballot.allocation)
-        for window, couples in needed.items():
-            if window not in known:
-                try:
-                    known[window] = set(service.window_status(window).couples)
-                except NotFound:
-                    known[window] = set()
-            missing = couples - known[window]
-            if missing or not known[window]:
-                service.ensure_window(window, sorted(missing))
-                known[window] |= missing
+        _create_missing(service, needed, known)
         future = service.submit_import(admitted) if admitted else None
         pending.append(_Chunk(len(chunk), decided, future))
         chunk.clear()
