@@ -7,6 +7,11 @@ votes and texts, senders outside the SMS regions, ballots dated outside a window
 and couples the store lacks) imported both ways give the same outcomes, the same stored log
 (every column), the same tallies and the same cap books, on SQLite and on PostgreSQL; live
 texts counted before the imports share the text cap with them.
+
+Imports are also replayed (either way): a prefix of the first file (an import killed after
+some chunks), then each file twice. That leaves the store two single imports leave, and the
+replays' outcomes are the single imports' with "accepted" read as "duplicate": a refusal,
+a withdrawal refused for want of a saved ballot included, stays the same refusal.
 """
 
 from __future__ import annotations
@@ -212,23 +217,52 @@ def _postgres_schemas(count: int) -> Iterator[list[str]]:
         admin.dispose()
 
 
-def _check_same(files: _Files, chunk: int, cap: int, live: int, db: str) -> None:
+def _again(outcomes: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The outcomes of a file imported again: what was accepted is a duplicate, the rest as
+    it was (the same refusal, the same duplicate)."""
+    return [
+        (ballot_id, "duplicate" if status == "accepted" else status, *rest)
+        for ballot_id, status, *rest in outcomes
+    ]
+
+
+def _replayed(expected: tuple[Any, ...], killed_after: int) -> tuple[Any, ...]:
+    """What importing a prefix of the first file, then each file twice, answers, from what
+    importing each file once answered."""
+    first, second = expected
+    prefix = first[:killed_after]
+    resumed = _again(prefix) + first[killed_after:]
+    return (prefix, resumed, _again(first), second, _again(second))
+
+
+def _check_same(
+    files: _Files, chunk: int, cap: int, live: int, db: str, replay: str, killed_after: int
+) -> None:
     with tempfile.TemporaryDirectory() as folder:
         paths = []
         for number, ballots in enumerate(files):
             path = Path(folder) / f"votes{number}.csv"
             write_vote_rows(path, [row for ballot in ballots for row in ballot])
             paths.append(path)
+        first = files[0]
+        killed_after = min(killed_after, len(first))
+        prefix = Path(folder) / "prefix.csv"
+        write_vote_rows(prefix, [row for ballot in first[:killed_after] for row in ballot])
+        replays = [prefix, paths[0], paths[0], paths[1], paths[1]]
         if db == "sqlite":
-            urls = [f"sqlite:///{Path(folder) / name}.db" for name in ("one", "bulk")]
+            urls = [f"sqlite:///{Path(folder) / name}.db" for name in ("one", "bulk", "replay")]
             expected = _run(urls[0], paths, "one", chunk, cap, live)
             got = _run(urls[1], paths, "bulk", chunk, cap, live)
+            replayed = _run(urls[2], replays, replay, chunk, cap, live)
         else:
-            with _postgres_schemas(2) as urls:
+            with _postgres_schemas(3) as urls:
                 expected = _run(urls[0], paths, "one", chunk, cap, live)
                 got = _run(urls[1], paths, "bulk", chunk, cap, live)
+                replayed = _run(urls[2], replays, replay, chunk, cap, live)
     assert got[0] == expected[0]
     assert got[1] == expected[1]
+    assert replayed[0] == _replayed(expected[0], killed_after)
+    assert replayed[1] == expected[1]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -237,11 +271,13 @@ def _check_same(files: _Files, chunk: int, cap: int, live: int, db: str) -> None
     chunk=st.sampled_from([1, 3, 5000]),
     cap=st.sampled_from([10, 4]),
     live=st.sampled_from([0, 0, 3, 9]),
+    replay=st.sampled_from(["bulk", "one"]),
+    killed_after=st.integers(1, 14),
 )
 def test_bulk_import_matches_the_per_ballot_import_on_sqlite(
-    files: _Files, chunk: int, cap: int, live: int
+    files: _Files, chunk: int, cap: int, live: int, replay: str, killed_after: int
 ) -> None:
-    _check_same(files, chunk, cap, live, "sqlite")
+    _check_same(files, chunk, cap, live, "sqlite", replay, killed_after)
 
 
 @pytest.mark.postgres
@@ -251,8 +287,10 @@ def test_bulk_import_matches_the_per_ballot_import_on_sqlite(
     chunk=st.sampled_from([2, 5000]),
     cap=st.sampled_from([10, 4]),
     live=st.sampled_from([0, 3]),
+    replay=st.sampled_from(["bulk", "one"]),
+    killed_after=st.integers(1, 14),
 )
 def test_bulk_import_matches_the_per_ballot_import_on_postgresql(
-    files: _Files, chunk: int, cap: int, live: int
+    files: _Files, chunk: int, cap: int, live: int, replay: str, killed_after: int
 ) -> None:
-    _check_same(files, chunk, cap, live, "postgresql")
+    _check_same(files, chunk, cap, live, "postgresql", replay, killed_after)

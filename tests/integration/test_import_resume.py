@@ -22,8 +22,9 @@ BALLOTS = 60_000
 
 
 def _rows() -> list[VoteRow]:
-    """Web ballots (voters vote again: revisions) and texts (some over the text cap); no
-    withdrawals (a refused one is decided again on a re-run: the xfail in test_importing)."""
+    """Web ballots (voters vote again: revisions), texts (some over the text cap) and
+    withdrawals: some refused (nothing saved yet) just before the voter's first ballot, which
+    a re-run must not count, some accepted."""
     rows: list[VoteRow] = []
     for n in range(BALLOTS):
         ts = START + timedelta(milliseconds=n)
@@ -32,8 +33,16 @@ def _rows() -> list[VoteRow]:
             rows.append(VoteRow(f"t{n}", ts, "w1", voter, "sms", COUPLES[n % 3], 1 + n % 4))
             continue
         voter = f"v{n % 9000}"
+        withdrawal = False
+        if n % 47 == 5:  # a withdrawal with nothing saved: refused
+            voter, withdrawal = f"x{n}", True
+        elif n % 47 == 6:  # that voter's first ballot
+            voter = f"x{n - 1}"
+        elif n % 47 == 8:  # and their withdrawal of it
+            voter, withdrawal = f"x{n - 3}", True
         for index, couple in enumerate(COUPLES[: 1 + n % 3]):
-            rows.append(VoteRow(f"b{n}", ts, "w1", voter, "web", couple, 1 + (n + index) % 10))
+            votes = 0 if withdrawal else 1 + (n + index) % 10
+            rows.append(VoteRow(f"b{n}", ts, "w1", voter, "web", couple, votes))
     return rows
 
 
@@ -58,6 +67,20 @@ def _committed(url: str) -> int:
         return 0
     finally:
         engine.dispose()
+
+
+def _refusals(url: str) -> list[tuple[object, ...]]:
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(
+                    "SELECT window_id, ballot_id, fingerprint, code, message FROM import_refusals"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return sorted(tuple(row) for row in rows)
 
 
 def _log(url: str) -> list[tuple[object, ...]]:
@@ -109,4 +132,6 @@ def test_an_import_killed_midway_and_run_again_equals_one_run(
     out, err = again.communicate(timeout=600)
     assert again.returncode in (0, 1), err
     assert _log(database_url) == expected
+    assert _refusals(database_url) == _refusals(reference)
+    assert any(code == "invalid_input" for *_, code, _ in _refusals(reference))
     assert f'"duplicate": {len(partial)}' in out

@@ -14,12 +14,14 @@ from ballroom.bootstrap import voting_service
 from ballroom.errors import MalformedDocument
 from ballroom.services.importing import (
     ballots_from_rows,
+    check_file,
     import_ballots,
     import_file,
     import_summary,
+    read_ballots,
     summarize,
 )
-from ballroom.services.ports import FixedClock
+from ballroom.services.ports import FixedClock, ImportOutcome
 from ballroom.services.voting import VotingService
 
 START = datetime(2025, 10, 8, 0, 0, tzinfo=UTC)
@@ -100,13 +102,17 @@ def test_the_summary_counts_what_the_outcomes_say(service: VotingService, tmp_pa
     assert {o.code for o in refused} == {"cap_exceeded", "invalid_input"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap, both import paths: an import's refusals are not stored, so a re-import "
-    "decides a refused ballot again against a state that now holds the ballots after it",
-)
+def _per_ballot(service: VotingService, path: Path) -> list[ImportOutcome]:
+    check_file(path)
+    return import_ballots(service, read_ballots(path, checked=True))
+
+
+_WAYS = {"bulk": import_file, "per_ballot": _per_ballot}
+
+
+@pytest.mark.parametrize("way", sorted(_WAYS))
 def test_a_refused_withdrawal_stays_refused_when_the_file_is_imported_again(
-    service: VotingService, tmp_path: Path
+    service: VotingService, tmp_path: Path, way: str
 ) -> None:
     later = START.replace(second=1)
     rows = [
@@ -115,10 +121,33 @@ def test_a_refused_withdrawal_stays_refused_when_the_file_is_imported_again(
     ]
     path = tmp_path / "votes.csv"
     write_vote_rows(path, rows)
+    imported = _WAYS[way]
     with service:
-        first = [(o.ballot_id, o.status) for o in import_file(service, path)]
-        again = [(o.ballot_id, o.status) for o in import_file(service, path)]
+        first = [(o.ballot_id, o.status, o.code) for o in imported(service, path)]
+        again = [(o.ballot_id, o.status, o.code) for o in imported(service, path)]
         totals = service.tallies("w1").totals()
-    assert first == [("w0", "refused"), ("b1", "accepted")]
-    assert again == [("w0", "refused"), ("b1", "duplicate")]
+    assert first == [("w0", "refused", "invalid_input"), ("b1", "accepted", "")]
+    assert again == [("w0", "refused", "invalid_input"), ("b1", "duplicate", "")]
     assert totals == {"andy": 5}
+
+
+@pytest.mark.parametrize("way", sorted(_WAYS))
+def test_a_refused_ballots_id_with_other_content_is_a_reused_id(
+    service: VotingService, tmp_path: Path, way: str
+) -> None:
+    refused = tmp_path / "refused.csv"
+    write_vote_rows(refused, [VoteRow("w0", START, "w1", "fan", "web", "andy", 0)])
+    # The same id, now a ballot the rules would accept: refused as a reused id, as for a
+    # stored ballot's id, and the first refusal still stands.
+    other = tmp_path / "other.csv"
+    write_vote_rows(other, [VoteRow("w0", START, "w1", "fan", "web", "andy", 3)])
+    imported = _WAYS[way]
+    with service:
+        (first,) = imported(service, refused)
+        (reused,) = imported(service, other)
+        (again,) = imported(service, refused)
+        totals = service.tallies("w1").totals()
+    assert (first.status, first.code) == ("refused", "invalid_input")
+    assert (reused.status, reused.code) == ("refused", "idempotency_mismatch")
+    assert again == first
+    assert totals == {"andy": 0}

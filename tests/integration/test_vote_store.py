@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 import sqlalchemy as sa
 
-from ballroom.adapters.db.schema import vote_log
+from ballroom.adapters.db.schema import import_refusals, vote_log
 from ballroom.adapters.vote_pipeline import CommitFailed
 from ballroom.bootstrap import voting_service
 from ballroom.domain.voting import Channel, SmsMessage, SmsRefusal
@@ -241,3 +242,32 @@ def test_listeners_see_every_committed_change(voting: VotingService) -> None:
     assert subscription.get(timeout=0.05) is None
     subscription.close()
     assert subscription.get(timeout=1) is None
+
+
+def test_an_import_refusal_is_stored_and_final_after_a_restart(
+    voting: VotingService, engine: sa.Engine, clock: FixedClock
+) -> None:
+    ts = int(START.timestamp() * 1_000_000) + 1
+    withdrawal = ImportBallot("imp-1", "s34w04", "a@x.com", Channel.WEB, {"robert": 0}, ts)
+    vote = ImportBallot("imp-2", "s34w04", "a@x.com", Channel.WEB, {"robert": 4}, ts + 5)
+    first = voting.submit_import([withdrawal, vote]).result()
+    voting.stop()
+    restarted = _service(engine, clock)
+    try:
+        # The voter has a saved ballot now: decided again, the withdrawal would count.
+        (again,) = restarted.submit_import([withdrawal]).result()
+        (reused,) = restarted.submit_import(
+            [dataclasses.replace(withdrawal, ts_us=ts + 9)]
+        ).result()
+        totals = restarted.tallies("s34w04").totals()
+    finally:
+        restarted.stop()
+    assert [(o.status, o.code) for o in first] == [("refused", "invalid_input"), ("accepted", "")]
+    assert again == first[0]
+    assert (reused.status, reused.code) == ("refused", "idempotency_mismatch")
+    assert totals == {"robert": 4, "alix": 0, "hilaria": 0}
+    with engine.connect() as connection:
+        stored = connection.execute(sa.select(import_refusals)).all()
+    assert [(r.window_id, r.ballot_id, r.code, r.message) for r in stored] == [
+        ("s34w04", "imp-1", "invalid_input", first[0].message)
+    ]

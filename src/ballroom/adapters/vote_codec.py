@@ -1,5 +1,5 @@
 """How the vote log's rows are written and read back: the stored allocation text, rows as
-domain entries and receipts, and the fingerprint of an SMS batch.
+domain entries and receipts, the fingerprints of an SMS batch and of an imported ballot.
 
 The hashed encoding of an entry is not here: it is the domain's one canonical encoding
 (``ballroom.domain.voting.canonical_bytes``). This is only the storage form.
@@ -11,7 +11,7 @@ import functools
 import hashlib
 import json
 import operator
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -102,3 +102,13 @@ def sms_fingerprint(messages: Sequence[SmsMessage], window: str | None) -> str:
     except orjson.JSONEncodeError:  # what orjson refuses, the stdlib form reports as before
         encoded = _encode([window, body]).encode()
     return hashlib.sha256(encoded).hexdigest()
+
+
+def import_fingerprint(
+    window: str, voter: str, channel: Channel, ts_us: int, allocation: Mapping[str, int]
+) -> str:
+    """sha256 of an imported ballot's content, ``[window, voter, channel, ts_us, [[couple,
+    votes], ...]]`` as compact JSON with the couples sorted and rows of 0 votes kept: what the
+    rules decide it on (its id is the key it is stored under; origin metadata is not judged)."""
+    rows = sorted(allocation.items())
+    return hashlib.sha256(_encode([window, voter, channel.value, ts_us, rows]).encode()).hexdigest()

@@ -30,7 +30,9 @@ Idempotency: each write carries a client key. Keys of a batch are looked up in t
 query per batch), so a retry finds its first answer after any restart; a key reused with a
 different body raises ``IdempotencyMismatch``. A text with the aggregator's message id is
 stored under ``sms:<id>`` and counted once per id, whatever batch or key brings it again (a
-repeat answers its first outcome and writes nothing).
+repeat answers its first outcome and writes nothing). An imported ballot is keyed by its id,
+and its refusal is stored too (``import_refusals``, in the same commit as the rows): the
+same ballot imported again is a duplicate or the same refusal, never decided again.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ballroom.adapters.vote_codec import allocation_json, sms_fingerprint
+from ballroom.adapters.vote_codec import allocation_json, import_fingerprint, sms_fingerprint
 from ballroom.domain.admission import (
     Admitted,
     WindowState,
@@ -80,6 +82,7 @@ from ballroom.services.ports import (
     ImportBallot,
     ImportChunk,
     ImportOutcome,
+    ImportRefusal,
     LogBatch,
     VoteLog,
 )
@@ -638,7 +641,7 @@ class VoteLogWriter:
     def _commit(self, batch: _Batch) -> BaseException | None:
         """On the committer thread: write and commit, then publish and answer; never raises
         (the writer thread undoes a failed batch, since it owns the memory)."""
-        if batch.rows or batch.refusals or batch.sms_batches:
+        if batch.rows or batch.refusals or batch.sms_batches or batch.import_refusals:
             try:
                 self._log.append(batch)
             except Exception as error:
@@ -659,6 +662,7 @@ class VoteLogWriter:
             len(batch.tally_ops),
             {w: (windows[w].next_seq, windows[w].head_hash) for w in batch.heads},
             len(batch.sms_undo),
+            len(batch.import_refusals),
         )
 
     def _rewind(self, batch: _Batch, undo_mark: int, marks: tuple[Any, ...]) -> None:
@@ -666,11 +670,12 @@ class VoteLogWriter:
         for undo in reversed(batch.undo[undo_mark:]):
             undo()
         del batch.undo[undo_mark:]
-        rows, refusals, sms_batches, tally_ops, heads, sms_undo = marks
+        rows, refusals, sms_batches, tally_ops, heads, sms_undo, import_refusals = marks
         self._give_back_sms(batch.sms_undo[sms_undo:])
         del batch.sms_undo[sms_undo:]
         del batch.rows[rows:]
         del batch.refusals[refusals:]
+        del batch.import_refusals[import_refusals:]
         del batch.sms_batches[sms_batches:]
         del batch.tally_ops[tally_ops:]
         for window_id in list(batch.heads):
@@ -744,6 +749,7 @@ class VoteLogWriter:
         log_keys: list[str] = []
         sms_keys: list[str] = []
         text_keys: list[str] = []  # texts with the aggregator's id: counted once per id
+        imported: list[str] = []  # imported ballot ids, whose refusals are final too
         for command in group:
             if isinstance(command, _WebCmd):
                 log_keys.append(command.key)
@@ -752,13 +758,19 @@ class VoteLogWriter:
                 text_keys.extend(TEXT_KEY + m.message_id for m in command.messages if m.message_id)
             elif isinstance(command, _ImportChunkCmd):
                 log_keys.extend([_IMPORT_KEY + ballot_id for ballot_id in command.chunk.ids])
+                imported.extend(command.chunk.ids)
             else:
                 log_keys.extend(_import_key(b.ballot_id) for b in command.ballots)
+                imported.extend(b.ballot_id for b in command.ballots)
         known: dict[str, Any] = {}
         if not log_keys and not sms_keys:
             return known
         # A counted text's receipt is found as a web key's; a refused one among the refusals.
-        found = self._log.known(log_keys + text_keys, sms_keys, text_keys)
+        found = self._log.known(log_keys + text_keys, sms_keys, text_keys, imported)
+        # A refused imported ballot under its log key (as ``batch.keys`` holds it): the bulk
+        # path sends any ballot whose key is known to the per-ballot path, which tells them.
+        for ballot_id, refusal in found.import_refusals.items():
+            known[_IMPORT_KEY + ballot_id] = refusal
         known.update(found.receipts)
         for key, first in found.batches.items():
             known[_BATCH_KEY + key] = first
@@ -921,10 +933,14 @@ class VoteLogWriter:
     def _import_ballot(
         self, ballot: ImportBallot, batch: _Batch, known: dict[str, Any]
     ) -> ImportOutcome:
-        """One imported ballot by the per-ballot path: duplicate, refused or accepted."""
+        """One imported ballot by the per-ballot path: duplicate, refused or accepted. A refusal
+        is stored with the ballot's fingerprint: imported again, the same ballot is refused
+        again with it, and another under its id is a reused id."""
         key = _IMPORT_KEY + ballot.ballot_id
         first = batch.keys.get(key) or known.get(key)
         if first is not None:
+            if isinstance(first, ImportRefusal):
+                return _refused_again(first, ballot)
             try:
                 _same_web(
                     first,
@@ -943,7 +959,7 @@ class VoteLogWriter:
             try:
                 receipt = self._import_one(ballot, batch, key)
             except BallroomError as error:
-                return ImportOutcome(ballot.ballot_id, "refused", error.code, error.message)
+                return _refuse(batch, ballot, key, error)
         else:
             undo_mark = len(batch.undo)
             marks = self._marks(batch)
@@ -951,7 +967,7 @@ class VoteLogWriter:
                 receipt = self._import_one(ballot, batch, key)
             except BallroomError as error:
                 self._rewind(batch, undo_mark, marks)
-                return ImportOutcome(ballot.ballot_id, "refused", error.code, error.message)
+                return _refuse(batch, ballot, key, error)
         batch.keys[key] = receipt
         return ImportOutcome(ballot.ballot_id, "accepted", "", "", receipt)
 
@@ -959,6 +975,31 @@ class VoteLogWriter:
         window = self._window(ballot.window)
         admitted, book = self._admission.imported(window, self._book_of, ballot)
         return self._record(batch, window, admitted, ballot.ts_us, key, ballot.meta, book)
+
+
+def _refuse(batch: _Batch, ballot: ImportBallot, key: str, error: BallroomError) -> ImportOutcome:
+    """Refuse an imported ballot for good: its refusal is committed with the batch."""
+    refusal = ImportRefusal(
+        ballot.window, ballot.ballot_id, _fingerprint(ballot), error.code, error.message
+    )
+    batch.import_refusals.append(refusal)
+    batch.keys[key] = refusal
+    return ImportOutcome(ballot.ballot_id, "refused", error.code, error.message)
+
+
+def _refused_again(first: ImportRefusal, ballot: ImportBallot) -> ImportOutcome:
+    """An imported ballot whose id was refused before: the same refusal for the same ballot
+    (it is not decided again), ``IdempotencyMismatch`` for another, as for a stored one."""
+    if first.fingerprint == _fingerprint(ballot):
+        return ImportOutcome(ballot.ballot_id, "refused", first.code, first.message)
+    error = _reused_id()
+    return ImportOutcome(ballot.ballot_id, "refused", error.code, error.message)
+
+
+def _fingerprint(ballot: ImportBallot) -> str:
+    return import_fingerprint(
+        ballot.window, ballot.voter, ballot.channel, ballot.ts_us, ballot.allocation
+    )
 
 
 _BATCH_KEY = "sms-batch:"
@@ -1007,8 +1048,11 @@ def _same_web(
         or (channel is not None and channel is not first.channel)
         or (ts_us is not None and ts_us != first.ts_us)
     ):
-        raise IdempotencyMismatch(
-            "this idempotency key was already used for a different ballot",
-            field="idempotency_key",
-        )
+        raise _reused_id()
     return first
+
+
+def _reused_id() -> IdempotencyMismatch:
+    return IdempotencyMismatch(
+        "this idempotency key was already used for a different ballot", field="idempotency_key"
+    )

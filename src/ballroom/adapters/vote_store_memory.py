@@ -2,7 +2,8 @@
 
 It keeps what a SQL store keeps and refuses what its constraints refuse: a batch whose log
 row repeats a ballot id, an idempotency key or a (window, seq), or whose refusal or SMS batch
-repeats a key, is refused whole and nothing of it is kept, as a failed transaction. Tests can
+repeats a key, or whose refused imported ballot repeats a ballot id, is refused whole and
+nothing of it is kept, as a failed transaction. Tests can
 make the next append fail (``fail_next``) to drive the pipeline's undo path.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 from ballroom.adapters.vote_codec import allocation_from_json
 from ballroom.domain.admission import WindowState
 from ballroom.domain.voting import Channel, LogEntry, Receipt
-from ballroom.services.ports import KnownKeys, LogBatch, StoredEntry
+from ballroom.services.ports import ImportRefusal, KnownKeys, LogBatch, StoredEntry
 
 
 class StoreRefused(RuntimeError):
@@ -36,6 +37,7 @@ class MemoryVoteLog:
         self._ballot_ids: set[str] = set()
         self._batches: dict[str, tuple[str, int]] = {}
         self._refusals: dict[str, tuple[str, str | None]] = {}
+        self._import_refusals: dict[str, ImportRefusal] = {}  # by ballot id
         self.fail_next: BaseException | None = None
         self.appends = 0
 
@@ -60,7 +62,11 @@ class MemoryVoteLog:
     # ----------------------------------------------------------------- keys and appends
 
     def known(
-        self, log_keys: Sequence[str], sms_keys: Sequence[str], refusal_keys: Sequence[str]
+        self,
+        log_keys: Sequence[str],
+        sms_keys: Sequence[str],
+        refusal_keys: Sequence[str],
+        imported: Sequence[str] = (),
     ) -> KnownKeys:
         found = KnownKeys()
         with self._lock:
@@ -74,6 +80,9 @@ class MemoryVoteLog:
             for key in refusal_keys:
                 if key in self._refusals:
                     found.refusals[key] = self._refusals[key]
+            for ballot_id in imported:
+                if ballot_id in self._import_refusals:
+                    found.import_refusals[ballot_id] = self._import_refusals[ballot_id]
         return found
 
     def append(self, batch: LogBatch) -> None:
@@ -91,6 +100,8 @@ class MemoryVoteLog:
                 self._refusals[key] = (reason, couple)
             for key, fingerprint, messages, _ in batch.sms_batches:
                 self._batches[key] = (fingerprint, messages)
+            for refused in batch.import_refusals:
+                self._import_refusals[refused.ballot_id] = ImportRefusal(*refused)
             self.appends += 1
 
     def _check(self, batch: LogBatch) -> None:
@@ -119,6 +130,11 @@ class MemoryVoteLog:
         batch_keys = [b[0] for b in batch.sms_batches]
         if len(set(batch_keys)) != len(batch_keys) or any(k in self._batches for k in batch_keys):
             raise StoreRefused("duplicate SMS batch key")
+        refused_ids = [r[1] for r in batch.import_refusals]
+        if len(set(refused_ids)) != len(refused_ids) or any(
+            i in self._import_refusals for i in refused_ids
+        ):
+            raise StoreRefused("duplicate refused imported ballot")
 
     def close_reader(self) -> None:
         """Nothing to release."""

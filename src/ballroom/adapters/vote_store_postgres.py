@@ -6,10 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from ballroom.adapters.vote_store_sql import KEYS_SQL_PG, SqlVoteLog
-from ballroom.services.ports import LOG_ROW_FIELDS, REFUSAL_ROW_FIELDS, LogBatch
+from ballroom.services.ports import (
+    IMPORT_REFUSAL_ROW_FIELDS,
+    LOG_ROW_FIELDS,
+    REFUSAL_ROW_FIELDS,
+    LogBatch,
+)
 
 _COPY_LOG = f"COPY vote_log ({', '.join(LOG_ROW_FIELDS)}) FROM STDIN"
 _COPY_REFUSALS = f"COPY sms_refusals ({', '.join(REFUSAL_ROW_FIELDS)}) FROM STDIN"
+_COPY_IMPORT_REFUSALS = f"COPY import_refusals ({', '.join(IMPORT_REFUSAL_ROW_FIELDS)}) FROM STDIN"
 _INSERT_BATCH = (
     "INSERT INTO sms_batches (idempotency_key, fingerprint, messages, ts_us)"
     " VALUES (%s, %s, %s, %s)"
@@ -44,4 +50,8 @@ class PostgresVoteLog(SqlVoteLog):
                         copy.write_row(refusal)
             if batch.sms_batches:
                 cursor.executemany(_INSERT_BATCH, batch.sms_batches)
+            if batch.import_refusals:
+                with cursor.copy(_COPY_IMPORT_REFUSALS) as copy:
+                    for refused in batch.import_refusals:
+                        copy.write_row(refused)
         driver.commit()

@@ -21,13 +21,20 @@ from ballroom.adapters.vote_codec import (
 )
 from ballroom.domain.admission import WindowState
 from ballroom.domain.voting import LogEntry
-from ballroom.services.ports import KnownKeys, LogBatch, ReceiptLookup, StoredEntry
+from ballroom.services.ports import (
+    ImportRefusal,
+    KnownKeys,
+    LogBatch,
+    ReceiptLookup,
+    StoredEntry,
+)
 
 KEY_CHUNK = 500  # keys per lookup: well under every driver's parameter limit
 
 KEYS_COLUMNS = "idempotency_key, ballot_id, seq, window_id, voter, channel, allocation, ts_us, hash"
+IMPORT_REFUSALS_COLUMNS = "window_id, ballot_id, fingerprint, code, message"
 # Fixed texts (no input is formatted into them): (vote_log keys, sms_batches keys,
-# sms_refusals keys).
+# sms_refusals keys, import_refusals ballot ids).
 KEYS_SQL_SQLITE = (
     f"SELECT {KEYS_COLUMNS} FROM vote_log "  # noqa: S608
     "WHERE idempotency_key IN (SELECT value FROM json_each(?))",
@@ -35,12 +42,15 @@ KEYS_SQL_SQLITE = (
     "WHERE idempotency_key IN (SELECT value FROM json_each(?))",
     "SELECT idempotency_key, reason, couple FROM sms_refusals "
     "WHERE idempotency_key IN (SELECT value FROM json_each(?))",
+    f"SELECT {IMPORT_REFUSALS_COLUMNS} FROM import_refusals "  # noqa: S608
+    "WHERE ballot_id IN (SELECT value FROM json_each(?))",
 )
 KEYS_SQL_PG = (
     f"SELECT {KEYS_COLUMNS} FROM vote_log WHERE idempotency_key = ANY(%s)",  # noqa: S608
     "SELECT idempotency_key, fingerprint, messages FROM sms_batches "
     "WHERE idempotency_key = ANY(%s)",
     "SELECT idempotency_key, reason, couple FROM sms_refusals WHERE idempotency_key = ANY(%s)",
+    f"SELECT {IMPORT_REFUSALS_COLUMNS} FROM import_refusals WHERE ballot_id = ANY(%s)",  # noqa: S608
 )
 
 
@@ -116,19 +126,25 @@ class SqlVoteLog:
     # ----------------------------------------------------------------- idempotency keys
 
     def known(
-        self, log_keys: Sequence[str], sms_keys: Sequence[str], refusal_keys: Sequence[str]
+        self,
+        log_keys: Sequence[str],
+        sms_keys: Sequence[str],
+        refusal_keys: Sequence[str],
+        imported: Sequence[str] = (),
     ) -> KnownKeys:
         """What is stored under these keys. The driver's own connection and one fixed SQL text
         per kind: this runs once per group commit, and building and compiling a SQLAlchemy
-        ``in_()`` each time was a visible share of the writer's time."""
+        ``in_()`` each time was a visible share of the writer's time. The refusals of the
+        ``imported`` ballot ids take one query whatever their number (they are rare: the
+        lookup is an index probe per id, not worth a statement per ``KEY_CHUNK``)."""
         found = KnownKeys()
-        if not log_keys and not sms_keys and not refusal_keys:
+        if not log_keys and not sms_keys and not refusal_keys and not imported:
             return found
         reader = self._read_connection()
         try:
             cursor = reader.cursor()
             try:
-                log_sql, sms_sql, refused_sql = self._keys_sql
+                log_sql, sms_sql, refused_sql, imported_sql = self._keys_sql
                 for chunk in _chunks(log_keys):
                     cursor.execute(log_sql, (self._key_list(chunk),))
                     for row in cursor.fetchall():
@@ -141,6 +157,10 @@ class SqlVoteLog:
                     cursor.execute(refused_sql, (self._key_list(chunk),))
                     for key, reason, couple in cursor.fetchall():
                         found.refusals[key] = (reason, couple)
+                if imported:
+                    cursor.execute(imported_sql, (self._key_list(list(imported)),))
+                    for row in cursor.fetchall():
+                        found.import_refusals[row[1]] = ImportRefusal(*row)
             finally:
                 cursor.close()
         except Exception:

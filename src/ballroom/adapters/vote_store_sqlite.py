@@ -13,6 +13,7 @@ import orjson
 
 from ballroom.adapters.vote_store_sql import KEYS_SQL_SQLITE, SqlVoteLog
 from ballroom.services.ports import (
+    IMPORT_REFUSAL_ROW_FIELDS,
     LOG_ROW_FIELDS,
     REFUSAL_ROW_FIELDS,
     SMS_BATCH_ROW_FIELDS,
@@ -37,6 +38,7 @@ class SqliteVoteLog(SqlVoteLog):
             sqlite_insert_rows(cursor, "vote_log", batch.rows)
             sqlite_insert_rows(cursor, "sms_refusals", batch.refusals)
             sqlite_insert_rows(cursor, "sms_batches", batch.sms_batches)
+            sqlite_insert_rows(cursor, "import_refusals", batch.import_refusals)
         finally:
             cursor.close()
         batch.written.set()
@@ -52,6 +54,7 @@ _SQLITE_INSERTED_TABLES = {
     "vote_log": LOG_ROW_FIELDS,
     "sms_refusals": REFUSAL_ROW_FIELDS,
     "sms_batches": SMS_BATCH_ROW_FIELDS,
+    "import_refusals": IMPORT_REFUSAL_ROW_FIELDS,
 }
 
 

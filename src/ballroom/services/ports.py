@@ -127,15 +127,31 @@ REFUSAL_ROW_FIELDS = ("idempotency_key", "window_id", "phone", "body", "reason",
 """The fields of a refused text's row."""
 SMS_BATCH_ROW_FIELDS = ("idempotency_key", "fingerprint", "messages", "ts_us")
 """The fields of an SMS batch's row (its key, the fingerprint of its texts, their count)."""
+IMPORT_REFUSAL_ROW_FIELDS = ("window_id", "ballot_id", "fingerprint", "code", "message")
+"""The fields of a refused imported ballot's row (:class:`ImportRefusal`)."""
+
+
+class ImportRefusal(NamedTuple):
+    """An imported ballot the rules refused, as stored: its window and id, the fingerprint of
+    its content (``vote_codec.import_fingerprint``) and the refusal's code and message. The
+    refusal is final: the same ballot imported again is refused again with them."""
+
+    window: str
+    ballot_id: str
+    fingerprint: str
+    code: str
+    message: str
 
 
 @dataclass
 class LogBatch:
-    """What one group commit makes durable: log rows, refused texts, SMS batch records."""
+    """What one group commit makes durable: log rows, refused texts, SMS batch records,
+    refused imported ballots."""
 
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     refusals: list[tuple[Any, ...]] = field(default_factory=list)
     sms_batches: list[tuple[str, str, int, int]] = field(default_factory=list)
+    import_refusals: list[ImportRefusal] = field(default_factory=list)
     # Set by the store once the rows are in its transaction, before the commit (the pipeline
     # may wait for it; see ``VoteLog.waits_for_inserts``).
     written: threading.Event = field(default_factory=threading.Event)
@@ -148,6 +164,7 @@ class KnownKeys:
     receipts: dict[str, Receipt] = field(default_factory=dict)  # log row key -> its receipt
     batches: dict[str, tuple[str, int]] = field(default_factory=dict)  # -> (fingerprint, texts)
     refusals: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # -> reason, couple
+    import_refusals: dict[str, ImportRefusal] = field(default_factory=dict)  # ballot id -> it
 
 
 StoredEntry = tuple[str, int, str, str, Allocation, int, str]
@@ -196,9 +213,14 @@ class VoteLog(Protocol):
         ...
 
     def known(
-        self, log_keys: Sequence[str], sms_keys: Sequence[str], refusal_keys: Sequence[str]
+        self,
+        log_keys: Sequence[str],
+        sms_keys: Sequence[str],
+        refusal_keys: Sequence[str],
+        imported: Sequence[str] = (),
     ) -> KnownKeys:
-        """What is stored under these keys: log rows, SMS batches, refused texts."""
+        """What is stored under these keys: log rows, SMS batches, refused texts; and the
+        refusals of the imported ballots ``imported`` (ballot ids), all in one query."""
         ...
 
     def append(self, batch: LogBatch) -> None:

@@ -10,8 +10,8 @@ import pytest
 from ballroom.adapters.vote_pipeline import CommitFailed
 from ballroom.adapters.vote_store_memory import MemoryVoteLog, StoreRefused
 from ballroom.bootstrap import voting_service
-from ballroom.domain.voting import SmsMessage
-from ballroom.services.ports import FixedClock, LogBatch
+from ballroom.domain.voting import Channel, SmsMessage
+from ballroom.services.ports import FixedClock, ImportBallot, LogBatch
 from ballroom.services.voting import VotingService
 
 START = datetime(2025, 10, 7, 20, 0, tzinfo=UTC)
@@ -79,5 +79,27 @@ def test_a_batch_with_a_repeated_ballot_id_is_refused_whole() -> None:
         with pytest.raises(StoreRefused):
             store.append(LogBatch(rows=[repeat]))
         assert [e.ballot_id for e in voting.log_entries("w")] == [receipt.ballot_id]
+    finally:
+        voting.stop()
+
+
+def test_an_import_refusal_is_kept_only_with_its_commit() -> None:
+    store = MemoryVoteLog()
+    voting = _open(store)
+    try:
+        voting.create_window("w", COUPLES)
+        voting.open_window("w")
+        ts = int(START.timestamp() * 1_000_000)
+        withdrawal = ImportBallot("imp-1", "w", "ana@example.com", Channel.WEB, {"robert": 0}, ts)
+        store.fail_next = StoreRefused("the disk is full")
+        with pytest.raises(CommitFailed):
+            voting.submit_import([withdrawal]).result()
+        assert store.known((), (), (), ["imp-1"]).import_refusals == {}
+        (outcome,) = voting.submit_import([withdrawal]).result()
+        stored = store.known((), (), (), ["imp-1"]).import_refusals["imp-1"]
+        assert (outcome.status, outcome.code) == ("refused", "invalid_input")
+        assert (stored.window, stored.code, stored.message) == ("w", outcome.code, outcome.message)
+        with pytest.raises(StoreRefused):  # an id is refused once, as a SQL store's key says
+            store.append(LogBatch(import_refusals=[stored._replace(window="other")]))
     finally:
         voting.stop()

@@ -92,3 +92,18 @@ sms_refusals = sa.Table(
     ),  # The couple a refused text named (cap_exceeded), so a retry answers identically.
     sa.Column("couple", sa.String(64), nullable=True),
 )
+
+import_refusals = sa.Table(
+    "import_refusals",
+    metadata,
+    # A ballot refused by an import (``ballroom import``), so a re-import refuses it again
+    # instead of deciding it against a later state. Its id is unique across windows, as in
+    # vote_log: an id found here with other content is a reused id.
+    sa.Column("window_id", sa.String(64), primary_key=True),
+    sa.Column("ballot_id", sa.Text, primary_key=True),
+    # sha256 of what the rules decide the ballot on (adapters.vote_codec.import_fingerprint).
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Index("uq_import_refusals_ballot_id", "ballot_id", unique=True),
+)
