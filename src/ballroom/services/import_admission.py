@@ -7,9 +7,10 @@ dated inside it, a named voter, every row of its allocation for an active couple
 votes, and for a text one couple whose text cap has room. Its chain entry is then the only
 per-ballot work: one sha256 over the prev hash, the seq and the entry's canonical text, which
 the reading side encoded from the file's columns (``services/import_chunks.py``). Any other
-ballot (a duplicate, a withdrawal or any row of 0 votes, every refusal) is decided by the
-per-ballot path (``one_by_one``: ``VoteRules.imported`` through the pipeline), in its place,
-against the same state, so its outcome and error are that path's own.
+ballot (a duplicate or an id refused by an earlier import, whose key ``known`` holds too; a
+withdrawal or any row of 0 votes; every refusal) is decided by the per-ballot path
+(``one_by_one``: ``VoteRules.imported`` through the pipeline), in its place, against the same
+state, so its outcome and error are that path's own, and it stores the refusals.
 
 This re-expresses, for the accepted case only, the checks of
 ``ballroom.domain.admission.admit_web``/``admit_texts`` and ``require_dated_inside``, the
