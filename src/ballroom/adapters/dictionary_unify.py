@@ -24,6 +24,7 @@ _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd, bits well spread (Fibonacci 
 _MIX_SHIFT = np.uint64(29)
 _MAX_BYTES = (1 << 31) - 1  # one string array's offsets are int32
 _TABLE_BITS = 20
+_FEW_DROPPED = 4096  # repeats cut out as runs between them (a slice each); more: one filter
 _TABLE_SIZE = 1 << _TABLE_BITS
 _TABLE_MASK = np.uint64(_TABLE_SIZE - 1)
 
@@ -62,7 +63,10 @@ def unify_dictionaries(dictionaries: list[Any]) -> tuple[Any, npt.NDArray[np.int
     code = np.cumsum(keep, dtype=np.int32)
     code -= 1
     code[maybe] = code[first[group]]
-    return _kept(present, bounds, np.flatnonzero(~keep)), code
+    dropped = np.flatnonzero(~keep)
+    if len(dropped) > _FEW_DROPPED:  # row groups sharing many values (small row groups)
+        return pa.concat_arrays(present).filter(pa.array(keep)), code
+    return _kept(present, bounds, dropped), code
 
 
 def _positions_of(wanted: npt.NDArray[np.uint64], hashes: npt.NDArray[np.uint64]) -> Any:

@@ -104,3 +104,11 @@ def test_hashes_tell_strings_of_one_word_apart() -> None:
     words = [f"{i:08d}" for i in range(10_000)] + ["", "a", "a\0", "\0"]
     hashes = string_hashes(pa.array(words, type=pa.string()))
     assert len(np.unique(hashes)) == len(words)
+
+
+def test_many_repeats_filtered_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Row groups that share most values (small row groups): the repeats cut by one filter."""
+    monkeypatch.setattr(dictionary_unify, "_FEW_DROPPED", 1)
+    dictionaries = [pa.array(["a", "b", "c"]), pa.array(["c", "b", "d"]), pa.array(["a", "e"])]
+    assert _ours(dictionaries) == _arrow(dictionaries)
+    assert _ours(dictionaries) == (["a", "b", "c", "d", "e"], [0, 1, 2, 2, 1, 3, 0, 4])
