@@ -82,6 +82,27 @@ def test_export_verify_and_reimport_reproduce_the_night(
     )
 
 
+def test_export_from_a_store_that_is_not_there_fails_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "typo.db"
+    result = CliRunner().invoke(
+        main,
+        [
+            "export",
+            "--db",
+            f"sqlite:///{missing}",
+            "--window",
+            "s34w04",
+            "--out",
+            str(tmp_path / "x"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: no store at {missing}: nothing to export (check --db)"
+    assert sorted(tmp_path.iterdir()) == []
+
+
 def test_verify_finds_a_changed_vote(sqlite_url: str, tmp_path: Path) -> None:
     _night(sqlite_url)
     runner = CliRunner()

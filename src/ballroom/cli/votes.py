@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from ballroom.adapters.db import DEFAULT_DB_URL, create_engine_for, upgrade
+from ballroom.adapters.stored_log_sql import sqlite_file
 from ballroom.bootstrap import open_store, stored_log, voting_service
 from ballroom.cli._common import (
     EXIT_BAD_INPUT,
@@ -153,6 +154,10 @@ def export_votes(db_url: str, window: str, out: Path, fmt: str, parquet: bool) -
     export only from then on (before the reveal it says null, and a warning is printed).
     """
     engine = create_engine_for(db_url)
+    stored = sqlite_file(engine)
+    if stored is not None and not Path(stored).is_file():
+        # Exporting reads: a mistyped --db must not leave an empty store behind.
+        fail(f"no store at {stored}: nothing to export (check --db)")
     try:
         upgrade(engine)
         # Nothing else in this process has the store open while it is read (ADBC on SQLite).
