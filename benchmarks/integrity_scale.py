@@ -32,12 +32,12 @@ from ballroom.adapters.interchange import read_vote_table, write_vote_arrow, wri
 from ballroom.integrity.analysis import (
     _distinct,
     allocations_and_identities,
-    release_freed,
     retained_memory,
     timeline,
 )
 from ballroom.integrity.detectors import detect
 from ballroom.integrity.electorate import Scenario, generate, generate_shards
+from ballroom.integrity.heap import release_freed
 
 _DICTIONARY = ["window", "voter", "channel", "couple", "email", "phone", "ip", "device"]
 

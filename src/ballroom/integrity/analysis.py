@@ -8,7 +8,6 @@ per-minute timeline for the charts).
 from __future__ import annotations
 
 import ctypes
-import platform
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +34,7 @@ from ballroom.integrity.detectors import (
     detect,
     identity_values,
 )
+from ballroom.integrity.heap import glibc, release_freed
 from ballroom.integrity.tally import Allocations, allocations, single_window
 
 
@@ -154,7 +154,7 @@ def retained_memory() -> Iterator[None]:
     Inside this block glibc serves every size from its heap and never trims it, and Arrow
     allocates through glibc too, so freed blocks are reused hot. Other platforms: no change.
     """
-    libc = _glibc()
+    libc = glibc()
     if libc is None:
         yield
         return
@@ -178,27 +178,6 @@ def retained_memory() -> Iterator[None]:
                 libc.mallopt(_M_TRIM_THRESHOLD, _GLIBC_TRIM_THRESHOLD)
                 libc.mallopt(_M_ARENA_MAX, 0)
                 libc.malloc_trim(0)
-
-
-def release_freed() -> None:
-    """Give the memory freed so far back to the system (glibc only; else nothing).
-
-    Inside ``retained_memory`` the heap keeps what the read freed (gigabytes on a big night);
-    the analysis after it needs less than that, so the peak is lower without it.
-    """
-    libc = _glibc()
-    if libc is not None:
-        libc.malloc_trim(0)
-
-
-def _glibc() -> Any:
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return None
-    try:
-        libc = ctypes.CDLL(None)
-        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
-    except OSError:
-        return None
 
 
 def analyze(

@@ -25,6 +25,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ballroom.integrity.heap import release_freed
+
 IntArray = npt.NDArray[np.signedinteger[Any]]
 FloatArray = npt.NDArray[np.floating[Any]]
 BoolArray = npt.NDArray[np.bool_]
@@ -182,6 +184,7 @@ def texting(
             _gap_stats(stretch >> row_bits, ts_us[stretch & rows_mask], mean=mean, cv=cv)
             del stretch
     del keys
+    release_freed()  # the keys and the gaps' temporaries: holes later arrays do not fill
     regular = (mean >= 2 * resolution) & (cv * mean <= allowed_sd(mean, resolution))
     machine = judged & ((mean < HUMAN_FASTEST_S) | regular)
     texters = texts > 0
