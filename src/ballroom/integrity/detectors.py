@@ -66,7 +66,9 @@ class Thresholds:
     bot_regular_gaps: int = 7  # consecutive near-equal gaps (9 ballots) make a machine
     bot_gap_tolerance: float = 0.3  # |g1 - g2| <= tolerance * max(g1, g2) + a clock tick
     bot_run_cv: float = 0.12  # and the run's gaps vary by at most this (+ half a tick)
-    bot_min_ticks: float = 2.0  # a period of at least two clock ticks
+    bot_min_ticks: float = 2.0  # a period of at least two clock ticks, or else a lattice:
+    bot_lattice_gaps: int = 15  # ... of this many regular pairs (17 events) whose times
+    bot_lattice_ticks: float = 1.5  # ... stay within this many ticks of one straight line
     bot_max_gap_s: float = 120.0
     lockstep_seconds: int = 60
     lockstep_min: int = 8
@@ -947,8 +949,13 @@ def _timing_runs(
         pairs = np.bincount(pair_run, minlength=len(long_run)).astype(np.float64)
         mean = sums / np.maximum(pairs, 1)
         sd = np.sqrt(np.maximum(squares / np.maximum(pairs, 1) - mean**2, 0.0))
-        long_run &= mean >= limits.bot_min_ticks * resolution
         long_run &= sd <= allowed_sd(mean, resolution, limits.bot_run_cv)
+        fast = long_run & (mean < limits.bot_min_ticks * resolution)
+        long_run &= ~fast
+        if fast.any():
+            long_run |= _lattice_runs(
+                ev_ts, run_id, regular, fast, limits=limits, resolution=resolution
+            )
     del gap
     pair_idx = np.flatnonzero(regular & long_run[run_id])
     event_run = np.full(len(ev_ts), -1, dtype=np.int32)
@@ -959,6 +966,55 @@ def _timing_runs(
     voters = table.voter.codes[starts[member]].astype(np.int64)
     out[voters] = ballot_run[member]
     return runs + int(run_id[-1])
+
+
+def _lattice_runs(
+    ev_ts: IntArray,
+    run_id: IntArray,
+    regular: BoolArray,
+    fast: BoolArray,
+    *,
+    limits: Thresholds,
+    resolution: float,
+) -> BoolArray:
+    """Of the ``fast`` runs (a period under ``bot_min_ticks`` clock ticks), those a clock made.
+
+    A script's times are ``start + k * period`` read off a clock that drops the fraction of a
+    tick, so each logged time is within one tick of that line however long the run: the
+    rounding never adds up. At a period of 1.6 ticks the gaps read 1, 2, 1, 2, 2, 1 ... ticks,
+    the two lengths spread as evenly as the period allows. A busy address's arrivals drift
+    from any line like a random walk, so a long run of them strays by several ticks.
+    """
+    pairs = np.flatnonzero(regular & fast[run_id])
+    out = np.zeros(len(fast), dtype=bool)
+    if not len(pairs):
+        return out
+    runs, first, count = np.unique(run_id[pairs], return_index=True, return_counts=True)
+    keep = count >= limits.bot_lattice_gaps
+    runs, first, count = runs[keep], pairs[first[keep]], count[keep]
+    if not len(runs):
+        return out
+    # The run of r pairs from pair j holds events j .. j + r + 1 (laid end to end per run).
+    events = count + 2
+    offset = np.arange(int(events.sum())) - np.repeat(np.cumsum(events) - events, events)
+    start = np.repeat(first, events)
+    seg = np.repeat(np.arange(len(runs)), events)
+    k = offset.astype(np.float64)
+    t = (ev_ts[start + offset] - ev_ts[start]).astype(np.float64) / 1e6
+    n = events.astype(np.float64)
+    mean_k = np.bincount(seg, weights=k) / n
+    mean_t = np.bincount(seg, weights=t) / n
+    cov = np.bincount(seg, weights=k * t) / n - mean_k * mean_t
+    var = np.bincount(seg, weights=k * k) / n - mean_k**2
+    slope = cov / np.maximum(var, 1e-12)
+    residual = t - mean_t[seg] - slope[seg] * (k - mean_k[seg])
+    bounds = np.cumsum(events) - events
+    spread = np.maximum.reduceat(residual, bounds) - np.minimum.reduceat(residual, bounds)
+    # Gaps all of one tick are a saturated address, not a period: a lattice needs both lengths.
+    long_gaps = np.bincount(seg, weights=np.diff(t, prepend=0.0) >= 1.5 * resolution)
+    made = (spread <= limits.bot_lattice_ticks * resolution) & (long_gaps >= 2)
+    out[runs[made]] = True
+    return out
 
 
 def _pair_slices(n: int) -> Iterator[tuple[int, int]]:
