@@ -174,7 +174,9 @@ def _print_report(report: Report) -> None:
 
 
 @integrity.command("eval")
-@click.option("--seeds", default=2, show_default=True, help="Nights per family.")
+@click.option(
+    "--seeds", default=6, show_default=True, help="Nights per family (fewer hide rare misses)."
+)
 @click.option("--voters", default=20_000, show_default=True, help="Voters per night.")
 @click.option(
     "--family",
