@@ -218,3 +218,17 @@ def test_bots_and_farms_that_also_text_stay_in_their_own_clusters() -> None:
         if cluster.kind == "sms-bank":
             assert not set(cluster.voters) & bots
             assert set(cluster.voters) <= set(electorate.truth.sim_banks[0]["voters"])
+
+
+def test_a_steady_pace_between_one_and_two_clock_ticks_is_machine_paced() -> None:
+    # Whole seconds, 1.7 s a text: gaps of 1 and 2 s only. Above the 1.5 s no person beats,
+    # below the two ticks the address timing needs; one number is one sender, so its gaps
+    # confined to two adjacent ticks are a steady pace. Gaps of 1 to 3 s are not.
+    steady = np.floor(1000.0 + 1.7 * np.arange(10))
+    uneven = 2000.0 + np.cumsum([0, 1, 3, 1, 3, 2, 1, 3, 1, 2])
+    ts_us = (np.concatenate([steady, uneven]) * 1e6).astype(np.int64)
+    codes = np.repeat(np.arange(2), 10)
+    numbers = np.array([15550001000, 15550002000], dtype=np.int64)
+    texts = sms.texting(codes, ts_us, np.ones(20, dtype=bool), 2, numbers)
+    assert texts.resolution_s == 1.0
+    assert texts.machine_pace.tolist() == [True, False]
