@@ -107,10 +107,8 @@ def test_sqlite_read_through_adbc_equals_the_sqlalchemy_reading(sqlite_url: str)
         engine.dispose()
 
 
-def test_adbc_opens_the_file_only_when_no_other_connection_is_in_use(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _night(sqlite_url)
+def _count_adbc_opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths ADBC's SQLite driver opens from now on, in order."""
     opened: list[str] = []
     connect = stored_log_sql.adbc_sqlite.connect
 
@@ -119,6 +117,14 @@ def test_adbc_opens_the_file_only_when_no_other_connection_is_in_use(
         return connect(path)
 
     monkeypatch.setattr(stored_log_sql.adbc_sqlite, "connect", counting)
+    return opened
+
+
+def test_adbc_opens_the_file_only_when_no_other_connection_is_in_use(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _night(sqlite_url)
+    opened = _count_adbc_opens(monkeypatch)
     engine = create_engine_for(sqlite_url)
     try:
         log = SqlStoredLog(engine, alone=True)
@@ -209,14 +215,7 @@ def test_ballroom_export_reads_a_sqlite_store_through_adbc(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _night(sqlite_url)
-    opened: list[str] = []
-    connect = stored_log_sql.adbc_sqlite.connect
-
-    def counting(path: str) -> Any:
-        opened.append(path)
-        return connect(path)
-
-    monkeypatch.setattr(stored_log_sql.adbc_sqlite, "connect", counting)
+    opened = _count_adbc_opens(monkeypatch)
     out = tmp_path / "export"
     result = CliRunner().invoke(
         main, ["export", "--db", sqlite_url, "--window", WINDOW, "--out", str(out)]
