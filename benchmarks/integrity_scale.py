@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from ballroom.adapters.interchange import read_vote_table, write_vote_arrow, write_vote_parts
 from ballroom.integrity.analysis import (
     _distinct,
-    allocations_and_identities,
+    groundwork,
     retained_memory,
     timeline,
 )
@@ -72,11 +72,14 @@ def _analyse(path: Path) -> dict[str, float | int]:
     t1 = time.perf_counter()
     read_mb = _peak_mb()
     release_freed()  # as analysis.analyze_file
-    # As analysis.analyze: the identity strings' work beside the allocations (three threads).
-    alloc, identities = allocations_and_identities(table)
+    # As analysis.analyze: the identity strings' work beside the allocations and the
+    # texters (three threads).
+    prepared = groundwork(table)
+    alloc = prepared.alloc
     release_freed()  # as analysis.analyze
     t2 = time.perf_counter()
-    findings = detect(table, alloc, identities=identities)
+    findings = detect(table, alloc, identities=prepared.identities, texting=prepared.texting)
+    del prepared
     t3 = time.perf_counter()
     voters = _distinct(table.voter.codes, alloc.n_voters)
     _distinct(table.ballot.codes, len(table.ballot))
@@ -87,7 +90,7 @@ def _analyse(path: Path) -> dict[str, float | int]:
         "rows": rows,
         "voters": voters,
         "read_s": round(t1 - t0, 2),
-        "allocations_and_identities_s": round(t2 - t1, 2),
+        "groundwork_s": round(t2 - t1, 2),
         "detect_s": round(t3 - t2, 2),
         "report_s": round(t4 - t3, 2),
         "analysis_s": round(t4 - t0, 2),

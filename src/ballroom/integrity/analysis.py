@@ -30,9 +30,11 @@ from ballroom.integrity.counterfactual import effect
 from ballroom.integrity.detectors import (
     Findings,
     IdentityValues,
+    TextingSignals,
     Thresholds,
     detect,
     identity_values,
+    texting_signals,
 )
 from ballroom.integrity.heap import glibc, release_freed
 from ballroom.integrity.tally import Allocations, allocations, single_window
@@ -191,13 +193,13 @@ def analyze(
 ) -> Report:
     """Detect abuse and campaigns in one window; with a night, measure their effect."""
     table = single_window(table, window)
-    alloc, identities = allocations_and_identities(
-        table, list(night.couples) if night is not None else None
-    )
+    prepared = groundwork(table, list(night.couples) if night is not None else None)
+    alloc = prepared.alloc
     # What the three threads above freed goes back: the detectors' temporaries are a
     # different shape, and on top of the heap as it is they set the night's peak.
     release_freed()
-    findings = detect(table, alloc, thresholds, identities)
+    findings = detect(table, alloc, thresholds, prepared.identities, prepared.texting)
+    del prepared
     counterfactual = None
     if night is not None:
         counterfactual = effect(
@@ -226,24 +228,41 @@ def analyze(
     )
 
 
-def allocations_and_identities(
-    table: VoteTable, couples: list[str] | None = None
-) -> tuple[Allocations, IdentityValues]:
-    """``allocations`` (numpy) and ``identity_values`` (Arrow string kernels) side by side.
+@dataclass(frozen=True)
+class Groundwork:
+    """What the detectors start from: the allocations, the identity strings' values and the
+    texters' signals."""
 
-    They share nothing and release the GIL, so on two cores they overlap.
+    alloc: Allocations
+    identities: IdentityValues
+    texting: TextingSignals
+
+
+def groundwork(table: VoteTable, couples: list[str] | None = None) -> Groundwork:
+    """``allocations`` then ``texting_signals`` (numpy) beside ``identity_values`` (Arrow
+    string kernels).
+
+    They share nothing and release the GIL, so on two cores they overlap, and the two
+    threads' shares take about as long on a big night.
     """
-    # The allocations in a worker; the identity strings here, e-mails then addresses (in a
-    # third thread the addresses' temporaries came on top of the other two: the step's
-    # memory peak). Here: the biggest Arrow buffers reuse what the read freed in this thread
-    # (see retained_memory).
+    # The allocations and the texters in a worker; the identity strings here, e-mails then
+    # addresses (in a third thread the addresses' temporaries came on top of the other two:
+    # the step's memory peak). Here: the biggest Arrow buffers reuse what the read freed in
+    # this thread (see retained_memory).
     with ThreadPoolExecutor(max_workers=1) as pool:
-        allocated = pool.submit(allocations, table, couples)
+        counted = pool.submit(_allocations_and_texting, table, couples)
         try:
             values = identity_values(table)
         finally:
-            alloc = allocated.result()
-    return alloc, values
+            alloc, texting = counted.result()
+    return Groundwork(alloc=alloc, identities=values, texting=texting)
+
+
+def _allocations_and_texting(
+    table: VoteTable, couples: list[str] | None
+) -> tuple[Allocations, TextingSignals]:
+    alloc = allocations(table, couples)
+    return alloc, texting_signals(table, alloc)
 
 
 def _distinct(codes: Any, size: int) -> int:

@@ -209,25 +209,40 @@ def _normalise_exactly(raw: Any) -> tuple[Any, Any, Any]:
     return normalised, domain, local
 
 
-def _mailbox_codes(raw: Any, normalised: Any) -> IntArray:
+def _moved(raw: Any, normalised: Any) -> tuple[IntArray, Any]:
+    """The positions of the addresses that normalise to something else, and what to."""
+    moved = pc.not_equal(normalised, raw)
+    return np.flatnonzero(moved.to_numpy(zero_copy_only=False)), pc.filter(normalised, moved)
+
+
+def _mailbox_codes(raw: Any, moved_idx: IntArray, moved_to: Any) -> IntArray:
     """One code per distinct normalised mailbox, without hashing every address.
 
     The values of a ``Categorical`` are distinct, so addresses that normalise to themselves
-    already have distinct codes (their index); only the others are hashed, and looked up among
-    the rest to join the address they normalise to.
+    already have distinct codes (their index); only the others (``_moved``: at
+    ``moved_idx``, normalised to ``moved_to``) are hashed, and looked up among the rest to
+    join the address they normalise to.
     """
     size = len(raw)
     codes = np.arange(size, dtype=_index_type(2 * size))
-    moved = pc.not_equal(normalised, raw).to_numpy(zero_copy_only=False)
-    if not moved.any():
+    if not len(moved_idx):
         return codes
-    moved_idx = np.flatnonzero(moved)
-    target_code, targets = _codes(normalised.take(pa.array(moved_idx)))
+    moved = np.zeros(size, dtype=bool)
+    moved[moved_idx] = True
+    target_code, targets = _codes(moved_to)
     codes[moved_idx] = size + target_code
     hit = pc.fill_null(pc.index_in(raw, value_set=targets), -1).to_numpy(zero_copy_only=False)
     joined = (hit >= 0) & ~moved
     codes[joined] = size + hit[joined].astype(codes.dtype)
     return codes
+
+
+def _normalised_by_code(values: Any, codes: IntArray) -> dict[int, str]:
+    """The normalised address of each of the distinct e-mail ``codes`` (into ``values``)."""
+    if not len(codes):
+        return {}
+    normalised = normalise_emails(values.take(pa.array(codes)))[0].to_pylist()
+    return dict(zip(codes.tolist(), (str(value) for value in normalised), strict=True))
 
 
 def normalise_email(email: str) -> str:
@@ -382,29 +397,31 @@ def identity_values(table: VoteTable, pool: Executor | None = None) -> IdentityV
     disposable_set = pa.array(sorted(disposable_domains()))
     # A slice of addresses at a time (the rules work address by address): each slice's
     # domains and local parts are used up before the next (hundreds of MB on a big night).
-    normalised_parts, empty_parts, disposable_parts, stem_parts = [], [], [], []
+    moved_parts, empty_parts, disposable_parts, stem_parts = [], [], [], []
     for begin in range(0, max(len(raw), 1), _EMAIL_SLICE):
-        normalised, domain, local = normalise_emails(raw.slice(begin, _EMAIL_SLICE))
+        addresses = raw.slice(begin, _EMAIL_SLICE)
+        normalised, domain, local = normalise_emails(addresses)
         # An address normalises to "" exactly when it is blank (a real one keeps its '@').
         empty = pc.equal(normalised, "").to_numpy(zero_copy_only=False)
         stems = _sequence_stems(local, domain, empty)
         stem_parts.append((stems[0] + begin, *stems[1:]))
-        normalised_parts.append(normalised)
+        # Only the addresses that normalise to another are kept, normalised (a few in
+        # ten): all of them would sit through this step, about 0.5 GB on a 15 M-voter night.
+        moved_idx, moved_to = _moved(addresses, normalised)
+        moved_parts.append((moved_idx + begin, moved_to))
         empty_parts.append(empty)
         disposable_parts.append(
             pc.is_in(domain, value_set=disposable_set).to_numpy(zero_copy_only=False)
         )
         del normalised, domain, local
-    all_normalised = (
-        normalised_parts[0]
-        if len(normalised_parts) == 1
-        else pa.chunked_array(normalised_parts, type=pa.string())
-    )
     key, number = _sequence_codes(len(raw), stem_parts)
-    mailbox = _mailbox_codes(table.email.values, all_normalised)
-    # The strings go: a cluster's few mailboxes are normalised again when it is described,
-    # and kept they would sit through the detectors (about 0.5 GB on a 15 M-voter night).
-    del all_normalised, normalised_parts
+    mailbox = _mailbox_codes(
+        table.email.values,
+        np.concatenate([idx for idx, _ in moved_parts]),
+        pa.concat_arrays([to for _, to in moved_parts]),
+    )
+    # The strings go: a cluster's few mailboxes are normalised again when it is described.
+    del moved_parts
     return IdentityValues(
         mailbox=mailbox,
         empty_email=np.concatenate(empty_parts),
@@ -422,28 +439,98 @@ def detect(
     alloc: Allocations,
     thresholds: Thresholds | None = None,
     identities: IdentityValues | None = None,
+    texting: TextingSignals | None = None,
 ) -> Findings:
     """Run every detector over one window's log and its cap-applied allocations.
 
-    ``identities``: ``identity_values(table)`` when already computed.
+    ``identities``: ``identity_values(table)``, ``texting``: ``texting_signals(table,
+    alloc)``, when already computed.
     """
     limits = thresholds or Thresholds()
     values = identities if identities is not None else identity_values(table)
+    # The texters first (when not given): their per-row work peaks before the per-voter
+    # arrays below exist.
+    texted = texting if texting is not None else texting_signals(table, alloc)
+    texts, machine_pace = texted.machine_paced, texted.machine_pace
+    voters = _voter_evidence(table, alloc, limits, values)
+    evidence = voters.evidence
+    for name, strength in texted.evidence:
+        evidence.add_tenths(name, strength)
+    del texted
+    score = evidence.score()
+    flagged = evidence.flagged(score)
+    reasons = evidence.reasons(flagged)
+    mailbox, device, sequence, bot = voters.mailbox, voters.device, voters.sequence, voters.bot
+    linked = ((mailbox >= 0) | (device >= 0) | (sequence >= 0)) & flagged & (bot < 0)
+    email_code = voters.email_code
+    context = _Context(
+        couples=alloc.couples,
+        voters=alloc.voters,
+        alloc=alloc,
+        email_values=table.email.values,
+        email_code=email_code,
+        device_values=table.device.values,
+        device_code=voters.device_code,
+        ip_values=table.ip.values,
+        ip_code=voters.ip_code,
+        ip_block=values.ip_block,
+        disposable=values.disposable,
+        evidence=evidence,
+        score=score,
+        night=_night_levels(voters.device_size, voters.sequence_size, texts),
+        mailbox_names=_normalised_by_code(
+            table.email.values, np.unique(email_code[linked & (mailbox >= 0)])
+        ),
+    )
+    clusters = [
+        _identity_cluster(context, members, mailbox, device, sequence)
+        for members in _linked_groups(linked, [mailbox, np.where(linked, device, -1), sequence])
+    ]
+    clusters += _bot_clusters(context, np.where(flagged, bot, -1), flagged)
+    if texts is not None and machine_pace is not None:
+        # Texters flagged for their texting (a bot or a farm that also texted is theirs).
+        texters = flagged & machine_pace & ~linked & (bot < 0)
+        clusters += sms_clusters(context, table, texts, texters)
+    campaigns = _campaigns(alloc, flagged, limits)
+    clusters += _lockstep(context, flagged, limits, campaigns, voters.lockstep)
+    return Findings(
+        flagged=flagged,
+        reasons=reasons,
+        clusters=clusters,
+        campaigns=campaigns,
+        score=score,
+        evidence=evidence,
+    )
+
+
+@dataclass(frozen=True)
+class _VoterEvidence:
+    """Every signal but the texters', per voter, and the keys the clusters are cut by."""
+
+    evidence: Evidence
+    bot: IntArray  # machine-timed run id, -1 if none
+    lockstep: tuple[IntArray, CoAction] | None
+    email_code: IntArray
+    device_code: IntArray
+    ip_code: IntArray
+    mailbox: IntArray  # shared mailbox id, -1 if none
+    device: IntArray  # shared device code, -1 if none
+    sequence: IntArray  # numbered-name run id, -1 if none
+    device_size: IntArray
+    sequence_size: IntArray
+
+
+def _voter_evidence(
+    table: VoteTable, alloc: Allocations, limits: Thresholds, values: IdentityValues
+) -> _VoterEvidence:
+    """Lockstep cells, machine timing and the identity signals (not the texters')."""
     # The per-ballot work first: its temporaries (tens of millions of ballots) are freed
     # before the per-voter arrays below are made, and those reuse the memory.
-    # The texters first: their per-row work peaks before the per-voter arrays below exist.
-    texting_of_voters = _texting(table, alloc)
-    # Their evidence now, then only the machine-paced texters are kept (for the clusters).
-    sms_evidence = _sms_evidence(texting_of_voters) if texting_of_voters is not None else []
-    texts = texting_of_voters.machine_paced() if texting_of_voters is not None else None
-    machine_pace = texting_of_voters.machine_pace if texting_of_voters is not None else None
-    del texting_of_voters
-    # The texters' per-row temporaries leave holes the per-voter arrays below do not fit:
-    # given back, they stop counting toward the night's peak (about 1.5 GB on a big night).
-    release_freed()
     lockstep = _lockstep_cells(alloc, limits)
     bot = _machine_timing(table, alloc, limits, values.ip_block[0])
-    release_freed()  # the same for the per-ballot temporaries of the two above
+    # Per-ballot temporaries leave holes the per-voter arrays below do not fit: given back,
+    # they stop counting toward the night's peak.
+    release_freed()
     n = alloc.n_voters
     email_code = table.voter_codes(table.email, alloc.first_row)
     device_code = table.voter_codes(table.device, alloc.first_row)
@@ -500,49 +587,44 @@ def detect(
             ),
         )
     evidence.add("machine_timing", _timing_strength(alloc, bot))
-    for name, strength in sms_evidence:
-        evidence.add_tenths(name, strength)
-    del sms_evidence
-    score = evidence.score()
-    flagged = evidence.flagged(score)
-    reasons = evidence.reasons(flagged)
-    linked = ((mailbox >= 0) | (device >= 0) | (sequence >= 0)) & flagged & (bot < 0)
-
-    context = _Context(
-        couples=alloc.couples,
-        voters=alloc.voters,
-        alloc=alloc,
-        email_values=table.email.values,
+    return _VoterEvidence(
+        evidence=evidence,
+        bot=bot,
+        lockstep=lockstep,
         email_code=email_code,
-        device_values=table.device.values,
         device_code=device_code,
-        ip_values=table.ip.values,
         ip_code=ip_code,
-        ip_block=values.ip_block,
-        disposable=values.disposable,
-        evidence=evidence,
-        score=score,
-        night=_night_levels(device_size, sequence_size, texts),
+        mailbox=mailbox,
+        device=device,
+        sequence=sequence,
+        device_size=device_size,
+        sequence_size=sequence_size,
     )
-    clusters = [
-        _identity_cluster(context, members, mailbox, device, sequence)
-        for members in _linked_groups(linked, [mailbox, np.where(linked, device, -1), sequence])
-    ]
-    del mailbox, device, sequence
-    clusters += _bot_clusters(context, np.where(flagged, bot, -1), flagged)
-    if texts is not None and machine_pace is not None:
-        # Texters flagged for their texting (a bot or a farm that also texted is theirs).
-        texters = flagged & machine_pace & ~linked & (bot < 0)
-        clusters += sms_clusters(context, table, texts, texters)
-    campaigns = _campaigns(alloc, flagged, limits)
-    clusters += _lockstep(context, flagged, limits, campaigns, lockstep)
-    return Findings(
-        flagged=flagged,
-        reasons=reasons,
-        clusters=clusters,
-        campaigns=campaigns,
-        score=score,
-        evidence=evidence,
+
+
+@dataclass(frozen=True)
+class TextingSignals:
+    """What the detectors keep of the texters: all the ``sms`` signals need from the log.
+
+    It needs no identity and only the voters' count of the allocations, so ``analysis``
+    computes it in a worker while the identity strings are worked on.
+    """
+
+    evidence: list[tuple[str, npt.NDArray[np.uint8]]]  # per signal: strengths in tenths
+    machine_paced: MachineTexters | None  # for their clusters (None: phones not read)
+    machine_pace: BoolArray | None  # per voter
+
+
+def texting_signals(table: VoteTable, alloc: Allocations) -> TextingSignals:
+    """``TextingSignals`` of a one-window log (empty when its phones were not read)."""
+    texting_of_voters = _texting(table, alloc)
+    if texting_of_voters is None:
+        return TextingSignals(evidence=[], machine_paced=None, machine_pace=None)
+    # The evidence now, then only the machine-paced texters are kept.
+    return TextingSignals(
+        evidence=_sms_evidence(texting_of_voters),
+        machine_paced=texting_of_voters.machine_paced(),
+        machine_pace=texting_of_voters.machine_pace,
     )
 
 
@@ -670,6 +752,9 @@ class _Context:
     evidence: Evidence
     score: npt.NDArray[np.float32]
     night: dict[str, float]
+    # Normalised addresses by e-mail code, of the linked voters' mailboxes only: normalised
+    # together once (cluster by cluster, the kernels' fixed cost made it seconds a night).
+    mailbox_names: dict[int, str] = field(default_factory=dict)
 
     def flagged_cluster(
         self, kind: str, members: IntArray, facts: list[str], signals: dict[str, Any]
@@ -701,10 +786,12 @@ class _Context:
         return [str(self.email_values[int(c)].as_py()) for c in self.email_code[members]]
 
     def mailboxes(self, members: IntArray) -> list[str]:
-        """The normalised e-mail address of each of ``members`` (normalised here: the night's
-        normalised addresses are not kept)."""
-        addresses = self.email_values.take(pa.array(self.email_code[members]))
-        return [str(value) for value in normalise_emails(addresses)[0].to_pylist()]
+        """The normalised e-mail address of each of ``members`` (the night's normalised
+        addresses are not kept: those of the linked voters are made for the clusters)."""
+        codes = self.email_code[members]
+        missing = np.unique(codes[[int(c) not in self.mailbox_names for c in codes]])
+        self.mailbox_names.update(_normalised_by_code(self.email_values, missing))
+        return [self.mailbox_names[int(c)] for c in codes]
 
     def names(self, members: IntArray) -> list[str]:
         """The voter ids of ``members``, sorted (only these are turned into Python strings)."""

@@ -152,23 +152,24 @@ def texting(
     giving it for the voters in a mask (the texters: only their numbers are ever needed);
     it becomes ``Texting.number``, -1 where the voter did not text. An array is written to.
     """
-    # Counted over big slices of rows: each slice's count is an array over every voter.
-    counts = np.zeros(n_voters, dtype=np.int64)
-    for begin in range(0, len(sms), _COUNT_SLICE):
-        part = slice(begin, begin + _COUNT_SLICE)
-        counts += np.bincount(voter_codes[part][sms[part]], minlength=n_voters)
-    texts = counts.astype(np.int32)
-    del counts
+    # Counted in place, 4 bytes a voter (a ``bincount`` per slice is 8 bytes a voter more).
+    texts = np.zeros(n_voters, dtype=np.int32)
+    for begin in range(0, len(sms), _SLICE):
+        part = slice(begin, begin + _SLICE)
+        np.add.at(texts, voter_codes[part][sms[part]], np.int32(1))
     judged = texts >= MIN_TEXTS
     # The rows of the voters with enough texts to judge, each as one 8-byte key: its voter
     # code above its row number. Sorted in place, the keys put each voter's texts together in
-    # log order (one SIMD sort of plain numbers: no index arrays, no stable argsort passes).
+    # log order (one sort of plain numbers: no index arrays, no stable argsort passes).
     keys, row_bits = _texter_keys(voter_codes, sms, judged, int(texts[judged].sum()))
     rows_mask = np.int64((1 << row_bits) - 1)
     sample = keys[:: max(1, len(keys) // _CLOCK_SAMPLE)] & rows_mask  # in log order
     resolution = timestamp_resolution_s(ts_us[sample])
     del sample
-    keys.sort()
+    # Timsort: a voter's texts come in bursts, so the keys hold long ascending stretches
+    # (twice as fast as numpy's default quicksort on a real-shaped night; about as fast
+    # on keys in no order at all).
+    keys.sort(kind="stable")
     mean = np.full(n_voters, np.nan, dtype=np.float32)  # 4 bytes a voter: 15 M voters
     cv = np.full(n_voters, np.nan, dtype=np.float32)
     # Voters a range of codes at a time, each range about _PART_ROWS texts: the gaps' 8-byte
@@ -232,9 +233,8 @@ def _texter_keys(
     return keys, row_bits
 
 
-_PART_ROWS = 1 << 23
+_PART_ROWS = 1 << 21
 _SLICE = 1 << 22
-_COUNT_SLICE = 1 << 25
 
 
 def _rows_of(mask: BoolArray, also: Callable[[slice], BoolArray] | None = None) -> IntArray:

@@ -200,7 +200,9 @@ def _capped(
     for part in _slices(len(rows)):
         pick = rows[part]
         key = slot[voter[part][pick]] * width + couple[part][pick]
-        np.add.at(sums, key, votes[part][pick])
+        # Values of the sums' own type: ``add.at`` with a cast (int8 into int32) leaves
+        # numpy's fast path and runs ~25 times slower.
+        np.add.at(sums, key, votes[part][pick].astype(sum_type))
     del slot
     np.minimum(sums, CAP, out=sums)
     out[has] = sums.reshape(-1, width)

@@ -16,24 +16,26 @@ from hypothesis import strategies as st
 from ballroom.adapters.interchange import read_vote_table, vote_table_from_arrow, write_vote_arrow
 from ballroom.errors import UnknownCouple
 from ballroom.integrity import detectors
-from ballroom.integrity.analysis import allocations_and_identities, analyze, retained_memory
+from ballroom.integrity.analysis import analyze, groundwork, retained_memory
 from ballroom.integrity.detectors import _commonest_ballot, detect
 from ballroom.integrity.electorate import Scenario, generate
 from ballroom.integrity.tally import allocations
 
 
-def test_identities_beside_the_allocations_give_the_same_findings() -> None:
+def test_identities_beside_the_allocations_and_texters_give_the_same_findings() -> None:
     table = vote_table_from_arrow(
-        generate(Scenario(voters=3000, farms=6, bots=2, camouflage=0.4, seed=21)).table
+        generate(Scenario(voters=3000, farms=6, bots=2, camouflage=0.4, sim_banks=2, seed=21)).table
     )
-    alloc, identities = allocations_and_identities(table)
+    prepared = groundwork(table)
+    alloc = prepared.alloc
     plain = allocations(table)
     assert np.array_equal(alloc.web, plain.web)
     assert np.array_equal(alloc.sms, plain.sms)
     assert np.array_equal(alloc.kept, plain.kept)
-    together = detect(table, alloc, identities=identities)
+    together = detect(table, alloc, identities=prepared.identities, texting=prepared.texting)
     alone = detect(table, plain)
     assert together.flagged.any()
+    assert together.reasons["sms_machine"].any()  # the texters' signals came through
     assert np.array_equal(together.flagged, alone.flagged)
     assert [c.as_dict() for c in together.clusters] == [c.as_dict() for c in alone.clusters]
     assert [c.as_dict() for c in together.campaigns] == [c.as_dict() for c in alone.campaigns]
@@ -42,7 +44,7 @@ def test_identities_beside_the_allocations_give_the_same_findings() -> None:
 def test_an_unknown_couple_still_fails_with_identities_in_flight() -> None:
     table = vote_table_from_arrow(generate(Scenario(voters=300, farms=1, bots=1, seed=2)).table)
     with pytest.raises(UnknownCouple, match="is not dancing"):
-        allocations_and_identities(table, ["robert", "alix", "whitney"])
+        groundwork(table, ["robert", "alix", "whitney"])
 
 
 def _glibc() -> bool:

@@ -163,7 +163,6 @@ def test_texting_in_parts_equals_texting_whole(monkeypatch: pytest.MonkeyPatch) 
     whole = run()
     monkeypatch.setattr(sms, "_PART_ROWS", 97)
     monkeypatch.setattr(sms, "_SLICE", 1000)
-    monkeypatch.setattr(sms, "_COUNT_SLICE", 3000)
     parts = run()
     for name in ("texts", "machine_pace", "run", "exchange_machines"):
         assert np.array_equal(getattr(whole, name), getattr(parts, name)), name
