@@ -198,7 +198,14 @@ def analyze(
     # What the three threads above freed goes back: the detectors' temporaries are a
     # different shape, and on top of the heap as it is they set the night's peak.
     release_freed()
-    findings = detect(table, alloc, thresholds, prepared.identities, prepared.texting)
+    # The report's counts and chart beside the detectors: they read the log and the
+    # allocations only, and most of the detectors run on one core.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        counted = pool.submit(report_extras, table, alloc)
+        try:
+            findings = detect(table, alloc, thresholds, prepared.identities, prepared.texting)
+        finally:
+            extras = counted.result()
     del prepared
     counterfactual = None
     if night is not None:
@@ -214,15 +221,15 @@ def analyze(
         )
     windows = table.window.labels()
     return Report(
-        voters=_distinct(table.voter.codes, alloc.n_voters),
-        ballots=_distinct(table.ballot.codes, len(table.ballot)),
+        voters=extras.voters,
+        ballots=extras.ballots,
         rows=len(table),
         window=windows[int(table.window.codes[0])] if len(table) else "",
         couples=alloc.couples,
         flagged_voters=sorted(alloc.voters.labels_of(np.flatnonzero(findings.flagged))),
         findings=findings,
         counterfactual=counterfactual,
-        timeline=timeline(table, alloc),
+        timeline=extras.timeline,
         reasons={name: int(mask.sum()) for name, mask in findings.reasons.items()},
         voter_ids=alloc.voters,
     )
@@ -263,6 +270,23 @@ def _allocations_and_texting(
 ) -> tuple[Allocations, TextingSignals]:
     alloc = allocations(table, couples)
     return alloc, texting_signals(table, alloc)
+
+
+@dataclass(frozen=True)
+class ReportExtras:
+    """What the report says beside the findings: who voted, how many ballots, when."""
+
+    voters: int
+    ballots: int
+    timeline: dict[str, Any]
+
+
+def report_extras(table: VoteTable, alloc: Allocations) -> ReportExtras:
+    return ReportExtras(
+        voters=_distinct(table.voter.codes, alloc.n_voters),
+        ballots=_distinct(table.ballot.codes, len(table.ballot)),
+        timeline=timeline(table, alloc),
+    )
 
 
 def _distinct(codes: Any, size: int) -> int:
