@@ -420,7 +420,7 @@ def identity_values(table: VoteTable, pool: Executor | None = None) -> IdentityV
         np.concatenate([idx for idx, _ in moved_parts]),
         pa.concat_arrays([to for _, to in moved_parts]),
     )
-    # The strings go: a cluster's few mailboxes are normalised again when it is described.
+    # The strings go: the flagged clusters' mailboxes are normalised again to describe them.
     del moved_parts
     return IdentityValues(
         mailbox=mailbox,
