@@ -11,10 +11,11 @@ an existing file, then times the analysis stages separately as ``analysis.analyz
 runs them (inside ``retained_memory``): read (file -> numpy codes), groundwork (cap-applied
 allocations and the texters' signals beside the identity strings' work), detectors (the
 report's extras, voter and ballot counts and timeline, beside them; what they took beyond
-the detectors is ``report_after_detect_s``). ``--shards N`` generates the night in N independent parts
-(``electorate.generate_shards``) appended as row groups, so that a 100 M-row night needs the
-memory of one part (the reader takes such a file as it is: no repack needed). Prints one JSON
-line with rows, seconds per stage, rows/s, peak RSS and the machine's cores and load average.
+the detectors is ``report_after_detect_s``). ``--shards N`` generates the night in N
+independent parts (``electorate.generate_shards``) appended as row groups, so that a 100 M-row
+night needs the memory of one part (the reader takes such a file as it is: no repack needed).
+Prints one JSON line with rows, seconds per stage, rows/s, peak RSS and the machine's cores
+and load average.
 """
 
 from __future__ import annotations
