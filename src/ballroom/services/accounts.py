@@ -25,6 +25,7 @@ import hmac
 import logging
 import re
 import secrets
+import threading
 import uuid
 import zlib
 from collections.abc import Callable, Sequence
@@ -61,6 +62,9 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 _HOUR = 3600.0
 _SESSION_CACHE_ENTRIES = 100_000
+# How long this process remembers a token it logged out: longer than any store read of a
+# session can take, so a read that began before the logout never caches the token after it.
+_LOGGED_OUT_MEMORY_S = 60.0
 log = logging.getLogger(__name__)
 LOGIN_WINDOW_S = 900.0
 """Failed logins are counted over this many seconds."""
@@ -218,6 +222,10 @@ class AccountService:
         # Tokens whose entry a caller is re-reading ahead of its end (refresh_session), so a
         # busy token costs one store read per refresh, never one per request that meets it.
         self._refreshing: set[str] = set()
+        # Tokens logged out here (token -> when), and the lock that makes "not logged out,
+        # so cache it" one step against a logout's "remember, then evict".
+        self._logged_out: dict[str, float] = {}
+        self._cache_lock = threading.Lock()
         # Checked against for an unknown login name: one scrypt, as for a real one.
         self._unknown_hash = hash_password(secrets.token_urlsafe(24))
         self._insert = (postgresql if engine.dialect.name == "postgresql" else sqlite).insert
@@ -567,10 +575,15 @@ class AccountService:
         read_at = self._now()
         principal, expires_at = self._read_session(token)
         assert token is not None  # _read_session refused a missing token
-        if self._session_cache_s > 0:
-            if len(self._sessions) >= _SESSION_CACHE_ENTRIES:
-                self._sessions.clear()  # crude bound; a miss only costs a store read
-            self._sessions[token] = (principal, expires_at, read_at)
+        with self._cache_lock:
+            # A logout here may have committed while this read was in flight: the store has
+            # revoked the token since, so neither serve nor cache what the read found.
+            if token in self._logged_out:
+                raise InvalidToken("the token was revoked (logged out)")
+            if self._session_cache_s > 0:
+                if len(self._sessions) >= _SESSION_CACHE_ENTRIES:
+                    self._sessions.clear()  # crude bound; a miss only costs a store read
+                self._sessions[token] = (principal, expires_at, read_at)
         return principal
 
     def _read_session(self, token: str | None) -> tuple[Principal, float]:
@@ -614,9 +627,17 @@ class AccountService:
                 .where(sessions.c.id == token.partition(".")[0])
                 .values(revoked_at=self._now())
             )
-        # After the commit, so a read that raced the revoke is dropped too; one still in flight
-        # may put it back, for at most ``session_cache_s``.
-        self._sessions.pop(token, None)
+        # After the commit, so a read that raced the revoke is dropped too, and one still in
+        # flight finds the token remembered (``_store_read``) and caches nothing.
+        now = self._now()
+        with self._cache_lock:
+            while self._logged_out:  # in logout order: the oldest first
+                oldest = next(iter(self._logged_out))
+                if now - self._logged_out[oldest] < _LOGGED_OUT_MEMORY_S:
+                    break
+                del self._logged_out[oldest]
+            self._logged_out[token] = now
+            self._sessions.pop(token, None)
 
     def outbox_messages(self, who: Principal, *, limit: int = 50) -> list[dict[str, Any]]:
         """The development mail outbox, newest first (producers only; empty when mail goes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from ballroom.adapters.db.schema_accounts import sessions
 from ballroom.bootstrap import App, bootstrap
 from ballroom.errors import InvalidToken, TokenExpired
-from ballroom.services.accounts import _refresh_point
+from ballroom.services.accounts import Principal, _refresh_point
 from ballroom.services.ports import FixedClock
 from ballroom.settings import load_settings
 
@@ -72,6 +73,60 @@ def test_log_out_evicts_at_once(app: App) -> None:
     assert app.accounts.cached_principal(token) is None
     with pytest.raises(InvalidToken):
         app.accounts.authenticate(token)
+
+
+def test_a_read_in_flight_when_the_token_is_logged_out_caches_nothing(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race: a request's store read finds the session valid, the logout commits and
+    evicts, then the read finishes. Before, it cached the token again for up to 5 s."""
+    token = _token(app)
+    accounts = app.accounts
+    real_read = accounts._read_session
+    read_done, logged_out = threading.Event(), threading.Event()
+    calls = 0
+
+    def read_then_wait(bearer: str | None) -> tuple[Principal, float]:
+        nonlocal calls
+        calls += 1
+        found = real_read(bearer)
+        if calls == 1:  # the racing request's read; the logout's own reads pass straight on
+            read_done.set()
+            assert logged_out.wait(10)
+        return found
+
+    monkeypatch.setattr(accounts, "_read_session", read_then_wait)
+    outcome: list[Exception | Principal] = []
+
+    def request() -> None:
+        try:
+            outcome.append(accounts.authenticate(token))
+        except Exception as error:  # the outcome is asserted below
+            outcome.append(error)
+
+    racing = threading.Thread(target=request)
+    racing.start()
+    assert read_done.wait(10)
+    accounts.log_out(token)
+    logged_out.set()
+    racing.join(10)
+    assert isinstance(outcome[0], InvalidToken)  # the store revoked it before the answer
+    assert accounts.cached_principal(token) is None
+    with pytest.raises(InvalidToken):
+        accounts.authenticate(token)
+
+
+def test_logged_out_tokens_are_remembered_for_a_minute_only(app: App) -> None:
+    first = _token(app)
+    app.accounts.sign_up("other@example.com", 30, "US")
+    second = app.accounts.verify("other@example.com", "123456").token
+    app.accounts.log_out(first)
+    _clock(app).advance(seconds=61)
+    app.accounts.log_out(second)
+    assert list(app.accounts._logged_out) == [second]  # the memory stays small
+    for token in (first, second):  # the store refuses both all the same
+        with pytest.raises(InvalidToken):
+            app.accounts.authenticate(token)
 
 
 def test_forged_and_missing_tokens_never_reach_the_cache(app: App) -> None:
