@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ballroom.api.models import SmsMessageBody
+from ballroom.api.status_watch import watch_status
 from ballroom.domain.voting import LogEntry, Receipt, SmsMessage, Tally, datetime_from_us
 from ballroom.services.accounts import Principal
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from ballroom.bootstrap import App
 
 SSE_KEEPALIVE_S = 15.0
-STATUS_POLL_S = 1.0
 
 
 def status(app: App, window: str) -> dict[str, Any]:
@@ -146,24 +146,20 @@ def receipt(app: App, ballot_hash: str) -> dict[str, Any]:
 async def status_events(
     app: App, window: str, first: dict[str, Any], limit: int | None
 ) -> AsyncIterator[bytes]:
-    """Server-sent events: the window's status now, then each time it changes.
-
-    The phase follows the server's clock (a scheduled close passes with no action), so the
-    status is looked at each second rather than waited for.
-    """
+    """Server-sent events: the window's status now, then each time it changes (looked at
+    once a second per window and process, for all its streams: ``status_watch``)."""
     yield _event("status", first)
-    sent, last, quiet = 1, first, 0.0
-    while limit is None or sent < limit:
-        await asyncio.sleep(STATUS_POLL_S)
-        now = status(app, window)
-        if now != last:
+    if limit is not None and limit <= 1:
+        return
+    sent, last = 1, first
+    async with watch_status((id(app), window), lambda: status(app, window), first) as watch:
+        while limit is None or sent < limit:
+            now = await watch.changed(last, SSE_KEEPALIVE_S)
+            if now is None:
+                yield b": keep-alive\n\n"
+                continue
             yield _event("status", now)
-            sent, last, quiet = sent + 1, now, 0.0
-            continue
-        quiet += STATUS_POLL_S
-        if quiet >= SSE_KEEPALIVE_S:
-            yield b": keep-alive\n\n"
-            quiet = 0.0
+            sent, last = sent + 1, now
 
 
 async def tally_events(
