@@ -110,6 +110,9 @@ def test_a_live_night_through_the_pages(server: Server, browser: object) -> None
     judge.get_by_test_id("key-robert-Dance").click()
     judge.get_by_test_id("confirm-robert-Dance").click()
     expect(judge.get_by_test_id("keyed-robert-Dance")).to_have_text("9")
+    # The control room's sheet follows as it is keyed (its stream looks once a second; the
+    # page's own refresh comes every 5 s).
+    expect(control.get_by_test_id("grid-robert-derek")).to_have_text("9", timeout=3000)
 
     # Producer: close, lock, compute, reveal (the rest of the panel keys its scores first:
     # results are never computed on a sheet with a hole in it).

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from typing import Any
+
+import pytest
 from api_support import WINDOW, Api, api, assert_error
+
+from ballroom.api import watch
 
 __all__ = ["api"]  # the fixture, imported for pytest
 
@@ -217,3 +224,49 @@ def test_results_refuse_a_sheet_with_a_missing_score(api: Api) -> None:
     response = api.client.post(f"/api/v1/nights/{WINDOW}/results", headers=producer)
     assert_error(response, 409, "conflict", "window")
     assert api.client.get(f"/api/v1/nights/{WINDOW}/results", headers=producer).status_code == 404
+
+
+def _events(stream_text: str) -> list[tuple[str, Any]]:
+    """The (event, data) pairs of a server-sent event stream's text."""
+    out = []
+    for block in stream_text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.split("\n") if ": " in line)
+        if "event" in lines:
+            out.append((lines["event"], json.loads(lines["data"])))
+    return out
+
+
+def test_the_score_sheet_streams_to_staff_as_judges_key(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(watch, "LOOK_EVERY_S", 0.05)
+    producer = api.producer()
+    api.open_night(producer)
+    derek = api.judge("derek")
+    first = api.client.get(f"{SCORES}/stream?limit=1", headers=derek)
+    assert first.status_code == 200, first.text
+    assert first.headers["content-type"].startswith("text/event-stream")
+    assert _events(first.text) == [("scores", api.client.get(SCORES, headers=producer).json())]
+
+    followed: list[str] = []
+    control_room = threading.Thread(
+        target=lambda: followed.append(
+            api.client.get(f"{SCORES}/stream?limit=2", headers=producer).text
+        )
+    )
+    control_room.start()
+    # Keyed while the stream is open; should the stream's first sheet already hold it, the
+    # second score is the change it waits for.
+    api.client.put(SCORES, json={"couple": "hilaria", "score": 7}, headers=derek)
+    control_room.join(3)
+    if control_room.is_alive():
+        api.client.put(SCORES, json={"couple": "robert", "score": 8}, headers=derek)
+        control_room.join(10)
+    assert not control_room.is_alive()
+    (name, sheet), *_ = reversed(_events(followed[0]))
+    assert name == "scores"
+    assert {"judge": "derek", "couple": "hilaria", "round": "Dance", "score": 7.0} in sheet[
+        "scores"
+    ]
+    assert_error(api.client.get(f"{SCORES}/stream?limit=1", headers=api.voter()), 403, "forbidden")
+    assert_error(api.client.get(f"{SCORES}/stream?limit=1"), 401, "invalid_token")

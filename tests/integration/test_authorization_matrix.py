@@ -71,6 +71,7 @@ TABLE: dict[tuple[str, str], tuple[For, Any, dict[str, Any]]] = {
     ("GET", "/api/v1/nights/{window}"): (For.ANYONE, None, {}),
     ("POST", "/api/v1/nights/{window}/current"): (For.PRODUCER, None, {}),
     ("GET", "/api/v1/nights/{window}/scores"): (For.STAFF, None, {}),
+    ("GET", "/api/v1/nights/{window}/scores/stream"): (For.STAFF, None, {"limit": 1}),
     ("PUT", "/api/v1/nights/{window}/scores"): (For.JUDGE, {"couple": "robert", "score": 8}, {}),
     ("POST", "/api/v1/nights/{window}/lock"): (For.PRODUCER, {"absent": []}, {}),
     ("POST", "/api/v1/nights/{window}/results"): (For.PRODUCER, None, {}),

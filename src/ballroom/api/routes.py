@@ -215,6 +215,28 @@ def get_scores(window: WindowId, who: Caller, app: Container) -> dict[str, Any]:
     return app.control.scores(who, window)
 
 
+@router.get(
+    "/nights/{window}/scores/stream",
+    tags=["nights"],
+    responses=ERRORS,
+    response_class=StreamingResponse,
+)
+async def score_stream(
+    window: WindowId,
+    who: Caller,
+    app: Container,
+    limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+) -> StreamingResponse:
+    """Server-sent events (producers, judges): the score sheet now, as `GET .../scores` gives
+    it, then each time it changes, within a second (``limit`` ends after N events)."""
+    first = await run_in_threadpool(app.control.scores, who, window)
+    return StreamingResponse(
+        voting_bridge.score_events(app, who, window, first, limit),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
 @router.put("/nights/{window}/scores", tags=["nights"], responses=ERRORS)
 def key_score(window: WindowId, body: ScoreBody, who: Caller, app: Container) -> dict[str, Any]:
     """A judge keys their own score for tonight; with a reason it corrects one."""

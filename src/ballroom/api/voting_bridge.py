@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 
 from ballroom.api.models import SmsMessageBody
-from ballroom.api.status_watch import watch_status
+from ballroom.api.watch import Look, watch
 from ballroom.domain.voting import LogEntry, Receipt, SmsMessage, Tally, datetime_from_us
 from ballroom.services.accounts import Principal
 
@@ -143,22 +144,47 @@ def receipt(app: App, ballot_hash: str) -> dict[str, Any]:
     }
 
 
-async def status_events(
+def status_events(
     app: App, window: str, first: dict[str, Any], limit: int | None
 ) -> AsyncIterator[bytes]:
     """Server-sent events: the window's status now, then each time it changes (looked at
-    once a second per window and process, for all its streams: ``status_watch``)."""
-    yield _event("status", first)
+    once a second per window and process, for all its streams: ``api.watch``)."""
+
+    async def look() -> dict[str, Any]:
+        return status(app, window)  # in memory: no thread needed
+
+    return _followed("status", ("status", id(app), window), look, first, limit)
+
+
+def score_events(
+    app: App, who: Principal, window: str, first: dict[str, Any], limit: int | None
+) -> AsyncIterator[bytes]:
+    """Server-sent events: the night's score sheet now, then each time it changes (a judge
+    keys a score, the producer locks): looked at in the store once a second per night and
+    process, for all its streams; ``who`` was allowed to see it (``first``)."""
+
+    async def look() -> dict[str, Any]:
+        return await run_in_threadpool(app.control.scores, who, window)
+
+    return _followed("scores", ("scores", id(app), window), look, first, limit)
+
+
+async def _followed(
+    name: str, key: Hashable, look: Look, first: dict[str, Any], limit: int | None
+) -> AsyncIterator[bytes]:
+    """``first`` as a ``name`` event, then each change ``watch(key, look)`` sees (a keep-alive
+    comment when quiet), until ``limit`` events."""
+    yield _event(name, first)
     if limit is not None and limit <= 1:
         return
     sent, last = 1, first
-    async with watch_status((id(app), window), lambda: status(app, window), first) as watch:
+    async with watch(key, look, first) as following:
         while limit is None or sent < limit:
-            now = await watch.changed(last, SSE_KEEPALIVE_S)
+            now = await following.changed(last, SSE_KEEPALIVE_S)
             if now is None:
                 yield b": keep-alive\n\n"
                 continue
-            yield _event("status", now)
+            yield _event(name, now)
             sent, last = sent + 1, now
 
 

@@ -112,7 +112,10 @@
   async function refreshScores() {
     const night = selected();
     if (!night || !night.prepared) return;
-    const sheet = await ballroom.api("GET", `/api/v1/nights/${win()}/scores`, { token: token() });
+    renderScores(night, await ballroom.api("GET", `/api/v1/nights/${win()}/scores`, { token: token() }));
+  }
+
+  function renderScores(night, sheet) {
     const expected = night.judges.length * night.couples.length * night.rounds.length;
     $("score-info").textContent = `${sheet.scores.length} of ${expected} scores keyed` +
       (sheet.locked ? "; the scores are locked." : ".");
@@ -191,16 +194,22 @@
     state.stream = null;
   }
 
+  // The live vote count and the judges' scores as they are keyed (one stop for both).
   function startStream(night) {
     stopStream();
     const controller = new AbortController();
     state.stream = controller;
-    ballroom.stream(`/api/v1/windows/${encodeURIComponent(night.window)}/tallies/stream`, token(),
+    const id = encodeURIComponent(night.window);
+    const stopped = (what) => (error) => {
+      if (controller.signal.aborted) return;
+      ballroom.show("window-message", `${what} stopped: ${ballroom.describe(error)} Reload the page to restart it.`, "error");
+    };
+    ballroom.stream(`/api/v1/windows/${id}/tallies/stream`, token(),
       (tally) => renderTally(night, tally), controller.signal)
-      .catch((error) => {
-        if (controller.signal.aborted) return;
-        ballroom.show("window-message", `The live vote count stopped: ${ballroom.describe(error)} Reload the page to restart it.`, "error");
-      });
+      .catch(stopped("The live vote count"));
+    ballroom.stream(`/api/v1/nights/${id}/scores/stream`, token(),
+      (sheet) => renderScores(night, sheet), controller.signal)
+      .catch(stopped("The judges' live scores"));
   }
 
   async function refreshOutbox() {
@@ -352,7 +361,7 @@
     $("room").classList.remove("hidden");
     state.window = null;
     await refreshAll();
-    // The judges' scores and the window's phase (a scheduled close) as they change.
+    // The window's phase (a scheduled close) as it changes; the scores stream (startStream).
     if (state.poll) clearInterval(state.poll);
     state.poll = setInterval(() => { if (token()) refreshWindow().catch(() => {}); }, 5000);
   }

@@ -1,25 +1,27 @@
-"""One look a second at a window's status, shared by every open status stream of a process.
+"""One look a second at something a stream follows, shared by every open stream of a process.
 
-The phase follows the server's clock (a scheduled close passes with no action), so the status
-is looked at each second rather than waited for. One ticker per window (and event loop) does
-the looking and wakes the streams only when the status changed: a thousand open voting pages
+A window's phase follows the server's clock (a scheduled close passes with no action), and a
+night's score sheet changes in the store, where any server process may write it: both are
+looked at each second rather than waited for. One ticker per thing followed (and event loop)
+does the looking and wakes the streams only when it changed: a thousand open voting pages
 cost one look a second, not a thousand. The ticker stops when its last stream goes.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from typing import Any
 
-STATUS_POLL_S = 1.0
+LOOK_EVERY_S = 1.0
 
 Status = dict[str, Any]
+Look = Callable[[], Awaitable[Status]]
 
 
 class _Ticker:
-    def __init__(self, look: Callable[[], Status], first: Status) -> None:
+    def __init__(self, look: Look, first: Status) -> None:
         self.look = look
         self.latest = first
         self.error: BaseException | None = None
@@ -28,9 +30,9 @@ class _Ticker:
 
     async def run(self) -> None:
         while True:
-            await asyncio.sleep(STATUS_POLL_S)
+            await asyncio.sleep(LOOK_EVERY_S)
             try:
-                now = self.look()
+                now = await self.look()
             except Exception as error:  # the streams end with it, as each did on its own
                 self.error = error
                 self.wake_all()
@@ -47,8 +49,8 @@ class _Ticker:
 _TICKERS: dict[tuple[int, Hashable], _Ticker] = {}
 
 
-class StatusWatch:
-    """A stream's view of its window's ticker."""
+class Watch:
+    """A stream's view of its ticker."""
 
     def __init__(self, ticker: _Ticker, wake: asyncio.Event) -> None:
         self._ticker = ticker
@@ -71,11 +73,9 @@ class StatusWatch:
 
 
 @asynccontextmanager
-async def watch_status(
-    key: Hashable, look: Callable[[], Status], first: Status
-) -> AsyncIterator[StatusWatch]:
-    """Join (or start) the ticker of ``key`` (one per window and app); ``look`` gives the
-    status, ``first`` is what the stream has already sent."""
+async def watch(key: Hashable, look: Look, first: Status) -> AsyncIterator[Watch]:
+    """Join (or start) the ticker of ``key`` (one per thing followed and app); ``look`` gives
+    the thing's state now, ``first`` is what the stream has already sent."""
     loop_key = (id(asyncio.get_running_loop()), key)
     ticker = _TICKERS.get(loop_key)
     if ticker is None:
@@ -89,7 +89,7 @@ async def watch_status(
     wake = asyncio.Event()
     ticker.listeners.add(wake)
     try:
-        yield StatusWatch(ticker, wake)
+        yield Watch(ticker, wake)
     finally:
         ticker.listeners.discard(wake)
         if not ticker.listeners and _TICKERS.get(loop_key) is ticker:

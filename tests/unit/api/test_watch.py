@@ -1,4 +1,4 @@
-"""Open status streams share one look a second per window (``api.status_watch``)."""
+"""Open streams share one look a second per thing followed (``api.watch``)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from ballroom.api import status_watch
-from ballroom.api.status_watch import watch_status
+from ballroom.api import watch as watching
+from ballroom.api.watch import watch
 
 TICK = 0.01
 
 
 @pytest.fixture(autouse=True)
 def fast_ticks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(status_watch, "STATUS_POLL_S", TICK)
+    monkeypatch.setattr(watching, "LOOK_EVERY_S", TICK)
 
 
 class Window:
@@ -25,21 +25,21 @@ class Window:
         self.phase = "open"
         self.looks = 0
 
-    def look(self) -> dict[str, Any]:
+    async def look(self) -> dict[str, Any]:
         self.looks += 1
         return {"phase": self.phase}
 
 
 async def _follow(window: Window, first: dict[str, Any], started: asyncio.Event) -> Any:
-    async with watch_status("w1", window.look, first) as watch:
+    async with watch("w1", window.look, first) as following:
         started.set()
-        return await watch.changed(first, timeout=5)
+        return await following.changed(first, timeout=5)
 
 
 def test_many_streams_cost_one_look_a_tick_and_all_see_the_change() -> None:
     async def night() -> tuple[list[Any], int, float]:
         window = Window()
-        first = window.look()
+        first = await window.look()
         starts = [asyncio.Event() for _ in range(200)]
         streams = [asyncio.create_task(_follow(window, first, s)) for s in starts]
         for started in starts:
@@ -56,16 +56,16 @@ def test_many_streams_cost_one_look_a_tick_and_all_see_the_change() -> None:
     assert seen == [{"phase": "closed"}] * 200
     # One look a tick for all 200 streams (each looking for itself: 200 a tick).
     assert looks <= elapsed / TICK + 2
-    assert not status_watch._TICKERS  # the last stream gone, the ticker stopped
+    assert not watching._TICKERS  # the last stream gone, the ticker stopped
 
 
 def test_a_quiet_window_times_out_and_the_ticker_stops_with_its_last_stream() -> None:
     async def night() -> Any:
         window = Window()
-        first = window.look()
-        async with watch_status("w1", window.look, first) as watch:
-            assert len(status_watch._TICKERS) == 1
-            quiet = await watch.changed(first, timeout=5 * TICK)
+        first = await window.look()
+        async with watch("w1", window.look, first) as following:
+            assert len(watching._TICKERS) == 1
+            quiet = await following.changed(first, timeout=5 * TICK)
         await asyncio.sleep(3 * TICK)
         looks = window.looks
         await asyncio.sleep(5 * TICK)
@@ -73,20 +73,20 @@ def test_a_quiet_window_times_out_and_the_ticker_stops_with_its_last_stream() ->
         return quiet
 
     assert asyncio.run(night()) is None
-    assert not status_watch._TICKERS
+    assert not watching._TICKERS
 
 
 def test_a_newer_status_from_a_stream_joining_reaches_the_others_never_an_older_one() -> None:
     async def night() -> list[Any]:
         window = Window()
-        first = window.look()
+        first = await window.look()
         started = asyncio.Event()
         earlier = asyncio.create_task(_follow(window, first, started))
         await started.wait()
         window.phase = "closed"
-        joined = window.look()  # a new stream's first status, before the ticker looks again
-        async with watch_status("w1", window.look, joined) as watch:
-            unchanged = await watch.changed(joined, timeout=5 * TICK)
+        joined = await window.look()  # a new stream's first status, before the ticker looks again
+        async with watch("w1", window.look, joined) as following:
+            unchanged = await following.changed(joined, timeout=5 * TICK)
             return [await earlier, unchanged]
 
     assert asyncio.run(night()) == [{"phase": "closed"}, None]
@@ -95,14 +95,14 @@ def test_a_newer_status_from_a_stream_joining_reaches_the_others_never_an_older_
 def test_a_failing_look_ends_every_stream_with_its_error() -> None:
     async def night() -> None:
         window = Window()
-        first = window.look()
+        first = await window.look()
 
-        def broken() -> dict[str, Any]:
+        async def broken() -> dict[str, Any]:
             raise LookupError("the window is gone")
 
-        async with watch_status("w1", broken, first) as watch:
+        async with watch("w1", broken, first) as following:
             with pytest.raises(LookupError, match="gone"):
-                await watch.changed(first, timeout=5)
+                await following.changed(first, timeout=5)
 
     asyncio.run(night())
-    assert not status_watch._TICKERS
+    assert not watching._TICKERS
