@@ -2,8 +2,9 @@
 
 A viewer signs up on /vote (the code is read in the control room's outbox, as a producer
 would), saves votes with the steppers and gets a receipt; the control room sees the live
-tally; a judge keys a score on /judge; the producer closes voting, locks, computes and
-reveals; /results shows the leaderboard.
+tally; a judge keys a score on /judge and the control room's sheet follows; voting closes
+(through the API) and the control room follows; the producer locks, computes and reveals;
+/results shows the leaderboard.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 from serve_support import Server, key_missing_scores
@@ -110,15 +112,23 @@ def test_a_live_night_through_the_pages(server: Server, browser: object) -> None
     judge.get_by_test_id("key-robert-Dance").click()
     judge.get_by_test_id("confirm-robert-Dance").click()
     expect(judge.get_by_test_id("keyed-robert-Dance")).to_have_text("9")
-    # The control room's sheet follows as it is keyed (its stream looks once a second; the
-    # page's own refresh comes every 5 s).
+    # The control room's sheet follows as it is keyed (its stream looks once a second).
     expect(control.get_by_test_id("grid-robert-derek")).to_have_text("9", timeout=3000)
 
-    # Producer: close, lock, compute, reveal (the rest of the panel keys its scores first:
-    # results are never computed on a sheet with a hole in it).
-    control.click("#close-window")
-    control.click("#confirm-yes")
-    expect(control.get_by_test_id("phase")).to_have_text("Voting has closed")
+    # Voting closes from elsewhere (another producer, through the API): the control room
+    # follows without a reload (the window's status stream looks once a second).
+    boss = httpx.post(
+        f"{base}/api/v1/sessions", json={"name": "producer", "password": "producer-demo"}
+    ).json()["token"]
+    closing = httpx.post(
+        f"{base}/api/v1/windows/s34w04/close", headers={"Authorization": f"Bearer {boss}"}
+    )
+    assert closing.status_code == 200, closing.text
+    expect(control.get_by_test_id("phase")).to_have_text("Voting has closed", timeout=3000)
+    expect(control.locator("#close-window")).to_be_disabled()
+
+    # Producer: lock, compute, reveal (the rest of the panel keys its scores first: results
+    # are never computed on a sheet with a hole in it).
     key_missing_scores(base, "s34w04", producer=("producer", "producer-demo"))
     control.click("#lock")
     control.click("#confirm-yes")

@@ -5,7 +5,7 @@
 (() => {
   const PAGE = "control";
   const $ = (id) => document.getElementById(id);
-  const state = { nights: [], window: null, status: null, stream: null, poll: null, tally: null };
+  const state = { nights: [], window: null, status: null, stream: null, tally: null };
   const token = () => ballroom.token(PAGE);
   const win = () => encodeURIComponent(selected().window);
 
@@ -96,17 +96,20 @@
       gate(night, null);
       return;
     }
-    const status = await ballroom.api("GET", `/api/v1/windows/${win()}`);
-    state.status = status;
-    $("phase").textContent = PHASES[status.phase] || status.phase;
-    $("phase").className = `pill ${status.open ? "open" : status.phase === "closed" ? "closed" : ""}`;
+    applyStatus(night, await ballroom.api("GET", `/api/v1/windows/${win()}`));
     if (state.window !== night.window) {
       state.window = night.window;
       startStream(night);
     }
+    await refreshScores();
+  }
+
+  function applyStatus(night, status) {
+    state.status = status;
+    $("phase").textContent = PHASES[status.phase] || status.phase;
+    $("phase").className = `pill ${status.open ? "open" : status.phase === "closed" ? "closed" : ""}`;
     renderStages(night, status);
     gate(night, status);
-    await refreshScores();
   }
 
   async function refreshScores() {
@@ -194,7 +197,8 @@
     state.stream = null;
   }
 
-  // The live vote count and the judges' scores as they are keyed (one stop for both).
+  // The window's phase (a scheduled close passes by the server's clock), the live vote count
+  // and the judges' scores as they are keyed, each as it changes (one stop for all three).
   function startStream(night) {
     stopStream();
     const controller = new AbortController();
@@ -210,6 +214,11 @@
     ballroom.stream(`/api/v1/nights/${id}/scores/stream`, token(),
       (sheet) => renderScores(night, sheet), controller.signal)
       .catch(stopped("The judges' live scores"));
+    // The night as the page holds it now (an action since may have changed it).
+    const current = () => state.nights.find((n) => n.window === night.window) || night;
+    ballroom.stream(`/api/v1/windows/${id}/events`, token(),
+      (status) => applyStatus(current(), status), controller.signal)
+      .catch(stopped("The window's live status"));
   }
 
   async function refreshOutbox() {
@@ -346,8 +355,6 @@
     const old = token();
     ballroom.setToken(PAGE, null);
     stopStream();
-    if (state.poll) clearInterval(state.poll);
-    state.poll = null;
     if (old) ballroom.api("DELETE", "/api/v1/sessions/current", { token: old }).catch(() => {});
     $("room").classList.add("hidden");
     $("login-section").classList.remove("hidden");
@@ -360,10 +367,7 @@
     $("login-section").classList.add("hidden");
     $("room").classList.remove("hidden");
     state.window = null;
-    await refreshAll();
-    // The window's phase (a scheduled close) as it changes; the scores stream (startStream).
-    if (state.poll) clearInterval(state.poll);
-    state.poll = setInterval(() => { if (token()) refreshWindow().catch(() => {}); }, 5000);
+    await refreshAll();  // starts the streams of tonight's night (startStream)
   }
 
   // enter() checks the role itself: it also resumes a session kept from an earlier visit.
