@@ -5,6 +5,7 @@ No rule lives here: eligibility, caps, windows, roles and score rules are the se
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
@@ -60,6 +61,15 @@ def _link(method: str, path: str, description: str, **parameters: str) -> dict[s
         "description": description,
         "parameters": parameters,
     }
+
+
+def _event_stream(events: AsyncIterator[bytes]) -> StreamingResponse:
+    """Server-sent events, never cached nor buffered by a proxy on the way."""
+    return StreamingResponse(
+        events,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 def _with_links(
@@ -230,11 +240,7 @@ async def score_stream(
     """Server-sent events (producers, judges): the score sheet now, as `GET .../scores` gives
     it, then each time it changes, within a second (``limit`` ends after N events)."""
     first = await run_in_threadpool(app.control.scores, who, window)
-    return StreamingResponse(
-        voting_bridge.score_events(app, who, window, first, limit),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return _event_stream(voting_bridge.score_events(app, who, window, first, limit))
 
 
 @router.put("/nights/{window}/scores", tags=["nights"], responses=ERRORS)
@@ -300,11 +306,7 @@ async def window_events(
     """Server-sent events (public): the window's status now, then each time it changes (opened,
     closed, rescheduled, or its scheduled time passing); ``limit`` ends after N events."""
     first = voting_bridge.status(app, window)
-    return StreamingResponse(
-        voting_bridge.status_events(app, window, first, limit),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return _event_stream(voting_bridge.status_events(app, window, first, limit))
 
 
 @router.get("/windows/{window}/ballots/mine", tags=["voting"], responses=ERRORS)
@@ -463,11 +465,7 @@ async def tally_stream(
 ) -> StreamingResponse:
     """Server-sent events: the tally each time it changes (``limit`` ends after N events)."""
     first = await run_in_threadpool(voting_bridge.tallies, app, who, window)
-    return StreamingResponse(
-        voting_bridge.tally_events(app, window, first, limit),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return _event_stream(voting_bridge.tally_events(app, window, first, limit))
 
 
 @router.get("/receipts/{ballot_hash}", tags=["voting"], responses=ERRORS)
