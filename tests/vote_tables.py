@@ -1,4 +1,5 @@
-"""Comparing two ``VoteTable`` objects field by field, for the tests of their readers."""
+"""Test support for the vote log's readers: two ``VoteTable`` objects compared field by field,
+and a logged ballot as the ``vote_log`` row it is stored as."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+
+from ballroom.adapters.vote_codec import allocation_json
+from ballroom.domain.voting import LogEntry, VoteMeta
 
 
 def assert_same_table(expected: Any, actual: Any, where: str = "table") -> None:
@@ -24,3 +28,20 @@ def assert_same_table(expected: Any, actual: Any, where: str = "table") -> None:
         assert expected.equals(actual), where
     else:
         assert expected == actual, where
+
+
+def stored_row(entry: LogEntry, meta: VoteMeta) -> dict[str, object]:
+    """A logged ballot and its metadata as the ``vote_log`` row the store keeps, by column."""
+    return {
+        "seq": entry.seq,
+        "ts_us": entry.ts_us,
+        "allocation": allocation_json(entry.allocation),
+        "ballot_id": entry.ballot_id,
+        "voter": entry.voter,
+        "channel": entry.channel.value,
+        "hash": entry.hash,
+        "email": meta.email,
+        "phone": meta.phone,
+        "ip": meta.ip,
+        "device": meta.device,
+    }

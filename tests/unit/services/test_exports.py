@@ -18,7 +18,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ballroom.adapters.interchange import read_vote_rows
-from ballroom.adapters.vote_codec import allocation_json
 from ballroom.domain.voting import (
     GENESIS_HASH,
     Allocation,
@@ -32,6 +31,7 @@ from ballroom.errors import NotFound
 from ballroom.services.exports import csv_times, export_window
 from ballroom.services.log_rows import WindowLog
 from ballroom.services.verification import verify_export
+from vote_tables import stored_row
 
 WINDOW = "s34w04"
 COUPLES = ["alix,jr", "hilaria", 'rob"ert\\', "zoë"]
@@ -79,7 +79,7 @@ class LogInMemory:
         pairs = list(zip(self.log.entries, self.log.meta, strict=True)) if window == WINDOW else []
         for start in range(0, len(pairs), rows):
             chunk = pairs[start : start + rows]
-            stored = [_stored(entry, meta) for entry, meta in chunk]
+            stored = [stored_row(entry, meta) for entry, meta in chunk]
             yield pa.RecordBatch.from_arrays(
                 [
                     pa.array(
@@ -103,22 +103,6 @@ class LogInMemory:
             for entry, meta in zip(self.log.entries, self.log.meta, strict=True)
             if (voters is None or entry.voter in voters) and (seqs is None or entry.seq in seqs)
         ]
-
-
-def _stored(entry: LogEntry, meta: VoteMeta) -> dict[str, object]:
-    return {
-        "seq": entry.seq,
-        "ts_us": entry.ts_us,
-        "allocation": allocation_json(entry.allocation),
-        "ballot_id": entry.ballot_id,
-        "voter": entry.voter,
-        "channel": entry.channel.value,
-        "hash": entry.hash,
-        "email": meta.email,
-        "phone": meta.phone,
-        "ip": meta.ip,
-        "device": meta.device,
-    }
 
 
 def _night(ballots: int) -> WindowLog:

@@ -15,10 +15,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from ballroom.adapters.vote_codec import allocation_json
 from ballroom.domain.voting import Allocation, Channel, LogEntry, VoteMeta
 from ballroom.services.log_rows import STORED_COLUMNS, WindowLog, window_columns
-from vote_tables import assert_same_table
+from vote_tables import assert_same_table, stored_row
 
 WINDOW = "s34w04"
 COUPLES = ["alix", "andy", "danielle", "elaine", "hilaria", "jen", "robert", "whitney"]
@@ -69,18 +68,7 @@ def _stored(log: WindowLog) -> list[tuple[Any, ...]]:
     """The ``vote_log`` rows of ``log`` as the store hands them over (``STORED_COLUMNS``)."""
     rows = []
     for entry, meta in zip(log.entries, log.meta, strict=True):
-        stored = {
-            "seq": entry.seq,
-            "ts_us": entry.ts_us,
-            "allocation": allocation_json(entry.allocation),
-            "ballot_id": entry.ballot_id,
-            "voter": entry.voter,
-            "channel": entry.channel.value,
-            "email": meta.email,
-            "phone": meta.phone,
-            "ip": meta.ip,
-            "device": meta.device,
-        }
+        stored = stored_row(entry, meta)
         rows.append(tuple(stored[name] for name in STORED_COLUMNS))
     return rows
 
